@@ -1,0 +1,111 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/penguinmails/emailauth/pkg/dns"
+)
+
+// Exit codes: a documented contract (docs/exit-codes.md), the same for every
+// command.
+const (
+	ExitOK         = 0 // everything checked passed (warnings allowed)
+	ExitFailed     = 1 // a check or a verification failed
+	ExitBadInput   = 2 // usage error or bad input
+	ExitIncomplete = 3 // could not complete: DNS timeouts, SERVFAIL, network
+)
+
+// FlagError is a usage error: Main prints it with the command's usage line.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf returns a *FlagError.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// InputError is bad input: a malformed domain name, an unreadable or
+// malformed file, a bad value in a flag. Input names it; Hint, when set, says
+// how to fix it.
+type InputError struct {
+	Input string
+	Err   error
+	Hint  string
+}
+
+func (e *InputError) Error() string {
+	if e.Input == "" {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("%s: %v", e.Input, e.Err)
+}
+func (e *InputError) Unwrap() error { return e.Err }
+
+// BadInput wraps err as bad input about input.
+func BadInput(input string, err error) error { return &InputError{Input: input, Err: err} }
+
+// BadInputHint wraps err as bad input about input, with a hint.
+func BadInputHint(input string, err error, hint string) error {
+	return &InputError{Input: input, Err: err, Hint: hint}
+}
+
+// IncompleteError means the command could not complete (exit 3).
+type IncompleteError struct{ Err error }
+
+func (e *IncompleteError) Error() string { return e.Err.Error() }
+func (e *IncompleteError) Unwrap() error { return e.Err }
+
+// ExitError carries an exit code for a result that has already been
+// reported: a failed check (1), or some checks that could not complete (3).
+// Main prints nothing for it.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+
+// ErrFailed is returned by a command whose checks failed; the output has
+// already said why.
+var ErrFailed error = &ExitError{Code: ExitFailed}
+
+// ErrIncomplete is returned by a command that printed its report but could
+// not complete some of it.
+var ErrIncomplete error = &ExitError{Code: ExitIncomplete}
+
+// Hinter is an error that knows how its cause can be fixed.
+type Hinter interface{ Hint() string }
+
+// ExitCode maps an error returned by a command to the exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	var fe *FlagError
+	var ie *InputError
+	var ne *dns.NameError
+	var inc *IncompleteError
+	switch {
+	case errors.As(err, &ee):
+		return ee.Code
+	case errors.As(err, &fe), errors.As(err, &ie), errors.As(err, &ne):
+		return ExitBadInput
+	case errors.As(err, &inc), dns.IsTemporary(err):
+		return ExitIncomplete
+	}
+	return ExitIncomplete
+}
+
+// HintFor returns the hint attached to err, if any.
+func HintFor(err error) string {
+	var ie *InputError
+	if errors.As(err, &ie) && ie.Hint != "" {
+		return ie.Hint
+	}
+	var h Hinter
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}

@@ -1,0 +1,22 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/internal/cli/dkim"
+	"github.com/penguinmails/emailauth/internal/cli/dmarc"
+	"github.com/penguinmails/emailauth/internal/cli/spf"
+)
+
+// addCommands adds the command groups. Each group's package assembles its
+// own children.
+func addCommands(root *cobra.Command, f *cmdutil.Factory) {
+	root.AddCommand(
+		spf.NewCmdSPF(f),
+		dkim.NewCmdDKIM(f),
+		dkim.NewCmdSign(f),
+		dkim.NewCmdVerify(f),
+		dmarc.NewCmdDMARC(f),
+	)
+}
