@@ -6,6 +6,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/internal/cli/dkim"
 	"github.com/penguinmails/emailauth/internal/cli/dmarc"
+	"github.com/penguinmails/emailauth/internal/cli/message"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
 )
 
@@ -15,8 +16,8 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(
 		spf.NewCmdSPF(f),
 		dkim.NewCmdDKIM(f),
-		dkim.NewCmdSign(f),
-		dkim.NewCmdVerify(f),
+		message.NewCmdSign(f),
+		message.NewCmdVerify(f),
 		dmarc.NewCmdDMARC(f),
 	)
 }

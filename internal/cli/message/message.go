@@ -1,4 +1,5 @@
-package dkim
+// Package message holds the commands that sign and verify messages: sign, verify.
+package message
 
 import (
 	"github.com/spf13/cobra"
