@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+)
+
+// runProbe runs the root command with a test-only subcommand that records
+// the global options it was given.
+func runProbe(t *testing.T, env map[string]string, args ...string) (*cmdutil.GlobalOptions, int, string) {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	io, _, _, errOut := cmdutil.Test()
+	f := NewFactory(io)
+	f.Getenv = func(k string) string { return env[k] }
+	var got *cmdutil.GlobalOptions
+	root := NewCmdRoot(f)
+	root.AddCommand(&cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error {
+		got = f.Global
+		return nil
+	}})
+	root.SetArgs(append([]string{"probe"}, args...))
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	_, err := root.ExecuteC()
+	if err != nil {
+		errOut.WriteString(err.Error())
+	}
+	return got, cmdutil.ExitCode(err), errOut.String()
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(cfg, []byte("timeout: 7s\nretries: 5\nresolver:\n  - 192.0.2.1\n  - 192.0.2.2:5353\noutput: json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("defaults", func(t *testing.T) {
+		g, code, msg := runProbe(t, map[string]string{"HOME": dir})
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, msg)
+		}
+		if g.Timeout != 2*time.Second || g.Retries != 2 || g.Output != "table" || len(g.Resolvers) != 0 {
+			t.Errorf("defaults = %+v", g)
+		}
+	})
+	t.Run("file", func(t *testing.T) {
+		g, code, msg := runProbe(t, nil, "--config", cfg)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, msg)
+		}
+		if g.Timeout != 7*time.Second || g.Retries != 5 || g.Output != "json" || strings.Join(g.Resolvers, " ") != "192.0.2.1 192.0.2.2:5353" {
+			t.Errorf("from file = %+v", g)
+		}
+		if g.ConfigFile != cfg {
+			t.Errorf("ConfigFile = %q", g.ConfigFile)
+		}
+	})
+	t.Run("env beats file", func(t *testing.T) {
+		g, _, _ := runProbe(t, map[string]string{"EMAILAUTH_TIMEOUT": "3s", "EMAILAUTH_RESOLVER": "198.51.100.1, 198.51.100.2"}, "--config", cfg)
+		if g.Timeout != 3*time.Second || g.Retries != 5 || strings.Join(g.Resolvers, " ") != "198.51.100.1 198.51.100.2" {
+			t.Errorf("env over file = %+v", g)
+		}
+	})
+	t.Run("flag beats env", func(t *testing.T) {
+		g, _, _ := runProbe(t, map[string]string{"EMAILAUTH_TIMEOUT": "3s"}, "--config", cfg, "--timeout", "4s", "--resolver", "203.0.113.1")
+		if g.Timeout != 4*time.Second || strings.Join(g.Resolvers, " ") != "203.0.113.1" {
+			t.Errorf("flag over env = %+v", g)
+		}
+	})
+	t.Run("xdg config home", func(t *testing.T) {
+		xdg := filepath.Join(dir, "xdg")
+		if err := os.MkdirAll(filepath.Join(xdg, "emailauth"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(xdg, "emailauth", "config.yaml"), []byte("retries: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g, _, _ := runProbe(t, map[string]string{"XDG_CONFIG_HOME": xdg})
+		if g.Retries != 1 {
+			t.Errorf("retries from XDG config = %d", g.Retries)
+		}
+	})
+	t.Run("NO_COLOR", func(t *testing.T) {
+		g, _, _ := runProbe(t, map[string]string{"NO_COLOR": "1", "HOME": dir})
+		if !g.NoColor {
+			t.Error("NO_COLOR not honoured")
+		}
+	})
+}
+
+func TestConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(bad, []byte("timeout: 2s\nresolver: [192.0.2.1\nretries: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"malformed file", []string{"--config", bad}, "bad.yaml: malformed config file: yaml: line"},
+		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml")}, "nope.yaml: config file not found"},
+		{"negative timeout", []string{"--timeout", "-1s"}, `invalid --timeout "-1s"`},
+		{"zero timeout", []string{"--timeout", "0s"}, `invalid --timeout "0s"`},
+		{"retries", []string{"--retries", "99"}, "invalid --retries 99"},
+		{"output", []string{"-o", "xml"}, `invalid --output "xml"`},
+		{"offline without zone", []string{"--offline"}, "--offline needs at least one --zone"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, code, msg := runProbe(t, map[string]string{"HOME": dir}, tc.args...)
+			if code != cmdutil.ExitBadInput {
+				t.Errorf("exit %d, want 2 (%s)", code, msg)
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q does not contain %q", msg, tc.want)
+			}
+		})
+	}
+}
