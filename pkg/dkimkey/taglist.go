@@ -1,0 +1,288 @@
+// Package dkimkey handles DKIM keys: the tag-list syntax shared by key
+// records and signatures (RFC 6376 §3.2), key records (§3.6.1, RFC 8463),
+// key generation and storage, and the check of a domain's published keys.
+package dkimkey
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrSyntax is wrapped by every *SyntaxError: errors.Is(err, ErrSyntax)
+// tells a malformed tag-list from other failures.
+var ErrSyntax = errors.New("malformed tag-list")
+
+// SyntaxError reports where a tag-list breaks RFC 6376 §3.2.
+type SyntaxError struct {
+	// Offset is the byte offset in the input where the problem was found.
+	Offset int
+	// Tag is the name of the tag being read, when there is one.
+	Tag string
+	// Msg says what is wrong.
+	Msg string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Tag != "" {
+		return fmt.Sprintf("dkimkey: tag-list: tag %q at offset %d: %s", e.Tag, e.Offset, e.Msg)
+	}
+	return fmt.Sprintf("dkimkey: tag-list: at offset %d: %s", e.Offset, e.Msg)
+}
+
+// Is makes errors.Is(err, ErrSyntax) true.
+func (e *SyntaxError) Is(target error) bool { return target == ErrSyntax }
+
+// Tag is one tag-spec of a tag-list.
+type Tag struct {
+	// Name is the tag name, case-sensitive as RFC 6376 §3.2 says.
+	Name string `json:"name"`
+	// Value is the tag-value with the surrounding whitespace removed;
+	// whitespace (and folding) inside the value is kept as it was.
+	Value string `json:"value"`
+	// Offset is the byte offset of the tag name in the input.
+	Offset int `json:"offset"`
+	// ValueStart and ValueEnd delimit Value in the input (input[ValueStart:ValueEnd]
+	// == Value), so a verifier can blank a signature's b= value in place.
+	ValueStart int `json:"-"`
+	ValueEnd   int `json:"-"`
+}
+
+// TagList is a parsed tag-list, in the order of the input.
+type TagList []Tag
+
+// Get returns the value of the named tag and whether it is present.
+func (l TagList) Get(name string) (string, bool) {
+	for _, t := range l {
+		if t.Name == name {
+			return t.Value, true
+		}
+	}
+	return "", false
+}
+
+// Lookup returns the named tag, or nil.
+func (l TagList) Lookup(name string) *Tag {
+	for i := range l {
+		if l[i].Name == name {
+			return &l[i]
+		}
+	}
+	return nil
+}
+
+// Has reports whether the named tag is present.
+func (l TagList) Has(name string) bool { return l.Lookup(name) != nil }
+
+// Names returns the tag names in order.
+func (l TagList) Names() []string {
+	out := make([]string, len(l))
+	for i, t := range l {
+		out[i] = t.Name
+	}
+	return out
+}
+
+// String writes the list back as "name=value; name=value".
+func (l TagList) String() string {
+	var b strings.Builder
+	for i, t := range l {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(t.Name)
+		b.WriteByte('=')
+		b.WriteString(t.Value)
+	}
+	return b.String()
+}
+
+// ParseTagList parses a tag-list (RFC 6376 §3.2):
+//
+//	tag-list  =  tag-spec *( ";" tag-spec ) [ ";" ]
+//	tag-spec  =  [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
+//	tag-name  =  ALPHA *ALNUMPUNC
+//	tag-value =  [ tval *( 1*(WSP / FWS) tval ) ]
+//	tval      =  1*VALCHAR          ; %x21-3A / %x3C-7E
+//
+// The order of the tags is kept. A duplicate tag name is an error, as is an
+// empty tag-spec (";;"), a tag without "=", a tag name that does not start
+// with a letter, and a control character in a value. Folding whitespace is
+// a CRLF followed by at least one space or tab; a bare LF followed by
+// whitespace is accepted too, for messages stored with Unix line endings.
+// A trailing ";" (and whitespace after it) is allowed. UTF-8 is allowed in
+// values as RFC 8616 §4 permits; invalid UTF-8 is not. Errors are
+// *SyntaxError values naming the tag and the byte offset.
+func ParseTagList(s string) (TagList, error) {
+	p := tagParser{s: s}
+	return p.parse()
+}
+
+type tagParser struct {
+	s string
+	i int
+}
+
+func (p *tagParser) errf(tag string, off int, format string, args ...any) error {
+	return &SyntaxError{Offset: off, Tag: tag, Msg: fmt.Sprintf(format, args...)}
+}
+
+// skipFWS skips whitespace and folding whitespace. It fails on a line break
+// that is not followed by whitespace.
+func (p *tagParser) skipFWS(tag string) error {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t':
+			p.i++
+		case '\r', '\n':
+			n, err := p.lineBreak(tag)
+			if err != nil {
+				return err
+			}
+			p.i += n
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+// lineBreak checks the line break at p.i and returns its length (without
+// the whitespace that must follow it).
+func (p *tagParser) lineBreak(tag string) (int, error) {
+	n := 0
+	switch {
+	case strings.HasPrefix(p.s[p.i:], "\r\n"):
+		n = 2
+	case p.s[p.i] == '\n':
+		n = 1
+	default:
+		return 0, p.errf(tag, p.i, "a carriage return not followed by a line feed")
+	}
+	if j := p.i + n; j >= len(p.s) || (p.s[j] != ' ' && p.s[j] != '\t') {
+		return 0, p.errf(tag, p.i, "a line break not followed by a space or tab (it is not folding whitespace)")
+	}
+	return n, nil
+}
+
+func isAlpha(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *tagParser) parse() (TagList, error) {
+	var list TagList
+	seen := map[string]int{}
+	if err := p.skipFWS(""); err != nil {
+		return nil, err
+	}
+	if p.i == len(p.s) {
+		return nil, p.errf("", p.i, "the tag-list is empty; it needs at least one tag=value")
+	}
+	for {
+		// tag-name
+		start := p.i
+		c := p.s[p.i]
+		switch {
+		case c == ';':
+			if len(list) == 0 {
+				return nil, p.errf("", p.i, "the tag-list starts with \";\"; remove it")
+			}
+			return nil, p.errf("", p.i, "an empty tag-spec (two \";\" in a row); remove one \";\"")
+		case c == '=':
+			return nil, p.errf("", p.i, "a tag with no name before \"=\"")
+		case !isAlpha(c):
+			return nil, p.errf("", p.i, "a tag name must start with a letter, not %s", quoteByte(p.s, p.i))
+		}
+		p.i++
+		for p.i < len(p.s) && (isAlpha(p.s[p.i]) || isDigit(p.s[p.i]) || p.s[p.i] == '_') {
+			p.i++
+		}
+		name := p.s[start:p.i]
+		if err := p.skipFWS(name); err != nil {
+			return nil, err
+		}
+		if p.i == len(p.s) || p.s[p.i] == ';' {
+			return nil, p.errf(name, start, "the tag has no \"=\" and no value (write %s=value)", name)
+		}
+		if p.s[p.i] != '=' {
+			if p.s[p.i-1] == ' ' || p.s[p.i-1] == '\t' {
+				return nil, p.errf(name, p.i, "expected \"=\" after the tag name, found %s", quoteByte(p.s, p.i))
+			}
+			return nil, p.errf(name, p.i, "a tag name may hold only letters, digits and \"_\"; found %s", quoteByte(p.s, p.i))
+		}
+		p.i++ // '='
+		if err := p.skipFWS(name); err != nil {
+			return nil, err
+		}
+		vstart, vend := p.i, p.i
+	value:
+		for p.i < len(p.s) {
+			c := p.s[p.i]
+			switch {
+			case c == ';':
+				break value
+			case c == ' ' || c == '\t':
+				p.i++
+			case c == '\r' || c == '\n':
+				n, err := p.lineBreak(name)
+				if err != nil {
+					return nil, err
+				}
+				p.i += n
+			case c >= 0x21 && c <= 0x7e:
+				p.i++
+				vend = p.i
+			case c >= 0x80:
+				r, size := utf8.DecodeRuneInString(p.s[p.i:])
+				if r == utf8.RuneError && size <= 1 {
+					return nil, p.errf(name, p.i, "invalid UTF-8 (byte 0x%02x) in the value", c)
+				}
+				p.i += size
+				vend = p.i
+			default:
+				return nil, p.errf(name, p.i, "a control character (0x%02x) in the value", c)
+			}
+		}
+		if first, dup := seen[name]; dup {
+			return nil, p.errf(name, start, "the tag appears twice (first at offset %d); RFC 6376 §3.2 makes a duplicate tag an error", first)
+		}
+		seen[name] = start
+		list = append(list, Tag{Name: name, Value: p.s[vstart:vend], Offset: start, ValueStart: vstart, ValueEnd: vend})
+		if p.i == len(p.s) {
+			return list, nil
+		}
+		p.i++ // ';'
+		if err := p.skipFWS(""); err != nil {
+			return nil, err
+		}
+		if p.i == len(p.s) {
+			return list, nil // trailing ";"
+		}
+	}
+}
+
+func quoteByte(s string, i int) string {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	if r == utf8.RuneError || r < 0x20 || r == 0x7f {
+		return fmt.Sprintf("byte 0x%02x", s[i])
+	}
+	return fmt.Sprintf("%q", r)
+}
+
+// RemoveFWS returns s without its spaces, tabs, CRs and LFs: the form in
+// which base64 values (p=, b=, bh=) are decoded.
+func RemoveFWS(s string) string {
+	if !strings.ContainsAny(s, " \t\r\n") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
