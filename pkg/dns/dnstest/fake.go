@@ -31,7 +31,8 @@ type Fake struct {
 }
 
 // NewFake returns a Fake holding the records given in zone-file syntax, one
-// per line; names must be fully qualified ("example.test. 300 IN TXT ...").
+// per line; names must be fully qualified ("example.test. 300 IN TXT ..."),
+// and the TTL defaults to 300.
 // It panics on a malformed line, which is a bug in the test.
 func NewFake(zone ...string) *Fake {
 	f := &Fake{records: map[key][]dns.Record{}, names: map[string]bool{}, faults: map[key]error{}}
@@ -45,6 +46,7 @@ func NewFake(zone ...string) *Fake {
 // skipped. Names without a trailing dot are taken as fully qualified.
 func (f *Fake) Add(text string) {
 	zp := mdns.NewZoneParser(strings.NewReader(text), ".", "")
+	zp.SetDefaultTTL(300)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		f.AddRR(rr)
 	}
