@@ -6,6 +6,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/internal/cli/dkim"
 	"github.com/penguinmails/emailauth/internal/cli/dmarc"
+	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
 )
@@ -19,5 +20,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		message.NewCmdSign(f),
 		message.NewCmdVerify(f),
 		dmarc.NewCmdDMARC(f),
+		explain.NewCmdExplain(f),
 	)
 }

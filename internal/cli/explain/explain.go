@@ -1,0 +1,91 @@
+// Package explain is the "emailauth explain" command: what a finding code
+// means and how to fix it, from the catalogue in the code.
+package explain
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/check"
+	"github.com/penguinmails/emailauth/pkg/finding"
+)
+
+type specJSON struct {
+	Code     string           `json:"code"`
+	Severity finding.Severity `json:"severity"`
+	Title    string           `json:"title"`
+	Meaning  string           `json:"meaning"`
+	Fix      string           `json:"fix"`
+}
+
+func toJSON(s *finding.Spec) specJSON {
+	return specJSON{s.Code, s.Severity, s.Title, s.Meaning, s.Fix}
+}
+
+// NewCmdExplain returns the explain command.
+func NewCmdExplain(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "explain [CODE...]",
+		Short: "Explain a finding code, or list them all",
+		Long: `Explain what a finding code means and how to fix it. Without a code, list
+every code with its severity and title. The same text is in docs/findings.md.`,
+		Example: `  emailauth explain spf.lookup-limit
+  emailauth explain            # list every code
+  emailauth explain -o json dmarc.policy-none`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			all := check.Catalogue()
+			var specs []*finding.Spec
+			if len(args) == 0 {
+				specs = all
+			}
+			for _, code := range args {
+				s := check.Lookup(strings.ToLower(strings.TrimSpace(code)))
+				if s == nil {
+					return cmdutil.BadInputHint("CODE", fmt.Errorf("unknown finding code %q", code), suggest(code, all))
+				}
+				specs = append(specs, s)
+			}
+			if f.Global.Output == "json" {
+				out := make([]specJSON, 0, len(specs))
+				for _, s := range specs {
+					out = append(out, toJSON(s))
+				}
+				return cmdutil.WriteJSON(f.IO.Out, out)
+			}
+			w := f.IO.Out
+			if len(args) == 0 {
+				for _, s := range specs {
+					fmt.Fprintf(w, "%-36s %-8s %s\n", s.Code, s.Severity, s.Title)
+				}
+				return nil
+			}
+			for i, s := range specs {
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\nFix: %s\n", s.Code, s.Severity, s.Title, s.Meaning, s.Fix)
+			}
+			return nil
+		},
+	}
+}
+
+// suggest names the codes that share the unknown code's check, or the checks.
+func suggest(code string, all []*finding.Spec) string {
+	group, _, _ := strings.Cut(strings.ToLower(code), ".")
+	var same []string
+	for _, s := range all {
+		if strings.HasPrefix(s.Code, group+".") {
+			same = append(same, s.Code)
+		}
+	}
+	if len(same) > 0 {
+		sort.Strings(same)
+		return "codes of " + group + ": " + strings.Join(same, ", ")
+	}
+	return "run 'emailauth explain' to list every code"
+}
