@@ -1,0 +1,228 @@
+// Package mtasts checks a domain's SMTP MTA Strict Transport Security
+// (RFC 8461): the "_mta-sts" TXT record, the policy served at
+// https://mta-sts.DOMAIN/.well-known/mta-sts.txt, and whether the policy's
+// mx patterns cover the domain's MX hosts.
+//
+// The parsers (ParseRecord, ParsePolicy, MatchMX) are pure. FetchPolicy
+// fetches a policy with the RFC 8461 §3.3 rules and tells apart a policy
+// that could not be fetched (FetchError.Unreachable) from one that was
+// fetched but is not acceptable. Check runs the whole check and returns a
+// Result with a status and findings whose codes are in Findings().
+package mtasts
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Version is the only version of the TXT record and of the policy.
+const Version = "STSv1"
+
+// Record is a parsed "_mta-sts" TXT record (RFC 8461 §3.1).
+type Record struct {
+	// Version is "STSv1".
+	Version string `json:"version"`
+	// ID identifies the policy instance: 1 to 32 letters and digits. Senders
+	// fetch the policy again when it changes.
+	ID string `json:"id"`
+	// Extensions are the other fields, in order, as published.
+	Extensions []Field `json:"extensions,omitempty"`
+	// Warnings are problems that do not make the record invalid (a field
+	// given twice, an empty field).
+	Warnings []Problem `json:"warnings,omitempty"`
+}
+
+// Field is one name=value (record) or name: value (policy) pair.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Problem is one thing wrong with a record or a policy. Code is the finding
+// code the check reports it with.
+type Problem struct {
+	Code string `json:"code"`
+	// Line is the policy line (1-based); 0 for a TXT record or for the
+	// policy as a whole.
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("line %d: %s", p.Line, p.Message)
+	}
+	return p.Message
+}
+
+// SyntaxError reports why a record or a policy is invalid: senders treat an
+// invalid record as no record, and an invalid policy as no policy.
+type SyntaxError struct {
+	// What is "record" or "policy".
+	What     string
+	Problems []Problem
+}
+
+func (e *SyntaxError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mta-sts: invalid %s: %s", e.What, e.Problems[0])
+	if n := len(e.Problems) - 1; n == 1 {
+		b.WriteString(" (and 1 more problem)")
+	} else if n > 1 {
+		fmt.Fprintf(&b, " (and %d more problems)", n)
+	}
+	return b.String()
+}
+
+// IsRecord reports whether a TXT record is meant as an MTA-STS record: it
+// begins with "v=STSv1" followed by ";", a space or nothing. Senders discard
+// the other TXT records found at "_mta-sts" (RFC 8461 §3.1).
+func IsRecord(txt string) bool {
+	rest, ok := strings.CutPrefix(txt, "v="+Version)
+	return ok && (rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t')
+}
+
+// looksLikeRecord reports whether a TXT record that is not an MTA-STS record
+// was probably meant as one ("v=STSv2;", "V=stsv1;", " v=STSv1;").
+func looksLikeRecord(txt string) bool {
+	t := strings.ToLower(strings.TrimLeft(txt, " \t"))
+	return strings.HasPrefix(t, "v=sts") || strings.HasPrefix(t, "v = sts") || strings.HasPrefix(t, "v =sts") ||
+		strings.HasPrefix(t, "v= sts")
+}
+
+// ParseRecord parses an "_mta-sts" TXT record (the character-strings
+// joined) with the RFC 8461 §3.1 grammar: "v=STSv1" first, then fields
+// separated by ";" with optional spaces, an "id" of 1 to 32 letters and
+// digits, and extension fields (kept in Extensions). A field given twice is
+// a warning and the first one counts.
+//
+// On error the returned *Record holds what could be read, for diagnostics,
+// and the error is a *SyntaxError.
+func ParseRecord(txt string) (*Record, error) {
+	rec := &Record{}
+	var probs []Problem
+	bad := func(code, format string, args ...any) {
+		probs = append(probs, Problem{Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+	fields := strings.Split(txt, ";")
+	first := fields[0]
+	if !IsRecord(txt) {
+		v := strings.TrimSpace(first)
+		if v == "" {
+			v = txt
+		}
+		bad(CodeRecordBadVersion, "the record must begin with \"v=STSv1;\", not %q", abbreviate(v, 40))
+		return rec, &SyntaxError{What: "record", Problems: probs}
+	}
+	if strings.TrimRight(first, " \t") != "v="+Version {
+		bad(CodeRecordSyntax, "the version field %q has trailing text", abbreviate(first, 40))
+	}
+	rec.Version = Version
+	seen := map[string]bool{"v": true}
+	for i, f := range fields[1:] {
+		f = strings.Trim(f, " \t")
+		if f == "" {
+			if i < len(fields)-2 {
+				rec.Warnings = append(rec.Warnings, Problem{Code: CodeRecordSyntax, Message: "the record has an empty field (two \";\" in a row)"})
+			}
+			continue
+		}
+		name, value, ok := strings.Cut(f, "=")
+		if !ok {
+			bad(CodeRecordSyntax, "the field %q is not of the form name=value", abbreviate(f, 40))
+			continue
+		}
+		if !validExtName(name) {
+			bad(CodeRecordSyntax, "the field name %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space around \"=\")", abbreviate(name, 40))
+			continue
+		}
+		if seen[name] {
+			rec.Warnings = append(rec.Warnings, Problem{Code: CodeRecordDuplicateField, Message: fmt.Sprintf("the field %q is given more than once; senders use the first", name)})
+			continue
+		}
+		seen[name] = true
+		switch name {
+		case "id":
+			if !validID(value) {
+				bad(CodeRecordBadID, "the id %q is not 1 to 32 letters and digits", abbreviate(value, 40))
+				continue
+			}
+			rec.ID = value
+		case "v":
+			// Already seen: a second v= is a duplicate, handled above.
+		default:
+			if !validExtValue(value) {
+				bad(CodeRecordSyntax, "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
+				continue
+			}
+			rec.Extensions = append(rec.Extensions, Field{Name: name, Value: value})
+		}
+	}
+	if !seen["id"] {
+		bad(CodeRecordNoID, "the record has no id field (id=1 to 32 letters and digits)")
+	}
+	if len(probs) > 0 {
+		return rec, &SyntaxError{What: "record", Problems: probs}
+	}
+	return rec, nil
+}
+
+// String returns the record in canonical form.
+func (r *Record) String() string {
+	var b strings.Builder
+	b.WriteString("v=" + Version + "; id=" + r.ID)
+	for _, e := range r.Extensions {
+		b.WriteString("; " + e.Name + "=" + e.Value)
+	}
+	return b.String()
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func validID(s string) bool {
+	if len(s) < 1 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// validExtName: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
+func validExtName(s string) bool {
+	if len(s) < 1 || len(s) > 32 || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// validExtValue: 1*(%x21-3A / %x3C / %x3E-7E).
+func validExtValue(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c > 0x7e || c == ';' || c == '=' {
+			return false
+		}
+	}
+	return true
+}
+
+func abbreviate(s string, n int) string {
+	if len(s) > n {
+		return s[:n-3] + "..."
+	}
+	return s
+}
