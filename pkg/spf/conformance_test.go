@@ -2,6 +2,7 @@ package spf
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -66,4 +67,70 @@ func TestRFC7208Suite(t *testing.T) {
 		}
 	}
 	t.Logf("RFC 7208 suite: %d of %d passed", passed, s.Count())
+}
+
+// rfc4408Differences are the RFC 4408 suite tests whose result differs from
+// that suite's preferred result because RFC 7208 changed the rule. Each
+// result is still among those the RFC 4408 suite accepts.
+var rfc4408Differences = map[string]string{
+	// RFC 7208 §3.1 and §4.4: the type-99 SPF RR is no longer consulted;
+	// only TXT records are.
+	"spfonly":     "none",
+	"txttimeout":  "temperror",
+	"multispf2":   "pass",
+	"multitxt1":   "permerror",
+	"spfoverride": "fail",
+	// RFC 7208 §4.8 (and the 2014 suite): a target name that is not a valid
+	// DNS name is a no-match, not a permerror.
+	"invalid-domain-empty-label":    "fail",
+	"invalid-domain-long":           "fail",
+	"invalid-domain-long-via-macro": "fail",
+	// RFC 7208 §5: a DNS error while evaluating a mechanism is temperror.
+	"exists-dnserr": "temperror",
+	// RFC 7208 §4.6.4: an mx term whose name has more than 10 MX records is
+	// a permerror (RFC 4408 only limited the names looked up).
+	"mx-limit": "permerror",
+}
+
+func TestRFC4408Suite(t *testing.T) {
+	s := loadSuite(t, "rfc4408-tests.json")
+	var differ, prefers []string
+	passed := 0
+	for _, sc := range s.Scenarios {
+		for _, tc := range sc.Tests {
+			res := runSuiteTest(sc, tc)
+			ok := slices.Contains(tc.Results, string(res.Result))
+			if tc.Explanation != nil && res.Explanation != *tc.Explanation {
+				ok = false
+			}
+			if ok {
+				passed++
+				if string(res.Result) != tc.Results[0] {
+					prefers = append(prefers, fmt.Sprintf("%s: %s (RFC 4408 suite prefers %s)", tc.Name, res.Result, tc.Results[0]))
+					if want, ok := rfc4408Differences[tc.Name]; !ok || want != string(res.Result) {
+						t.Errorf("%s: result %s differs from the RFC 4408 preference %s and is not a documented RFC 7208 change", tc.Name, res.Result, tc.Results[0])
+					}
+				} else if _, ok := rfc4408Differences[tc.Name]; ok {
+					t.Errorf("%s: documented as an RFC 7208 difference but now gives the RFC 4408 preference %s", tc.Name, res.Result)
+				}
+				continue
+			}
+			differ = append(differ, tc.Name)
+			t.Logf("%s (%s): result %s explanation %q; RFC 4408 suite wants %v %v", tc.Name, sc.Description, res.Result, res.Explanation, tc.Results, deref(tc.Explanation))
+		}
+	}
+	if len(differ) > 0 {
+		t.Errorf("%d RFC 4408 tests give a result that suite does not accept: %v", len(differ), differ)
+	}
+	t.Logf("RFC 4408 suite: %d of %d pass", passed, s.Count())
+	for _, p := range prefers {
+		t.Logf("differs from the RFC 4408 preference: %s", p)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
