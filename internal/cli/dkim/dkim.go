@@ -1,4 +1,6 @@
-// Package dkim holds the "emailauth dkim" commands.
+// Package dkim holds the "emailauth dkim" commands that handle DKIM keys:
+// keygen, record and check. Signing and verifying messages are the sign and
+// verify commands (package message).
 package dkim
 
 import (
@@ -10,9 +12,20 @@ import (
 // NewCmdDKIM returns the "dkim" command group.
 func NewCmdDKIM(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:    "dkim",
-		Short:  "DKIM commands (being built)",
-		Hidden: true,
+		Use:   "dkim",
+		Short: "Generate DKIM keys, derive their records, check published keys",
+		Long: `Handle DKIM keys (RFC 6376, RFC 8463 Ed25519, RFC 8301 key sizes):
+
+  keygen   generate a key pair and print the TXT record to publish
+  record   print the record to publish for an existing private key
+  check    fetch and check the key records of a domain's selectors
+
+See docs/dkim-keys.md.`,
 	}
+	cmd.AddCommand(
+		NewCmdKeygen(f, nil),
+		NewCmdRecord(f, nil),
+		NewCmdCheck(f, nil),
+	)
 	return cmd
 }
