@@ -8,6 +8,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -114,6 +116,7 @@ func newPolicyServer(t testing.TB) *policyServer {
 		ps.certs[hello.ServerName] = &c
 		return &c, nil
 	}}
+	ps.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	ps.srv.StartTLS()
 	t.Cleanup(ps.srv.Close)
 	return ps
@@ -144,7 +147,10 @@ func (ps *policyServer) serve(w http.ResponseWriter, req *http.Request) {
 		http.NotFound(w, req)
 		return
 	}
-	if rt.contentType != "" {
+	switch rt.contentType {
+	case "":
+		w.Header()["Content-Type"] = nil // no header, and no sniffing
+	default:
 		w.Header().Set("Content-Type", rt.contentType)
 	}
 	if rt.location != "" {
