@@ -1,0 +1,371 @@
+package dkim
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+const crlf = "\r\n"
+
+// canonicalizeHeader returns the canonical form of one header field (name,
+// colon, value and its final CRLF; folds included) for c= "simple" or
+// "relaxed" (RFC 6376 §3.4.1, §3.4.2).
+func canonicalizeHeader(field, canon string) string {
+	if canon == "simple" {
+		return field
+	}
+	return relaxedHeader(field)
+}
+
+func relaxedHeader(field string) string {
+	name, value, ok := strings.Cut(field, ":")
+	var b strings.Builder
+	b.Grow(len(field))
+	name = strings.TrimRight(name, " \t")
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	b.WriteByte(':')
+	if ok {
+		// Unfold, reduce every run of WSP to one space, drop WSP at both ends.
+		wsp := false
+		started := false
+		for k := 0; k < len(value); k++ {
+			c := value[k]
+			switch c {
+			case '\r', '\n':
+				continue
+			case ' ', '\t':
+				wsp = true
+				continue
+			}
+			if wsp && started {
+				b.WriteByte(' ')
+			}
+			wsp = false
+			started = true
+			b.WriteByte(c)
+		}
+	}
+	b.WriteString(crlf)
+	return b.String()
+}
+
+// bodyCanonicalizer is a streaming body canonicalizer: Write takes the body
+// (CRLF line ends; bare LFs already converted), Close flushes the end.
+type bodyCanonicalizer struct {
+	w       io.Writer
+	relaxed bool
+	buf     []byte
+	pending int  // CRLFs held back: they may be trailing empty lines
+	wsp     bool // relaxed: whitespace held back
+	cr      bool // the previous octet was a CR not yet known to start a CRLF
+	written bool // some content was written
+	err     error
+}
+
+func newBodyCanonicalizer(w io.Writer, canon string) *bodyCanonicalizer {
+	return &bodyCanonicalizer{w: w, relaxed: canon == "relaxed", buf: make([]byte, 0, 32*1024)}
+}
+
+func (c *bodyCanonicalizer) flushPending() {
+	for ; c.pending > 0; c.pending-- {
+		c.buf = append(c.buf, '\r', '\n')
+	}
+}
+
+func (c *bodyCanonicalizer) content(b byte) {
+	if c.pending > 0 {
+		c.flushPending()
+	}
+	if c.wsp {
+		c.buf = append(c.buf, ' ')
+		c.wsp = false
+	}
+	c.buf = append(c.buf, b)
+	c.written = true
+}
+
+func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	for k := 0; k < len(p); k++ {
+		b := p[k]
+		if c.cr {
+			c.cr = false
+			if b == '\n' {
+				c.pending++
+				c.wsp = false
+				continue
+			}
+			c.content('\r')
+		}
+		switch b {
+		case '\r':
+			c.cr = true
+			continue
+		case ' ', '\t':
+			if c.relaxed {
+				c.wsp = true
+				continue
+			}
+		default:
+			// Fast path: a run of plain octets is copied at once.
+			if c.pending == 0 && !c.wsp {
+				j := k
+				for j < len(p) && p[j] != '\r' && p[j] != '\n' && (!c.relaxed || p[j] != ' ' && p[j] != '\t') {
+					j++
+				}
+				if j > k {
+					c.buf = append(c.buf, p[k:j]...)
+					c.written = true
+					k = j - 1
+					if len(c.buf) >= 16*1024 {
+						c.flush()
+					}
+					continue
+				}
+			}
+		}
+		c.content(b)
+		if len(c.buf) >= 16*1024 {
+			c.flush()
+		}
+	}
+	return len(p), c.err
+}
+
+func (c *bodyCanonicalizer) flush() {
+	if len(c.buf) > 0 && c.err == nil {
+		_, c.err = c.w.Write(c.buf)
+	}
+	c.buf = c.buf[:0]
+}
+
+// Close writes the end of the canonical body: the last line's CRLF (trailing
+// empty lines dropped) or, for simple, the lone CRLF of an empty body.
+func (c *bodyCanonicalizer) Close() error {
+	if c.cr {
+		c.cr = false
+		c.content('\r')
+	}
+	c.wsp = false
+	c.pending = 0
+	if c.written || !c.relaxed {
+		c.buf = append(c.buf, '\r', '\n')
+	}
+	c.flush()
+	return c.err
+}
+
+// lengthCounter counts what passes and forwards at most limit octets to w
+// (all of them when limit < 0).
+type lengthCounter struct {
+	w     io.Writer
+	limit int64
+	n     int64
+}
+
+func (l *lengthCounter) Write(p []byte) (int, error) {
+	n := int64(len(p))
+	if l.limit >= 0 {
+		room := l.limit - l.n
+		if room < 0 {
+			room = 0
+		}
+		if room < int64(len(p)) {
+			p = p[:room]
+		}
+	}
+	l.n += n
+	if len(p) > 0 {
+		if _, err := l.w.Write(p); err != nil {
+			return 0, err
+		}
+	}
+	return int(n), nil
+}
+
+// crlfReader converts every bare LF to CRLF, as MTAs do for messages that
+// come from Unix files.
+type crlfReader struct {
+	r      io.Reader
+	buf    []byte
+	out    []byte
+	lastCR bool
+	bareLF bool // at least one bare LF was converted
+}
+
+func newCRLFReader(r io.Reader) *crlfReader {
+	return &crlfReader{r: r, buf: make([]byte, 32*1024)}
+}
+
+func (c *crlfReader) Read(p []byte) (int, error) {
+	for len(c.out) == 0 {
+		n, err := c.r.Read(c.buf)
+		if n > 0 {
+			c.convert(c.buf[:n])
+		}
+		if len(c.out) > 0 {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, c.out)
+	c.out = c.out[n:]
+	return n, nil
+}
+
+func (c *crlfReader) convert(b []byte) {
+	// Fast path: no LF without its CR.
+	clean := true
+	prevCR := c.lastCR
+	for _, ch := range b {
+		if ch == '\n' && !prevCR {
+			clean = false
+			break
+		}
+		prevCR = ch == '\r'
+	}
+	if clean {
+		c.out = b
+		c.lastCR = b[len(b)-1] == '\r'
+		return
+	}
+	c.bareLF = true
+	out := make([]byte, 0, len(b)+len(b)/16+1)
+	prevCR = c.lastCR
+	for _, ch := range b {
+		if ch == '\n' && !prevCR {
+			out = append(out, '\r')
+		}
+		out = append(out, ch)
+		prevCR = ch == '\r'
+	}
+	c.out = out
+	c.lastCR = prevCR
+}
+
+// MaxHeaderSize bounds the header section read into memory.
+const MaxHeaderSize = 1 << 20
+
+// ErrNoSeparator is wrapped by the error for a message whose header is not
+// ended by an empty line.
+var ErrNoSeparator = errors.New("no empty line between the header and the body")
+
+// headerField is one header field as it appears in the message.
+type headerField struct {
+	raw  string // name ":" value, folds and final CRLF included (CRLF line ends)
+	name string // the name, as written, without trailing whitespace
+}
+
+// readHeader reads the header section from r (CRLF line ends), up to and
+// including the empty line that ends it. It returns the fields and the
+// number of octets consumed.
+func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
+	var fields []headerField
+	var consumed int64
+	lineNo := 0
+	for {
+		line, err := r.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A very long line: gather it whole.
+			full := append([]byte(nil), line...)
+			for err == bufio.ErrBufferFull {
+				line, err = r.ReadSlice('\n')
+				full = append(full, line...)
+				if len(full) > MaxHeaderSize {
+					return nil, consumed, fmt.Errorf("dkim: header line %d is longer than %d octets", lineNo+1, MaxHeaderSize)
+				}
+			}
+			line = full
+		}
+		consumed += int64(len(line))
+		lineNo++
+		if consumed > MaxHeaderSize {
+			return nil, consumed, fmt.Errorf("dkim: the header section is larger than %d octets", MaxHeaderSize)
+		}
+		eof := false
+		if err != nil {
+			if err != io.EOF {
+				return nil, consumed, fmt.Errorf("dkim: reading the header: %w", err)
+			}
+			if len(line) == 0 {
+				if lineNo == 1 {
+					return nil, consumed, errors.New("dkim: the message is empty")
+				}
+				// A message may end after its header (RFC 5322 §3.5: the
+				// body is optional): the body is empty.
+				break
+			}
+			// The last line has no line end: complete it.
+			line = append(append([]byte(nil), line...), '\r', '\n')
+			eof = true
+		}
+		if len(line) == 2 && line[0] == '\r' || len(line) == 1 {
+			break // the empty line
+		}
+		if isWSP(line[0]) {
+			if len(fields) == 0 {
+				return nil, consumed, fmt.Errorf("dkim: line %d of the message is a continuation line with no header field before it", lineNo)
+			}
+			fields[len(fields)-1].raw += string(line)
+			if eof {
+				break
+			}
+			continue
+		}
+		colon := -1
+		for k, ch := range line {
+			if ch == ':' {
+				colon = k
+				break
+			}
+			if ch <= ' ' && !isWSP(ch) || ch >= 0x7f {
+				break
+			}
+		}
+		if colon <= 0 || strings.TrimRight(string(line[:colon]), " \t") == "" {
+			return nil, consumed, fmt.Errorf("dkim: line %d of the message is not a header field (%q): %w", lineNo, abbreviate(strings.TrimRight(string(line), "\r\n")), ErrNoSeparator)
+		}
+		fields = append(fields, headerField{raw: string(line), name: strings.TrimRight(string(line[:colon]), " \t")})
+		if eof {
+			break
+		}
+	}
+	return fields, consumed, nil
+}
+
+// pickHeaders returns the fields named in h, in h's order, each name taking
+// the instances from the bottom up (RFC 6376 §5.4.2). Names with no
+// instance left contribute nothing.
+func pickHeaders(fields []headerField, names []string, skip int) []string {
+	used := make(map[string]int, len(names))
+	out := make([]string, 0, len(names))
+	for _, name := range names {
+		key := strings.ToLower(name)
+		n := used[key]
+		for k := len(fields) - 1; k >= 0; k-- {
+			if k == skip || !strings.EqualFold(fields[k].name, name) {
+				continue
+			}
+			if n == 0 {
+				out = append(out, fields[k].raw)
+				break
+			}
+			n--
+		}
+		used[key]++
+	}
+	return out
+}

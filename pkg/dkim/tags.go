@@ -1,0 +1,439 @@
+package dkim
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// tag is one tag-spec of a tag-list (RFC 6376 §3.2), with the position of its
+// value in the text it was parsed from.
+type tag struct {
+	name  string
+	value string // the value with leading and trailing FWS removed
+	// start and end delimit the whole value region in the source, surrounding
+	// whitespace included: source[start:end] is everything between "=" and the
+	// next ";" (or the end).
+	start, end int
+}
+
+// parseTagList parses an RFC 6376 §3.2 tag-list. It is strict where the RFC
+// is: a tag name is ALPHA *(ALPHA / DIGIT / "_"), a value holds only VALCHARs
+// and whitespace, and a tag may not appear twice.
+func parseTagList(s string) ([]tag, error) {
+	var tags []tag
+	seen := make(map[string]bool, 16)
+	i := 0
+	for i < len(s) {
+		// One tag-spec ends at the next ";".
+		j := strings.IndexByte(s[i:], ';')
+		end := len(s)
+		if j >= 0 {
+			end = i + j
+		}
+		spec := s[i:end]
+		if strings.TrimLeft(spec, " \t\r\n") == "" {
+			// An empty spec is allowed only as the optional trailing ";".
+			if j >= 0 && strings.TrimLeft(s[end+1:], " \t\r\n") != "" {
+				return nil, fmt.Errorf("empty tag between two semicolons")
+			}
+			if j < 0 && len(tags) == 0 {
+				return nil, errors.New("no tags")
+			}
+			break
+		}
+		eq := strings.IndexByte(spec, '=')
+		if eq < 0 {
+			return nil, fmt.Errorf("tag %q has no \"=\"", abbreviate(strings.TrimSpace(spec)))
+		}
+		name := trimFWS(spec[:eq])
+		if err := checkTagName(name); err != nil {
+			return nil, err
+		}
+		raw := spec[eq+1:]
+		value := trimFWS(raw)
+		if err := checkTagValue(name, value); err != nil {
+			return nil, err
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("tag %q appears twice", name)
+		}
+		seen[name] = true
+		tags = append(tags, tag{name: name, value: value, start: i + eq + 1, end: end})
+		if j < 0 {
+			break
+		}
+		i = end + 1
+	}
+	if len(tags) == 0 {
+		return nil, errors.New("no tags")
+	}
+	return tags, nil
+}
+
+func isWSP(c byte) bool { return c == ' ' || c == '\t' }
+
+func isFWSByte(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func trimFWS(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r < 0x80 && isFWSByte(byte(r)) })
+}
+
+func checkTagName(name string) error {
+	if name == "" {
+		return errors.New("a tag has an empty name")
+	}
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if k == 0 && !alpha {
+			return fmt.Errorf("tag name %q does not start with a letter", abbreviate(name))
+		}
+		if !alpha && !(c >= '0' && c <= '9') && c != '_' {
+			return fmt.Errorf("tag name %q contains %q", abbreviate(name), string(rune(c)))
+		}
+	}
+	return nil
+}
+
+// checkTagValue checks that a value holds only VALCHAR (%x21-3A / %x3C-7E)
+// and folding whitespace. Non-ASCII octets are allowed too: RFC 6376 §3.2
+// permits them in values under RFC 6532 and verifiers see them in the wild.
+func checkTagValue(name, v string) error {
+	for k := 0; k < len(v); k++ {
+		c := v[k]
+		switch {
+		case isFWSByte(c):
+			if c == '\n' && (k == 0 || v[k-1] != '\r') {
+				return fmt.Errorf("tag %q has a bare line feed in its value", name)
+			}
+			if c == '\n' && (k+1 >= len(v) || !isWSP(v[k+1])) {
+				return fmt.Errorf("tag %q has a line break not followed by whitespace", name)
+			}
+		case c < 0x21 || c == 0x7f:
+			return fmt.Errorf("tag %q contains the control character 0x%02x", name, c)
+		}
+	}
+	return nil
+}
+
+func abbreviate(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
+}
+
+// stripFWS removes all whitespace: base64 values and h= may be folded.
+func stripFWS(s string) string {
+	if strings.IndexAny(s, " \t\r\n") < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for k := 0; k < len(s); k++ {
+		if !isFWSByte(s[k]) {
+			b.WriteByte(s[k])
+		}
+	}
+	return b.String()
+}
+
+// Signature is a parsed DKIM-Signature header field (RFC 6376 §3.5).
+type Signature struct {
+	Version          string   `json:"version"`
+	Algorithm        string   `json:"algorithm"` // a=, lower case: "rsa-sha256"
+	KeyAlgorithm     string   `json:"-"`         // "rsa", "ed25519"
+	HashAlgorithm    string   `json:"-"`         // "sha256", "sha1"
+	Domain           string   `json:"domain"`    // d=, as written
+	Selector         string   `json:"selector"`  // s=
+	Identity         string   `json:"identity,omitempty"`
+	Headers          []string `json:"headers"` // h=, in order, as written
+	HeaderCanon      string   `json:"-"`       // "simple" or "relaxed"
+	BodyCanon        string   `json:"-"`
+	BodyLength       int64    `json:"body_length,omitempty"` // l=, -1 when absent
+	QueryMethods     []string `json:"query_methods,omitempty"`
+	Timestamp        int64    `json:"timestamp,omitempty"`  // t=, 0 when absent
+	Expiration       int64    `json:"expiration,omitempty"` // x=, 0 when absent
+	BodyHash         []byte   `json:"-"`
+	Data             []byte   `json:"-"` // b=, decoded
+	CopiedHeaders    string   `json:"copied_headers,omitempty"`
+	hasTimestamp     bool
+	hasExpiration    bool
+	identityExplicit bool
+}
+
+// Canonicalization returns the c= value in its full form ("relaxed/simple").
+func (s *Signature) Canonicalization() string { return s.HeaderCanon + "/" + s.BodyCanon }
+
+// SignatureError is a DKIM-Signature that cannot be used: a syntax error, a
+// missing required tag, an unsupported version or algorithm. Result says
+// which RFC 8601 result it leads to ("neutral" or "permerror").
+type SignatureError struct {
+	Result string
+	Code   string
+	Reason string
+}
+
+func (e *SignatureError) Error() string { return "dkim: " + e.Reason }
+
+func sigErr(result, code, format string, args ...any) *SignatureError {
+	return &SignatureError{Result: result, Code: code, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ParseSignature parses the value of a DKIM-Signature header field (what
+// follows the colon). It checks what RFC 6376 §3.5 and §6.1.1 require of the
+// signature alone; checks that need the key or the message come later. The
+// error is a *SignatureError. Whatever could be read (d=, s=, a=, c=) is
+// returned beside an error, so a report can name the signature.
+func ParseSignature(value string) (*Signature, error) {
+	sig, _, err := parseSignature(value, false)
+	return sig, err
+}
+
+// parseSignature parses a DKIM-Signature value; drafts accepts the
+// signatures of the drafts before RFC 4871 (no v=, or v=0.5).
+func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
+	sig := &Signature{BodyLength: -1}
+	tags, err := parseTagList(value)
+	if err != nil {
+		return sig, nil, sigErr(Neutral, "malformed-signature", "malformed DKIM-Signature: %v", err)
+	}
+	get := func(name string) (string, bool) {
+		for _, t := range tags {
+			if t.name == name {
+				return t.value, true
+			}
+		}
+		return "", false
+	}
+	// Record what identifies the signature first, for the report.
+	if d, ok := get("d"); ok {
+		sig.Domain = stripFWS(d)
+	}
+	if s, ok := get("s"); ok {
+		sig.Selector = stripFWS(s)
+	}
+	if a, ok := get("a"); ok {
+		sig.Algorithm = strings.ToLower(stripFWS(a))
+	}
+	sig.HeaderCanon, sig.BodyCanon = "simple", "simple"
+	if c, ok := get("c"); ok {
+		c = strings.ToLower(stripFWS(c))
+		h, b, hasBody := strings.Cut(c, "/")
+		sig.HeaderCanon = h
+		if hasBody {
+			sig.BodyCanon = b
+		}
+	}
+
+	v, ok := get("v")
+	switch {
+	case !ok && drafts:
+		v = "1"
+	case !ok:
+		return sig, tags, sigErr(Neutral, "missing-tag", "the signature has no v= tag (a signature from a draft before RFC 4871)")
+	case v == "0.5" && drafts:
+		v = "1"
+	}
+	sig.Version = v
+	if v != "1" {
+		return sig, tags, sigErr(Neutral, "unsupported-version", "unsupported signature version v=%s (only v=1 exists)", abbreviate(v))
+	}
+	for _, req := range []string{"a", "b", "bh", "d", "h", "s"} {
+		if _, ok := get(req); !ok {
+			return sig, tags, sigErr(Neutral, "missing-tag", "the signature has no %s= tag, which RFC 6376 requires", req)
+		}
+	}
+	ka, ha, ok := strings.Cut(sig.Algorithm, "-")
+	if !ok {
+		return sig, tags, sigErr(Neutral, "unsupported-algorithm", "malformed algorithm a=%s", abbreviate(sig.Algorithm))
+	}
+	sig.KeyAlgorithm, sig.HashAlgorithm = ka, ha
+	switch sig.Algorithm {
+	case "rsa-sha256", "ed25519-sha256", "rsa-sha1":
+	default:
+		return sig, tags, sigErr(Neutral, "unsupported-algorithm", "unsupported algorithm a=%s (rsa-sha256 and ed25519-sha256 are the ones in use)", abbreviate(sig.Algorithm))
+	}
+	for _, c := range []string{sig.HeaderCanon, sig.BodyCanon} {
+		if c != "simple" && c != "relaxed" {
+			return sig, tags, sigErr(Neutral, "unsupported-canonicalization", "unsupported canonicalization c=%s (want simple or relaxed)", abbreviate(sig.Canonicalization()))
+		}
+	}
+	if sig.Domain == "" {
+		return sig, tags, sigErr(Neutral, "malformed-signature", "the signature has an empty d= tag")
+	}
+	if sig.Selector == "" {
+		return sig, tags, sigErr(Neutral, "malformed-signature", "the signature has an empty s= tag")
+	}
+	if err := checkDomain(sig.Domain); err != nil {
+		return sig, tags, sigErr(Neutral, "malformed-signature", "d=%s is not a domain name: %v", abbreviate(sig.Domain), err)
+	}
+	for _, label := range strings.Split(sig.Selector, ".") {
+		if label == "" || len(label) > 63 {
+			return sig, tags, sigErr(Neutral, "malformed-signature", "s=%s is not a valid selector", abbreviate(sig.Selector))
+		}
+	}
+
+	h, _ := get("h")
+	for _, name := range strings.Split(h, ":") {
+		name = trimFWS(name)
+		if name == "" {
+			return sig, tags, sigErr(Neutral, "malformed-signature", "h= has an empty header field name")
+		}
+		if strings.ContainsAny(name, " \t\r\n") {
+			return sig, tags, sigErr(Neutral, "malformed-signature", "h= header field name %q contains whitespace", abbreviate(name))
+		}
+		sig.Headers = append(sig.Headers, name)
+	}
+	fromSigned := false
+	for _, name := range sig.Headers {
+		if strings.EqualFold(name, "from") {
+			fromSigned = true
+		}
+	}
+	if !fromSigned {
+		return sig, tags, sigErr(Permerror, "from-not-signed", "h= does not include From, which RFC 6376 §5.4 requires to be signed")
+	}
+
+	bh, _ := get("bh")
+	sig.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(bh))
+	if err != nil || len(sig.BodyHash) == 0 {
+		return sig, tags, sigErr(Neutral, "malformed-signature", "bh= is not valid base64")
+	}
+	b, _ := get("b")
+	sig.Data, err = base64.StdEncoding.DecodeString(stripFWS(b))
+	if err != nil || len(sig.Data) == 0 {
+		return sig, tags, sigErr(Neutral, "malformed-signature", "b= is empty or not valid base64")
+	}
+
+	if i, ok := get("i"); ok {
+		id, err := decodeQP(stripFWS(i))
+		if err != nil {
+			return sig, tags, sigErr(Neutral, "malformed-signature", "i= is malformed: %v", err)
+		}
+		sig.Identity = id
+		sig.identityExplicit = true
+		at := strings.LastIndexByte(id, '@')
+		if at < 0 {
+			return sig, tags, sigErr(Permerror, "identity-mismatch", "i=%s has no \"@\"", abbreviate(id))
+		}
+		idDomain := strings.ToLower(id[at+1:])
+		d := strings.ToLower(sig.Domain)
+		if idDomain != d && !strings.HasSuffix(idDomain, "."+d) {
+			return sig, tags, sigErr(Permerror, "identity-mismatch", "i=%s is not in d=%s or a subdomain of it (RFC 6376 §3.5)", abbreviate(id), sig.Domain)
+		}
+	} else {
+		sig.Identity = "@" + sig.Domain
+	}
+
+	if l, ok := get("l"); ok {
+		n, err := strconv.ParseInt(stripFWS(l), 10, 64)
+		if err != nil || n < 0 || len(stripFWS(l)) > 76 {
+			return sig, tags, sigErr(Neutral, "malformed-signature", "l=%s is not a number of octets", abbreviate(l))
+		}
+		sig.BodyLength = n
+	}
+	if q, ok := get("q"); ok {
+		found := false
+		for _, m := range strings.Split(q, ":") {
+			m = strings.ToLower(trimFWS(m))
+			sig.QueryMethods = append(sig.QueryMethods, m)
+			if m == "dns/txt" || m == "dns" {
+				found = true
+			}
+		}
+		if !found {
+			return sig, tags, sigErr(Neutral, "unsupported-query-method", "unsupported key query method q=%s (only dns/txt exists)", abbreviate(q))
+		}
+	}
+	if t, ok := get("t"); ok {
+		n, err := parseUnixTime(t)
+		if err != nil {
+			return sig, tags, sigErr(Neutral, "malformed-signature", "t=%s is not a time: %v", abbreviate(t), err)
+		}
+		sig.Timestamp, sig.hasTimestamp = n, true
+	}
+	if x, ok := get("x"); ok {
+		n, err := parseUnixTime(x)
+		if err != nil {
+			return sig, tags, sigErr(Neutral, "malformed-signature", "x=%s is not a time: %v", abbreviate(x), err)
+		}
+		sig.Expiration, sig.hasExpiration = n, true
+		if sig.hasTimestamp && n < sig.Timestamp {
+			return sig, tags, sigErr(Permerror, "malformed-signature", "x= (%d) is earlier than t= (%d)", n, sig.Timestamp)
+		}
+	}
+	if z, ok := get("z"); ok {
+		sig.CopiedHeaders = z
+	}
+	return sig, tags, nil
+}
+
+func parseUnixTime(s string) (int64, error) {
+	s = stripFWS(s)
+	if s == "" || len(s) > 12 {
+		return 0, errors.New("want up to 12 digits")
+	}
+	for k := 0; k < len(s); k++ {
+		if s[k] < '0' || s[k] > '9' {
+			return 0, errors.New("want digits")
+		}
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// checkDomain checks a d= value: labels of letters, digits, hyphens and
+// underscores (RFC 6376 §3.5 uses the domain-name of RFC 5321; A-labels only).
+func checkDomain(d string) error {
+	if len(d) > 253 {
+		return errors.New("longer than 253 octets")
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" {
+			return errors.New("empty label")
+		}
+		if len(label) > 63 {
+			return errors.New("label longer than 63 octets")
+		}
+		for k := 0; k < len(label); k++ {
+			c := label[k]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return fmt.Errorf("contains %q", string(rune(c)))
+			}
+		}
+	}
+	return nil
+}
+
+// decodeQP decodes DKIM-Quoted-Printable (RFC 6376 §2.11): =XX escapes.
+func decodeQP(s string) (string, error) {
+	if !strings.Contains(s, "=") {
+		return s, nil
+	}
+	var b strings.Builder
+	for k := 0; k < len(s); k++ {
+		if s[k] != '=' {
+			b.WriteByte(s[k])
+			continue
+		}
+		if k+2 >= len(s) {
+			return "", errors.New("truncated =XX escape")
+		}
+		n, err := strconv.ParseUint(s[k+1:k+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("bad escape %q", s[k:k+3])
+		}
+		b.WriteByte(byte(n))
+		k += 2
+	}
+	return b.String(), nil
+}
+
+// expired reports whether the signature's x= is in the past at now.
+func (s *Signature) expired(now time.Time) bool {
+	return s.hasExpiration && now.Unix() > s.Expiration
+}

@@ -1,0 +1,386 @@
+package dkim
+
+import (
+	"bufio"
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/penguinmails/emailauth/pkg/dns"
+)
+
+// Results of one signature, as in RFC 8601 §2.7.1.
+const (
+	Pass      = "pass"
+	Fail      = "fail"
+	Neutral   = "neutral"
+	Policy    = "policy"
+	Temperror = "temperror"
+	Permerror = "permerror"
+	None      = "none"
+)
+
+// SignatureResult is the outcome of verifying one DKIM-Signature.
+type SignatureResult struct {
+	Domain           string `json:"domain"`    // d=
+	Selector         string `json:"selector"`  // s=
+	Algorithm        string `json:"algorithm"` // a=
+	Canonicalization string `json:"canonicalization"`
+	Identity         string `json:"identity,omitempty"` // i=, or "@" d= when absent
+	// Result is pass, fail, neutral, policy, temperror or permerror.
+	Result string `json:"result"`
+	// Code names the reason in a stable, machine-readable way:
+	// body-hash-mismatch, signature-mismatch, key-revoked, key-not-found, ...
+	Code string `json:"code"`
+	// Reason says why, in words.
+	Reason string `json:"reason,omitempty"`
+	// KeyName is the DNS name the key was fetched from.
+	KeyName string `json:"key_name,omitempty"`
+	KeyType string `json:"key_type,omitempty"`
+	KeyBits int    `json:"key_bits,omitempty"`
+	// Testing is set when the key record carries t=y.
+	Testing       bool       `json:"testing,omitempty"`
+	SignedHeaders []string   `json:"signed_headers,omitempty"`
+	Signed        *time.Time `json:"signed,omitempty"`
+	Expires       *time.Time `json:"expires,omitempty"`
+	BodyLength    *int64     `json:"body_length,omitempty"`
+	// SignaturePrefix is the first 8 characters of b=, for telling apart
+	// signatures in an Authentication-Results header (RFC 6008).
+	SignaturePrefix string `json:"signature_prefix,omitempty"`
+}
+
+// VerifyOptions tune verification.
+type VerifyOptions struct {
+	// Now is the clock that x= is checked against; time.Now when nil.
+	Now func() time.Time
+	// AllowSHA1 accepts rsa-sha1 signatures, which RFC 8301 forbids; without
+	// it they verify to "policy".
+	AllowSHA1 bool
+	// MinRSABits is the smallest RSA key accepted; smaller keys verify to
+	// "policy". 0 means 1024, the floor of RFC 8301 §3.2.
+	MinRSABits int
+	// AllowDrafts accepts signatures made to the drafts that preceded RFC
+	// 4871 (no v= tag, or v=0.5), as old archives hold.
+	AllowDrafts bool
+	// MaxSignatures bounds the signatures verified per message (0: 16); the
+	// rest are reported as neutral, not verified.
+	MaxSignatures int
+}
+
+// Verifier verifies messages, sharing parsed keys between them. It is safe
+// for concurrent use.
+type Verifier struct {
+	res   dns.Resolver
+	opts  VerifyOptions
+	cache keyCache
+}
+
+// NewVerifier returns a Verifier that fetches keys through res.
+func NewVerifier(res dns.Resolver, opts VerifyOptions) *Verifier {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MinRSABits == 0 {
+		opts.MinRSABits = 1024
+	}
+	if opts.MaxSignatures == 0 {
+		opts.MaxSignatures = 16
+	}
+	return &Verifier{res: res, opts: opts}
+}
+
+// Verify verifies every DKIM-Signature of the message read from r, fetching
+// keys through res. It reads the message once, holding only the header in
+// memory. The error is non-nil only when the message cannot be read or is
+// not a message (no header/body separator); signature problems are results.
+// A message without signatures gives no results and no error.
+func Verify(ctx context.Context, r io.Reader, res dns.Resolver, opts VerifyOptions) ([]SignatureResult, error) {
+	return NewVerifier(res, opts).Verify(ctx, r)
+}
+
+type sigState struct {
+	res      SignatureResult
+	sig      *Signature
+	field    int    // index of the DKIM-Signature field
+	unsigned string // the field with b= emptied
+	done     bool   // the result is final
+	key      *publicKey
+	keyErr   error
+	body     *bodyHash
+}
+
+type bodyHash struct {
+	h       hash.Hash
+	counter *lengthCounter
+	canon   *bodyCanonicalizer
+	sum     []byte
+}
+
+// Verify verifies the message read from r; see the package-level Verify.
+func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, error) {
+	br := bufio.NewReaderSize(newCRLFReader(r), 64*1024)
+	fields, _, err := readHeader(br)
+	if err != nil {
+		return nil, err
+	}
+	now := v.opts.Now()
+	var states []*sigState
+	for i, f := range fields {
+		if !strings.EqualFold(f.name, "DKIM-Signature") {
+			continue
+		}
+		st := &sigState{field: i}
+		states = append(states, st)
+		if len(states) > v.opts.MaxSignatures {
+			st.finish(Neutral, "too-many-signatures", fmt.Sprintf("not verified: the message has more than %d signatures", v.opts.MaxSignatures))
+			continue
+		}
+		colon := strings.IndexByte(f.raw, ':')
+		value := strings.TrimSuffix(f.raw[colon+1:], crlf)
+		sig, tags, err := parseSignature(value, v.opts.AllowDrafts)
+		st.sig = sig
+		st.res = SignatureResult{
+			Domain: sig.Domain, Selector: sig.Selector, Algorithm: sig.Algorithm,
+			Canonicalization: sig.Canonicalization(), Identity: sig.Identity,
+		}
+		if err != nil {
+			var se *SignatureError
+			errors.As(err, &se)
+			st.finish(se.Result, se.Code, se.Reason)
+			continue
+		}
+		st.res.SignedHeaders = sig.Headers
+		if sig.hasTimestamp {
+			t := time.Unix(sig.Timestamp, 0).UTC()
+			st.res.Signed = &t
+		}
+		if sig.hasExpiration {
+			t := time.Unix(sig.Expiration, 0).UTC()
+			st.res.Expires = &t
+		}
+		if sig.BodyLength >= 0 {
+			l := sig.BodyLength
+			st.res.BodyLength = &l
+		}
+		for _, t := range tags {
+			if t.name == "b" {
+				st.unsigned = f.raw[:colon+1+t.start] + f.raw[colon+1+t.end:]
+				st.res.SignaturePrefix = abbreviateB(stripFWS(t.value))
+			}
+		}
+		if sig.expired(now) {
+			st.finish(Permerror, "expired", fmt.Sprintf("the signature expired at %s (x=%d)", st.res.Expires.Format(time.RFC3339), sig.Expiration))
+			continue
+		}
+	}
+	if len(states) == 0 {
+		_, err := io.Copy(io.Discard, br)
+		return nil, wrapRead(err)
+	}
+
+	// Fetch the keys while the body is read.
+	var wg sync.WaitGroup
+	for _, st := range states {
+		if st.done {
+			continue
+		}
+		wg.Add(1)
+		go func(st *sigState) {
+			defer wg.Done()
+			st.key, st.res.KeyName, st.keyErr = fetchKey(ctx, v.res, &v.cache, st.sig.Domain, st.sig.Selector)
+		}(st)
+	}
+
+	// One canonicalizer and hash per (c=, hash, l=) in use.
+	groups := map[string]*bodyHash{}
+	var writers []io.Writer
+	for _, st := range states {
+		if st.done {
+			continue
+		}
+		k := fmt.Sprintf("%s|%s|%d", st.sig.BodyCanon, st.sig.HashAlgorithm, st.sig.BodyLength)
+		bh := groups[k]
+		if bh == nil {
+			bh = &bodyHash{h: newHash(st.sig.HashAlgorithm)}
+			bh.counter = &lengthCounter{w: bh.h, limit: st.sig.BodyLength}
+			bh.canon = newBodyCanonicalizer(bh.counter, st.sig.BodyCanon)
+			groups[k] = bh
+			writers = append(writers, bh.canon)
+		}
+		st.body = bh
+	}
+	var w io.Writer = io.Discard
+	switch len(writers) {
+	case 0:
+	case 1:
+		w = writers[0]
+	default:
+		w = io.MultiWriter(writers...)
+	}
+	_, copyErr := io.Copy(w, br)
+	wg.Wait()
+	if copyErr != nil {
+		return nil, wrapRead(copyErr)
+	}
+	for _, bh := range groups {
+		if err := bh.canon.Close(); err != nil {
+			return nil, wrapRead(err)
+		}
+		bh.sum = bh.h.Sum(nil)
+	}
+
+	out := make([]SignatureResult, 0, len(states))
+	for _, st := range states {
+		if !st.done {
+			v.check(st, fields)
+		}
+		out = append(out, st.res)
+	}
+	return out, nil
+}
+
+func wrapRead(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("dkim: reading the message: %w", err)
+}
+
+func abbreviateB(b string) string {
+	if len(b) > 8 {
+		return b[:8]
+	}
+	return b
+}
+
+func newHash(name string) hash.Hash {
+	if name == "sha1" {
+		return sha1.New()
+	}
+	return sha256.New()
+}
+
+func (st *sigState) finish(result, code, reason string) {
+	st.res.Result, st.res.Code, st.res.Reason = result, code, reason
+	st.done = true
+}
+
+// check completes one signature once its key and body hash are known.
+func (v *Verifier) check(st *sigState, fields []headerField) {
+	sig := st.sig
+	if st.keyErr != nil {
+		var ke *keyError
+		var te *tempError
+		switch {
+		case errors.As(st.keyErr, &te):
+			st.finish(Temperror, "dns-error", fmt.Sprintf("the key %s could not be fetched: %v", st.res.KeyName, te.err))
+		case errors.As(st.keyErr, &ke):
+			st.finish(Permerror, ke.code, ke.reason)
+		default:
+			st.finish(Permerror, "key-syntax", st.keyErr.Error())
+		}
+		return
+	}
+	key := st.key
+	st.res.KeyType, st.res.KeyBits = key.Type, key.Bits
+	st.res.Testing = key.hasFlag("y")
+	if key.Type != sig.KeyAlgorithm {
+		st.finish(Permerror, "key-mismatch", fmt.Sprintf("the signature is %s but the key at %s is k=%s", sig.Algorithm, st.res.KeyName, key.Type))
+		return
+	}
+	if key.Hashes != nil && !contains(key.Hashes, sig.HashAlgorithm) {
+		st.finish(Permerror, "hash-not-allowed", fmt.Sprintf("the key allows h=%s only, the signature uses %s", strings.Join(key.Hashes, ":"), sig.HashAlgorithm))
+		return
+	}
+	if key.Services != nil && !contains(key.Services, "*") && !contains(key.Services, "email") {
+		st.finish(Permerror, "service-not-allowed", fmt.Sprintf("the key is for s=%s, not for email", strings.Join(key.Services, ":")))
+		return
+	}
+	if key.hasFlag("s") && sig.identityExplicit {
+		at := strings.LastIndexByte(sig.Identity, '@')
+		if !strings.EqualFold(sig.Identity[at+1:], sig.Domain) {
+			st.finish(Permerror, "identity-mismatch", fmt.Sprintf("the key has t=s, so i= must be in d=%s itself, not in %s", sig.Domain, sig.Identity[at+1:]))
+			return
+		}
+	}
+
+	bh := st.body
+	if sig.BodyLength >= 0 && sig.BodyLength > bh.counter.n {
+		st.finish(Fail, "body-length", fmt.Sprintf("l=%d is longer than the canonical body (%d octets): the body was shortened", sig.BodyLength, bh.counter.n))
+		return
+	}
+	if subtle.ConstantTimeCompare(bh.sum, sig.BodyHash) != 1 {
+		st.finish(Fail, "body-hash-mismatch", "body hash mismatch: the body was changed after signing (bh= does not match)")
+		return
+	}
+
+	if key.Type == "rsa" && key.Bits < v.opts.MinRSABits {
+		st.finish(Policy, "weak-key", fmt.Sprintf("the RSA key is %d bits; RFC 8301 forbids trusting keys under %d bits (publish a 2048-bit key)", key.Bits, v.opts.MinRSABits))
+		return
+	}
+
+	h := newHash(sig.HashAlgorithm)
+	headerHash(h, fields, sig.Headers, st.unsigned, sig.HeaderCanon, st.field)
+	digest := h.Sum(nil)
+
+	var verr error
+	switch pub := key.Key.(type) {
+	case *rsa.PublicKey:
+		hid := crypto.SHA256
+		if sig.HashAlgorithm == "sha1" {
+			hid = crypto.SHA1
+		}
+		verr = rsa.VerifyPKCS1v15(pub, hid, digest, sig.Data)
+	case ed25519.PublicKey:
+		if !ed25519.Verify(pub, digest, sig.Data) {
+			verr = errors.New("ed25519: invalid signature")
+		}
+	}
+	if verr != nil {
+		st.finish(Fail, "signature-mismatch", "signature mismatch: a signed header field was changed after signing, or the key does not match (b= does not verify)")
+		return
+	}
+
+	// The signature is cryptographically valid; local policy may still
+	// refuse it.
+	switch {
+	case sig.HashAlgorithm == "sha1" && !v.opts.AllowSHA1:
+		st.finish(Policy, "sha1", "the signature verifies, but it uses rsa-sha1, which RFC 8301 forbids verifiers to trust")
+	case sig.BodyLength >= 0 && bh.counter.n > sig.BodyLength:
+		st.finish(Policy, "body-length", fmt.Sprintf("the signature verifies, but l=%d leaves %d octets of the body unsigned: content may have been appended", sig.BodyLength, bh.counter.n-sig.BodyLength))
+	default:
+		reason := ""
+		code := "pass"
+		if sig.BodyLength >= 0 {
+			reason = fmt.Sprintf("l=%d present; it covers the whole body", sig.BodyLength)
+		}
+		if st.res.Testing {
+			reason = strings.TrimPrefix(reason+"; the key is in testing mode (t=y)", "; ")
+		}
+		st.finish(Pass, code, reason)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// base64Std is shared by sign and verify.
+var base64Std = base64.StdEncoding
