@@ -1,0 +1,633 @@
+package dns
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+const zoneTestMain = "testdata/zones/example.com.zone"
+
+func zoneLoad(t testing.TB, paths ...string) *Zone {
+	t.Helper()
+	z, err := LoadZoneFiles(paths...)
+	if err != nil {
+		t.Fatalf("LoadZoneFiles(%v): %v", paths, err)
+	}
+	return z
+}
+
+func zoneText(t testing.TB, text string) *Zone {
+	t.Helper()
+	z, err := ParseZone(strings.NewReader(text), "test.zone", "")
+	if err != nil {
+		t.Fatalf("ParseZone: %v", err)
+	}
+	return z
+}
+
+// zoneWant is what a test expects of one answer.
+type zoneWant struct {
+	rcode   int
+	cnames  []string
+	records []string // "name TTL data" of each record, in order
+	txt     []string // Answer.TXT(), when set
+	source  string   // when set
+}
+
+func zoneCheck(t *testing.T, a *Answer, want zoneWant) {
+	t.Helper()
+	if a.RCode != want.rcode {
+		t.Errorf("rcode = %s, want %s", RcodeString(a.RCode), RcodeString(want.rcode))
+	}
+	if !reflect.DeepEqual(a.CNAMEs, want.cnames) {
+		t.Errorf("cnames = %q, want %q", a.CNAMEs, want.cnames)
+	}
+	var got []string
+	for _, r := range a.Records {
+		got = append(got, r.Name+" "+itoa(r.TTL)+" "+r.Data)
+	}
+	if !reflect.DeepEqual(got, want.records) {
+		t.Errorf("records =\n\t%q\nwant\n\t%q", got, want.records)
+	}
+	if a.Records == nil {
+		t.Errorf("Records is nil, want an empty slice")
+	}
+	if want.txt != nil && !reflect.DeepEqual(a.TXT(), want.txt) {
+		t.Errorf("TXT() = %q, want %q", a.TXT(), want.txt)
+	}
+	if want.source != "" && a.Source != want.source {
+		t.Errorf("source = %q, want %q", a.Source, want.source)
+	}
+	if a.Authenticated {
+		t.Errorf("a zone answer has the AD bit set")
+	}
+}
+
+func itoa(n uint32) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func TestZoneQuery(t *testing.T) {
+	z := zoneLoad(t, zoneTestMain)
+	const src = "zone:" + zoneTestMain
+	dkim, err := os.ReadFile("testdata/zones/sub/dkim.inc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = dkim
+	tests := []struct {
+		name  string
+		qtype uint16
+		want  zoneWant
+	}{
+		{"example.com", TypeTXT, zoneWant{
+			records: []string{`example.com 600 "v=spf1 " "include:_spf.example.net " "-all"`},
+			txt:     []string{"v=spf1 include:_spf.example.net -all"},
+			source:  src,
+		}},
+		{"example.com.", TypeMX, zoneWant{records: []string{
+			"example.com 300 10 mail.example.com.",
+			"example.com 300 20 mail2.example.com.",
+		}}},
+		{"mail.example.com", TypeA, zoneWant{records: []string{
+			"mail.example.com 300 192.0.2.25", "mail.example.com 300 192.0.2.26",
+		}}},
+		// Case-insensitive lookup; names stored in lower case.
+		{"MAIL.Example.COM", TypeA, zoneWant{records: []string{
+			"mail.example.com 300 192.0.2.25", "mail.example.com 300 192.0.2.26",
+		}}},
+		{"mixedcase.example.com", TypeTXT, zoneWant{records: []string{`mixedcase.example.com 300 "mixed"`}}},
+		{"example.com", TypeSOA, zoneWant{records: []string{
+			"example.com 300 ns1.example.com. hostmaster.example.com. 2024010101 7200 3600 1209600 300",
+		}}},
+		// NODATA: the name exists, not the type.
+		{"example.com", TypeAAAA, zoneWant{source: src}},
+		{"_dmarc.example.com", TypeA, zoneWant{}},
+		// Empty non-terminal: a.b.example.com exists, so b.example.com does.
+		{"b.example.com", TypeTXT, zoneWant{}},
+		{"a.b.example.com", TypeTXT, zoneWant{records: []string{`a.b.example.com 300 "deep"`}}},
+		// NXDOMAIN.
+		{"nope.example.com", TypeTXT, zoneWant{rcode: RcodeNXDomain, source: src}},
+		{"c.a.b.example.com", TypeTXT, zoneWant{rcode: RcodeNXDomain}},
+		// Outside every apex: the zone files are the whole DNS.
+		{"example.org", TypeTXT, zoneWant{rcode: RcodeNXDomain, source: "zone"}},
+		// CNAME chain, in order; a CNAME query returns the CNAME itself.
+		{"www.example.com", TypeA, zoneWant{
+			cnames:  []string{"web.example.com", "host.example.com"},
+			records: []string{"host.example.com 300 192.0.2.80"},
+		}},
+		{"www.example.com", TypeTXT, zoneWant{cnames: []string{"web.example.com", "host.example.com"}}},
+		{"www.example.com", TypeCNAME, zoneWant{records: []string{"www.example.com 300 web.example.com."}}},
+		// A CNAME out of the zone: offline, its target does not exist.
+		{"out.example.com", TypeTXT, zoneWant{rcode: RcodeNXDomain, cnames: []string{"target.example.net"}}},
+		// Wildcards (RFC 4592): they answer for names that do not exist,
+		// with the query name as owner...
+		{"foo.wild.example.com", TypeTXT, zoneWant{records: []string{`foo.wild.example.com 300 "wildcard"`}}},
+		{"a.b.c.wild.example.com", TypeTXT, zoneWant{records: []string{`a.b.c.wild.example.com 300 "wildcard"`}}},
+		{"foo.wild.example.com", TypeA, zoneWant{}},
+		// ...not for existing names...
+		{"exists.wild.example.com", TypeTXT, zoneWant{}},
+		{"exists.wild.example.com", TypeA, zoneWant{records: []string{"exists.wild.example.com 300 192.0.2.7"}}},
+		// ...nor for empty non-terminals or below them.
+		{"ent.wild.example.com", TypeTXT, zoneWant{}},
+		{"y.ent.wild.example.com", TypeTXT, zoneWant{rcode: RcodeNXDomain}},
+		// The wildcard owner itself.
+		{"*.wild.example.com", TypeTXT, zoneWant{records: []string{`*.wild.example.com 300 "wildcard"`}}},
+		// A wildcard CNAME.
+		{"x.cname.example.com", TypeA, zoneWant{
+			cnames: []string{"host.example.com"}, records: []string{"host.example.com 300 192.0.2.80"},
+		}},
+		{"x.cname.example.com", TypeCNAME, zoneWant{records: []string{"x.cname.example.com 300 host.example.com."}}},
+		// Escapes: \" and \DDD decoded in Strings.
+		{"esc.example.com", TypeTXT, zoneWant{
+			records: []string{`esc.example.com 300 "say \"hi\"" "semi;colon" "ABC" "back\\slash"`},
+			txt:     []string{`say "hi"semi;colonABCback\slash`},
+		}},
+		// $INCLUDE, relative to the including file, nested, with the
+		// included file as the source.
+		{"old._domainkey.example.com", TypeTXT, zoneWant{
+			records: []string{`old._domainkey.example.com 300 "v=DKIM1; p="`},
+			source:  "zone:testdata/zones/sub/more.inc",
+		}},
+		{"after.example.com", TypeTXT, zoneWant{records: []string{`after.example.com 300 "after include"`}, source: src}},
+		{"_domainkey.example.com", TypeTXT, zoneWant{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"/"+TypeString(tt.qtype), func(t *testing.T) {
+			a, err := z.Query(context.Background(), tt.name, tt.qtype)
+			if err != nil {
+				t.Fatalf("Query: %v", err)
+			}
+			if want := CanonicalName(tt.name); a.Name != want || a.Type != tt.qtype {
+				t.Errorf("answer is for %s %s, want %s %s", a.Name, TypeString(a.Type), want, TypeString(tt.qtype))
+			}
+			zoneCheck(t, a, tt.want)
+		})
+	}
+}
+
+func TestZoneDKIMKeySplitOverParentheses(t *testing.T) {
+	z := zoneLoad(t, zoneTestMain)
+	a, err := z.Query(context.Background(), "sel2048._domainkey.example.com", TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Records) != 1 {
+		t.Fatalf("got %d records, want 1", len(a.Records))
+	}
+	r := a.Records[0]
+	if len(r.Strings) != 3 {
+		t.Fatalf("got %d character-strings, want 3 (as written)", len(r.Strings))
+	}
+	if r.TTL != 3600 {
+		t.Errorf("TTL = %d, want 3600", r.TTL)
+	}
+	if a.Source != "zone:testdata/zones/sub/dkim.inc" {
+		t.Errorf("source = %q", a.Source)
+	}
+	txt := a.TXT()[0]
+	const prefix = "v=DKIM1; k=rsa; p="
+	if !strings.HasPrefix(txt, prefix) {
+		t.Fatalf("TXT = %q", txt)
+	}
+	// A 2048-bit RSA SubjectPublicKeyInfo is 294 octets: 392 base64 characters.
+	if key := txt[len(prefix):]; len(key) != 392 || !strings.HasPrefix(key, "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA") {
+		t.Errorf("key is %d characters (%.20q...), want a 392-character 2048-bit key", len(key), key)
+	}
+}
+
+func TestZoneTTL(t *testing.T) {
+	z := zoneText(t, `$ORIGIN example.test.
+no-ttl-yet	IN TXT "default"
+$TTL 60
+a		IN TXT "from $TTL"
+b	7200	IN TXT "own TTL"
+$TTL 1h30m
+c		IN TXT "duration units"
+`)
+	for name, want := range map[string]uint32{"no-ttl-yet": 3600, "a": 60, "b": 7200, "c": 5400} {
+		a, err := z.Query(context.Background(), name+".example.test", TypeTXT)
+		if err != nil || len(a.Records) != 1 {
+			t.Fatalf("%s: %v %+v", name, err, a)
+		}
+		if got := a.Records[0].TTL; got != want {
+			t.Errorf("%s: TTL %d, want %d", name, got, want)
+		}
+		if a.MinTTL() != want {
+			t.Errorf("%s: MinTTL %d, want %d", name, a.MinTTL(), want)
+		}
+	}
+}
+
+func TestZoneSyntax(t *testing.T) {
+	// Constructs of the master-file format, each checked by its TXT() value.
+	tests := []struct {
+		name, text string
+		qname      string
+		want       []string // TXT() of the answer
+		strs       []string // Strings of the first record, when set
+	}{
+		{"multi-string", `x.example.test. 300 IN TXT "a" "b" "c"`, "x.example.test", []string{"abc"}, []string{"a", "b", "c"}},
+		{"unquoted", `x.example.test. 300 IN TXT v=spf1 -all`, "x.example.test", []string{"v=spf1-all"}, []string{"v=spf1", "-all"}},
+		{"quoted space", `x.example.test. 300 IN TXT "v=spf1 -all"`, "x.example.test", []string{"v=spf1 -all"}, nil},
+		{"escaped quote", `x.example.test. 300 IN TXT "a\"b"`, "x.example.test", []string{`a"b`}, nil},
+		{"decimal escape", `x.example.test. 300 IN TXT "\118=spf1\032-all"`, "x.example.test", []string{"v=spf1 -all"}, nil},
+		{"escaped backslash", `x.example.test. 300 IN TXT "a\\b"`, "x.example.test", []string{`a\b`}, nil},
+		{"semicolon in quotes", `x.example.test. 300 IN TXT "v=DMARC1; p=none" ; a comment`, "x.example.test", []string{"v=DMARC1; p=none"}, nil},
+		{"parentheses", "x.example.test. 300 IN TXT ( \"one\" ; c1\n \"two\" ; c2\n )", "x.example.test", []string{"onetwo"}, []string{"one", "two"}},
+		{"two records in order", "x.example.test. 300 IN TXT \"first\"\nx.example.test. 300 IN TXT \"second\"", "x.example.test", []string{"first", "second"}, nil},
+		{"duplicate kept once", "x.example.test. 300 IN TXT \"same\"\nx.example.test. 300 IN TXT \"same\"", "x.example.test", []string{"same"}, nil},
+		{"blank owner repeats", "x.example.test. 300 IN TXT \"first\"\n  300 IN TXT \"second\"", "x.example.test", []string{"first", "second"}, nil},
+		{"$ORIGIN and @", "$ORIGIN example.test.\n@ 300 IN TXT \"apex\"", "example.test", []string{"apex"}, nil},
+		{"relative $ORIGIN", "$ORIGIN example.test.\n$ORIGIN sub\nx 300 IN TXT \"deep\"", "x.sub.example.test", []string{"deep"}, nil},
+		{"class omitted", "x.example.test. 300 TXT \"c\"", "x.example.test", []string{"c"}, nil},
+		{"TTL after class", "x.example.test. IN 300 TXT \"c\"", "x.example.test", []string{"c"}, nil},
+		{"$GENERATE", "$ORIGIN example.test.\n$GENERATE 1-3 host$ 300 IN TXT \"h$\"", "host2.example.test", []string{"h2"}, nil},
+		{"type 99 SPF", `x.example.test. 300 IN SPF "v=spf1 -all"`, "x.example.test", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z := zoneText(t, tt.text)
+			a, err := z.Query(context.Background(), tt.qname, TypeTXT)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a.TXT(), tt.want) {
+				t.Errorf("TXT() = %q, want %q", a.TXT(), tt.want)
+			}
+			if tt.strs != nil && (len(a.Records) == 0 || !reflect.DeepEqual(a.Records[0].Strings, tt.strs)) {
+				t.Errorf("records %+v, want strings %q", a.Records, tt.strs)
+			}
+		})
+	}
+	t.Run("SPF type kept apart from TXT", func(t *testing.T) {
+		z := zoneText(t, `x.example.test. 300 IN SPF "v=spf1 " "-all"`)
+		a, err := z.Query(context.Background(), "x.example.test", TypeSPF)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(a.TXT(), []string{"v=spf1 -all"}) {
+			t.Errorf("TXT() = %q", a.TXT())
+		}
+	})
+}
+
+func TestZoneCNAMELoops(t *testing.T) {
+	z := zoneLoad(t, zoneTestMain)
+	for _, name := range []string{"loop1.example.com", "self.example.com"} {
+		a, err := z.Query(context.Background(), name, TypeTXT)
+		var de *Error
+		if !errors.As(err, &de) || de.RCode != RcodeServFail || !strings.Contains(err.Error(), "CNAME loop") {
+			t.Fatalf("%s: err = %v, want a SERVFAIL *Error about a CNAME loop", name, err)
+		}
+		if !IsTemporary(err) {
+			t.Errorf("%s: a CNAME loop should be a temporary error (SERVFAIL), as from a resolver", name)
+		}
+		if a == nil || a.RCode != RcodeServFail {
+			t.Errorf("%s: answer %+v, want one with RCODE SERVFAIL", name, a)
+		}
+	}
+	// A chain of 17 aliases is too long; 16 is fine.
+	var b strings.Builder
+	b.WriteString("$ORIGIN example.test.\n")
+	for i := 0; i < 17; i++ {
+		b.WriteString("c" + itoa(uint32(i)) + " 300 IN CNAME c" + itoa(uint32(i+1)) + "\n")
+	}
+	b.WriteString("c17 300 IN A 192.0.2.1\n")
+	z = zoneText(t, b.String())
+	a, err := z.Query(context.Background(), "c1.example.test", TypeA)
+	if err != nil || len(a.CNAMEs) != 16 || len(a.IPs()) != 1 {
+		t.Errorf("16 aliases: %v %+v", err, a)
+	}
+	if _, err := z.Query(context.Background(), "c0.example.test", TypeA); err == nil || !strings.Contains(err.Error(), "longer than 16") {
+		t.Errorf("17 aliases: err = %v, want a too-long chain", err)
+	}
+}
+
+func TestZoneCNAMEAndOtherData(t *testing.T) {
+	// RFC 1034 §4.3.2: a CNAME at the name is followed, whatever else it
+	// holds (a broken zone, but one that checks must be able to reproduce).
+	z := zoneText(t, `$ORIGIN example.test.
+alias 300 IN CNAME target
+alias 300 IN TXT "ignored"
+target 300 IN TXT "target"
+`)
+	a, err := z.Query(context.Background(), "alias.example.test", TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoneCheck(t, a, zoneWant{cnames: []string{"target.example.test"}, records: []string{`target.example.test 300 "target"`}})
+}
+
+func TestZoneWildcardRules(t *testing.T) {
+	// RFC 4592 §2.2.1's example zone, the parts that matter.
+	z := zoneText(t, `$ORIGIN example.
+@                 3600 IN SOA ns.example.com. host.example.com. 1 3600 600 86400 3600
+*                 3600 IN TXT "this is a wildcard"
+*                 3600 IN MX 10 host1.example.
+sub.*             3600 IN TXT "this is not a wildcard"
+host1             3600 IN A 192.0.2.1
+_ssh._tcp.host1   3600 IN SRV 0 0 22 host1.example.
+subdel            3600 IN NS ns.example.com.
+`)
+	tests := []struct {
+		name  string
+		qtype uint16
+		want  zoneWant
+	}{
+		// RFC 4592 §2.2.1: these are answered from the wildcard...
+		{"host3.example", TypeMX, zoneWant{records: []string{"host3.example 3600 10 host1.example."}}},
+		{"host3.example", TypeA, zoneWant{}},
+		{"foo.bar.example", TypeTXT, zoneWant{records: []string{`foo.bar.example 3600 "this is a wildcard"`}}},
+		// ...these are not.
+		{"host1.example", TypeMX, zoneWant{}},
+		{"sub.*.example", TypeMX, zoneWant{}},
+		{"_telnet._tcp.host1.example", TypeSRV, zoneWant{rcode: RcodeNXDomain}},
+		{"_dns._udp.host1.example", TypeSRV, zoneWant{rcode: RcodeNXDomain}},
+		// "*" is an ordinary label below the wildcard's own children: the
+		// empty non-terminal *.example exists and has its TXT.
+		{"*.example", TypeTXT, zoneWant{records: []string{`*.example 3600 "this is a wildcard"`}}},
+		// A name below an existing node without a wildcard child.
+		{"x._tcp.host1.example", TypeTXT, zoneWant{rcode: RcodeNXDomain}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"/"+TypeString(tt.qtype), func(t *testing.T) {
+			a, err := z.Query(context.Background(), tt.name, tt.qtype)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zoneCheck(t, a, tt.want)
+		})
+	}
+}
+
+func TestZoneANY(t *testing.T) {
+	z := zoneText(t, "x.example.test. 300 IN TXT \"t\"\nx.example.test. 300 IN A 192.0.2.1\n")
+	a, err := z.Query(context.Background(), "x.example.test", zoneTypeANY)
+	if err != nil || len(a.Records) != 2 {
+		t.Fatalf("ANY: %v %+v", err, a)
+	}
+}
+
+func TestZoneNameValidation(t *testing.T) {
+	z := zoneLoad(t, zoneTestMain)
+	for _, name := range []string{"", "a..example.com", strings.Repeat("a", 64) + ".example.com", "a b.example.com"} {
+		_, err := z.Query(context.Background(), name, TypeTXT)
+		var ne *NameError
+		if !errors.As(err, &ne) {
+			t.Errorf("Query(%q): err = %v, want a *NameError", name, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := z.Query(ctx, "example.com", TypeTXT); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled context: err = %v", err)
+	}
+}
+
+func TestZoneAuthoritative(t *testing.T) {
+	tests := []struct {
+		name   string
+		files  []string
+		apexes []string
+		yes    []string
+		no     []string
+	}{
+		{"SOA", []string{zoneTestMain}, []string{"example.com"},
+			[]string{"example.com", "EXAMPLE.com.", "www.example.com", "nope.example.com", "a.b.c.example.com", "sub.example.com.example.com"},
+			// sub.example.com is delegated by an NS record.
+			[]string{"com", "example.net", "xexample.com", "sub.example.com", "x.sub.example.com", "."}},
+		{"$ORIGIN without SOA", []string{"testdata/zones/origin-only.zone"}, []string{"example.org"},
+			[]string{"example.org", "_dmarc.example.org", "nothing.example.org"},
+			[]string{"org", "example.com"}},
+		{"neither", []string{"testdata/zones/no-apex.zone"}, []string{},
+			[]string{"_dmarc.example.net", "sel._domainkey.example.net"},
+			[]string{"example.net", "_domainkey.example.net", "other._domainkey.example.net"}},
+		{"merged", []string{zoneTestMain, "testdata/zones/origin-only.zone", "testdata/zones/no-apex.zone"}, []string{"example.com", "example.org"},
+			[]string{"example.com", "x.example.org", "_dmarc.example.net"},
+			[]string{"example.net"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z := zoneLoad(t, tt.files...)
+			if got := z.Apexes(); !reflect.DeepEqual(got, tt.apexes) {
+				t.Errorf("Apexes() = %q, want %q", got, tt.apexes)
+			}
+			for _, n := range tt.yes {
+				if !z.Authoritative(n) {
+					t.Errorf("Authoritative(%q) = false", n)
+				}
+			}
+			for _, n := range tt.no {
+				if z.Authoritative(n) {
+					t.Errorf("Authoritative(%q) = true", n)
+				}
+			}
+		})
+	}
+	t.Run("origin argument", func(t *testing.T) {
+		z, err := ParseZone(strings.NewReader(`_dmarc 300 IN TXT "v=DMARC1; p=none"`), "", "example.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !z.Authoritative("x.example.test") || z.Authoritative("test") {
+			t.Errorf("apexes %q", z.Apexes())
+		}
+	})
+	t.Run("root", func(t *testing.T) {
+		z, err := ParseZone(strings.NewReader(`x.example.test. 300 IN TXT "x"`), "", ".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !z.Authoritative("anything.example") || !reflect.DeepEqual(z.Apexes(), []string{"."}) {
+			t.Errorf("apexes %q", z.Apexes())
+		}
+	})
+}
+
+func TestZoneNoApexExistence(t *testing.T) {
+	// A file without apex: the ancestors of its names exist (NODATA), other
+	// names do not.
+	z := zoneLoad(t, "testdata/zones/no-apex.zone")
+	for name, rc := range map[string]int{"example.net": RcodeSuccess, "_domainkey.example.net": RcodeSuccess, "x.example.net": RcodeNXDomain} {
+		a, err := z.Query(context.Background(), name, TypeTXT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.RCode != rc || len(a.Records) != 0 {
+			t.Errorf("%s: %s with %d records, want %s", name, RcodeString(a.RCode), len(a.Records), RcodeString(rc))
+		}
+	}
+}
+
+func TestZoneMerge(t *testing.T) {
+	z := zoneLoad(t, zoneTestMain, "testdata/zones/example.com-extra.zone")
+	a, err := z.Query(context.Background(), "extra.example.com", TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoneCheck(t, a, zoneWant{records: []string{`extra.example.com 3600 "from the second file"`}, source: "zone:testdata/zones/example.com-extra.zone"})
+	// The same record in both files is kept once.
+	a, err = z.Query(context.Background(), "_dmarc.example.com", TypeTXT)
+	if err != nil || len(a.Records) != 1 {
+		t.Errorf("_dmarc: %v %+v", err, a)
+	}
+	if got := z.Files(); len(got) != 4 || got[3] != "testdata/zones/example.com-extra.zone" {
+		t.Errorf("Files() = %q", got)
+	}
+
+	// Merge of zones built from text.
+	z1 := zoneText(t, "$ORIGIN a.test.\n@ 300 IN TXT \"a\"")
+	z1.Merge(zoneText(t, "$ORIGIN b.test.\n@ 300 IN TXT \"b\""))
+	z1.Merge(nil)
+	if !reflect.DeepEqual(z1.Apexes(), []string{"a.test", "b.test"}) {
+		t.Errorf("Apexes() = %q", z1.Apexes())
+	}
+	var empty Zone
+	empty.Merge(z1)
+	a, err = empty.Query(context.Background(), "b.test", TypeTXT)
+	if err != nil || !reflect.DeepEqual(a.TXT(), []string{"b"}) {
+		t.Errorf("merged into a zero Zone: %v %+v", err, a)
+	}
+}
+
+func TestZoneErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		files    []string
+		file     string
+		line     int
+		contains []string
+		notExist bool
+	}{
+		{"syntax error", []string{"testdata/zones/bad-txt.zone"}, "testdata/zones/bad-txt.zone", 6, []string{"zone: testdata/zones/bad-txt.zone:6: bad TXT record data: a quote is not closed"}, false},
+		{"error in included file", []string{"testdata/zones/includes-bad.zone"}, "testdata/zones/sub/bad.inc", 3, []string{"zone: testdata/zones/sub/bad.inc:3: bad A record data \"192.0.2.300\""}, false},
+		{"missing file", []string{"testdata/zones/nope.zone"}, "testdata/zones/nope.zone", 0, []string{"zone: testdata/zones/nope.zone: no such file or directory"}, true},
+		{"missing include", []string{"testdata/zones/missing-include.zone"}, "testdata/zones/missing-include.zone", 4, []string{`cannot $INCLUDE "sub/does-not-exist.inc" (testdata/zones/sub/does-not-exist.inc): no such file or directory`}, true},
+		{"include loop", []string{"testdata/zones/loop-a.zone"}, "testdata/zones/loop-b.zone", 2, []string{"$INCLUDE loop: testdata/zones/loop-a.zone includes testdata/zones/loop-b.zone includes testdata/zones/loop-a.zone"}, false},
+		{"directory", []string{"testdata/zones/sub"}, "testdata/zones/sub", 0, []string{"is a directory"}, false},
+		{"second file bad", []string{zoneTestMain, "testdata/zones/bad-txt.zone"}, "testdata/zones/bad-txt.zone", 6, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z, err := LoadZoneFiles(tt.files...)
+			if err == nil {
+				t.Fatalf("no error; zone %v", z.Apexes())
+			}
+			var ze *ZoneError
+			if !errors.As(err, &ze) {
+				t.Fatalf("err %T %v, want a *ZoneError", err, err)
+			}
+			if ze.File != tt.file || ze.Line != tt.line {
+				t.Errorf("error at %s:%d, want %s:%d (%v)", ze.File, ze.Line, tt.file, tt.line, err)
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(err.Error(), c) {
+					t.Errorf("error %q does not contain %q", err, c)
+				}
+			}
+			if strings.Contains(err.Error(), "dns: ") || strings.Contains(err.Error(), "at line:") {
+				t.Errorf("error %q has miekg's noise", err)
+			}
+			if got := errors.Is(err, fs.ErrNotExist); got != tt.notExist {
+				t.Errorf("errors.Is(err, fs.ErrNotExist) = %v", got)
+			}
+		})
+	}
+}
+
+func TestZoneTextErrors(t *testing.T) {
+	tests := []struct {
+		name, text string
+		line       int
+		contains   string
+	}{
+		{"relative name without origin", "_dmarc 300 IN TXT \"v=DMARC1\"", 1, `bad owner name "_dmarc"; a name without a trailing dot is relative to $ORIGIN and none is set`},
+		{"@ without origin", "\n@ 300 IN TXT \"x\"", 2, `"@"; a name without a trailing dot`},
+		{"relative target without origin", "x.example.test. 300 IN CNAME y", 1, `bad CNAME record data "y"; a name without a trailing dot`},
+		{"unknown type", "x.example.test. 300 IN BOGUS \"x\"", 1, `unknown record type "BOGUS"`},
+		{"bad $TTL", "$TTL forever\n", 1, `$TTL needs a time such as 300 or 1h30m, not "forever"`},
+		{"bad TTL", "\n\nx.example.test. 3x00 IN TXT \"a\"", 3, `bad TTL "3x00"`},
+		{"unclosed parenthesis", "x.example.test. 300 IN TXT ( \"a\"\n", 1, `unbalanced parentheses: a "(" is not closed`},
+		{"extra parenthesis", "x.example.test. 300 IN TXT \"a\" )", 1, `a ")" closes no "("`},
+		{"missing field", "x.example.test. 300 IN MX 10 ; no host\n", 1, `bad MX record data: a field is missing`},
+		{"bad address", "x.example.test. 300 IN AAAA 192.0.2.1", 1, `bad AAAA record data "192.0.2.1"`},
+		{"out of zone", "$ORIGIN example.test.\n@ 300 IN SOA ns hm 1 2 3 4 5\nx.example.org. 300 IN TXT \"x\"", 0, `the record x.example.org. 300 IN TXT "x" lies outside the zone (its SOA is at example.test)`},
+		{"include not relative to cwd", "$INCLUDE nowhere.inc", 1, `cannot $INCLUDE "nowhere.inc"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseZone(strings.NewReader(tt.text), "t.zone", "")
+			var ze *ZoneError
+			if !errors.As(err, &ze) {
+				t.Fatalf("err = %v, want a *ZoneError", err)
+			}
+			if ze.File != "t.zone" || ze.Line != tt.line {
+				t.Errorf("error at %s:%d, want t.zone:%d (%v)", ze.File, ze.Line, tt.line, err)
+			}
+			if !strings.Contains(err.Error(), tt.contains) {
+				t.Errorf("error %q does not contain %q", err, tt.contains)
+			}
+			if !strings.HasPrefix(err.Error(), "zone: t.zone") {
+				t.Errorf("error %q does not start with the file", err)
+			}
+		})
+	}
+}
+
+func TestZoneIncludeFromOtherDirectory(t *testing.T) {
+	// An absolute top-level path, and a working directory that is not the
+	// file's: includes are still found next to the including file.
+	abs, err := filepath.Abs(zoneTestMain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	z := zoneLoad(t, abs)
+	a, err := z.Query(context.Background(), "old._domainkey.example.com", TypeTXT)
+	if err != nil || len(a.Records) != 1 {
+		t.Fatalf("%v %+v", err, a)
+	}
+	if want := "zone:" + filepath.Join(filepath.Dir(abs), "sub", "more.inc"); a.Source != want {
+		t.Errorf("source %q, want %q", a.Source, want)
+	}
+}
+
+func TestZoneStatsAndConcurrency(t *testing.T) {
+	z := zoneLoad(t, zoneTestMain)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 50; j++ {
+				a, err := z.Query(context.Background(), "www.example.com", TypeA)
+				if err != nil || len(a.Records) != 1 {
+					t.Errorf("%v %+v", err, a)
+					return
+				}
+				a.Records[0].Name = "mutated"
+			}
+		}()
+	}
+	wg.Wait()
+	if got := z.Stats().ZoneAnswers; got != 400 {
+		t.Errorf("ZoneAnswers = %d, want 400", got)
+	}
+	var _ Resolver = z
+	var _ StatsReporter = z
+}
