@@ -1,0 +1,278 @@
+// Package tlsrpt checks a domain's SMTP TLS Reporting record (RFC 8460
+// §3): the "_smtp._tls" TXT record that tells senders where to send reports
+// of TLS failures (with MTA-STS or DANE) as mailto: or https: URIs.
+package tlsrpt
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+)
+
+// Version is the only version of the record.
+const Version = "TLSRPTv1"
+
+// Record is a parsed "_smtp._tls" TXT record.
+type Record struct {
+	Version string `json:"version"`
+	// RUA are the report destinations, in order, as published.
+	RUA []string `json:"rua"`
+	// Extensions are the other fields, in order.
+	Extensions []Field `json:"extensions,omitempty"`
+	// Warnings are problems that do not make the record invalid.
+	Warnings []Problem `json:"warnings,omitempty"`
+}
+
+// Field is one name=value pair.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Problem is one thing wrong with a record; Code is its finding code.
+type Problem struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// URI is the rua URI the problem is about, if any.
+	URI string `json:"uri,omitempty"`
+}
+
+// SyntaxError reports why a record is invalid: senders then assume the
+// domain does not implement TLS reporting.
+type SyntaxError struct {
+	Problems []Problem
+}
+
+func (e *SyntaxError) Error() string {
+	s := "tlsrpt: invalid record: " + e.Problems[0].Message
+	if n := len(e.Problems) - 1; n == 1 {
+		s += " (and 1 more problem)"
+	} else if n > 1 {
+		s += fmt.Sprintf(" (and %d more problems)", n)
+	}
+	return s
+}
+
+// IsRecord reports whether a TXT record is meant as a TLSRPT record: it
+// begins with "v=TLSRPTv1" followed by ";", a space or nothing. Senders
+// discard the others (RFC 8460 §3).
+func IsRecord(txt string) bool {
+	rest, ok := strings.CutPrefix(txt, "v="+Version)
+	return ok && (rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t')
+}
+
+// looksLikeRecord reports whether a TXT record that is not a TLSRPT record
+// was probably meant as one ("v=tlsrptv1", "v=TLSRPTv2", " v=TLSRPTv1").
+func looksLikeRecord(txt string) bool {
+	t := strings.ToLower(strings.ReplaceAll(strings.TrimLeft(txt, " \t"), " ", ""))
+	return strings.HasPrefix(t, "v=tlsrpt")
+}
+
+// ParseRecord parses a "_smtp._tls" TXT record (character-strings joined)
+// with the RFC 8460 §3 grammar: "v=TLSRPTv1" first, fields separated by ";"
+// with optional spaces, a required "rua" holding one or more mailto: or
+// https: URIs separated by commas, and extension fields. A field given twice
+// is a warning and the first counts.
+//
+// On error the returned *Record holds what could be read, and the error is a
+// *SyntaxError listing every problem.
+func ParseRecord(txt string) (*Record, error) {
+	rec := &Record{RUA: []string{}}
+	var probs []Problem
+	bad := func(code, uri, format string, args ...any) {
+		probs = append(probs, Problem{Code: code, URI: uri, Message: fmt.Sprintf(format, args...)})
+	}
+	fields := strings.Split(txt, ";")
+	if !IsRecord(txt) {
+		v := strings.TrimSpace(fields[0])
+		if v == "" {
+			v = txt
+		}
+		bad(CodeBadVersion, "", "the record must begin with \"v=TLSRPTv1\", not %q", abbreviate(v, 40))
+		return rec, &SyntaxError{Problems: probs}
+	}
+	if strings.TrimRight(fields[0], " \t") != "v="+Version {
+		bad(CodeSyntax, "", "the version field %q has trailing text (fields are separated by \";\")", abbreviate(fields[0], 40))
+	}
+	rec.Version = Version
+	seen := map[string]bool{"v": true}
+	for i, f := range fields[1:] {
+		f = strings.Trim(f, " \t")
+		if f == "" {
+			if i < len(fields)-2 {
+				rec.Warnings = append(rec.Warnings, Problem{Code: CodeSyntax, Message: "the record has an empty field (two \";\" in a row)"})
+			}
+			continue
+		}
+		name, value, ok := strings.Cut(f, "=")
+		if !ok {
+			bad(CodeSyntax, "", "the field %q is not of the form name=value", abbreviate(f, 40))
+			continue
+		}
+		if !validExtName(name) {
+			bad(CodeSyntax, "", "the field name %q is not valid (no spaces around \"=\"; a letter or digit, then letters, digits, \"_\", \"-\" or \".\")", abbreviate(name, 40))
+			continue
+		}
+		if seen[name] {
+			rec.Warnings = append(rec.Warnings, Problem{Code: CodeDuplicateField, Message: fmt.Sprintf("the field %q is given more than once; senders use the first", name)})
+			continue
+		}
+		seen[name] = true
+		switch name {
+		case "rua":
+			for _, u := range strings.Split(value, ",") {
+				u = strings.Trim(u, " \t")
+				rec.RUA = append(rec.RUA, u)
+				if code, msg := checkURI(u); code != "" {
+					bad(code, u, "%s", msg)
+				}
+			}
+		case "v":
+		default:
+			if !validExtValue(value) {
+				bad(CodeSyntax, "", "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
+				continue
+			}
+			rec.Extensions = append(rec.Extensions, Field{Name: name, Value: value})
+		}
+	}
+	if !seen["rua"] {
+		bad(CodeNoRUA, "", "the record has no rua field: senders do not know where to send reports")
+	}
+	if len(probs) > 0 {
+		return rec, &SyntaxError{Problems: probs}
+	}
+	return rec, nil
+}
+
+// checkURI validates one rua URI: a mailto: with one address, or an https:
+// URL with a host. It returns a finding code and a message, or "".
+func checkURI(u string) (code, msg string) {
+	if u == "" {
+		return CodeRUAInvalid, "the rua list has an empty URI (a stray comma)"
+	}
+	if strings.ContainsAny(u, " \t") {
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds a space", abbreviate(u, 60))
+	}
+	if strings.Contains(u, "!") {
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds \"!\", which must be percent-encoded (TLS-RPT has no DMARC-style size limit)", abbreviate(u, 60))
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q is not a valid URI", abbreviate(u, 60))
+	}
+	switch strings.ToLower(p.Scheme) {
+	case "mailto":
+		addr := p.Opaque
+		if addr == "" {
+			addr = p.Path
+		}
+		if a, err := url.PathUnescape(addr); err == nil {
+			addr = a
+		}
+		if addr == "" {
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has no address", u)
+		}
+		if strings.Contains(addr, ",") {
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds more than one address; give each as its own mailto: URI", abbreviate(u, 60))
+		}
+		a, err := mail.ParseAddress(addr)
+		if err != nil || a.Address != addr || a.Name != "" {
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q does not hold a valid e-mail address", abbreviate(u, 60))
+		}
+		_, domain, _ := strings.Cut(addr, "@")
+		if !validHost(domain) {
+			return CodeRUAInvalid, fmt.Sprintf("the address in the rua URI %q has an invalid domain %q", abbreviate(u, 60), domain)
+		}
+	case "https":
+		if p.Host == "" || p.Opaque != "" {
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has no host (write https://host/path)", abbreviate(u, 60))
+		}
+		if !validHost(p.Hostname()) {
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has an invalid host %q", abbreviate(u, 60), p.Hostname())
+		}
+	case "http":
+		return CodeRUAHTTP, fmt.Sprintf("the rua URI %q uses http:; RFC 8460 allows only https: (and mailto:)", abbreviate(u, 60))
+	case "":
+		if strings.Contains(u, "@") {
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme: write mailto:%s", abbreviate(u, 60), u)
+		}
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme (mailto: or https:)", abbreviate(u, 60))
+	default:
+		return CodeRUAScheme, fmt.Sprintf("the rua URI %q uses %s:; only mailto: and https: are defined", abbreviate(u, 60), p.Scheme)
+	}
+	return "", ""
+}
+
+// validHost checks a host name: dot-separated labels of letters, digits
+// and "-", at least two labels, or an IP literal.
+func validHost(h string) bool {
+	h = strings.TrimSuffix(h, ".")
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		return true
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			if c := l[i]; !isAlnum(c) && c != '-' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// String returns the record in canonical form.
+func (r *Record) String() string {
+	var b strings.Builder
+	b.WriteString("v=" + Version + "; rua=" + strings.Join(r.RUA, ","))
+	for _, e := range r.Extensions {
+		b.WriteString("; " + e.Name + "=" + e.Value)
+	}
+	return b.String()
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func validExtName(s string) bool {
+	if len(s) < 1 || len(s) > 32 || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func validExtValue(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 || c > 0x7e || c == ';' || c == '=' {
+			return false
+		}
+	}
+	return true
+}
+
+func abbreviate(s string, n int) string {
+	if len(s) > n {
+		return s[:n-3] + "..."
+	}
+	return s
+}
