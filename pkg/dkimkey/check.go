@@ -256,6 +256,9 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 		}
 		res.Selectors = checkAll(ctx, r, domain, sels, opts, false)
 	}
+	if opts.PublicKey != nil {
+		relaxMismatches(res.Selectors)
+	}
 	usable, ed := 0, 0
 	for _, s := range res.Selectors {
 		if s.Status == StatusError {
@@ -283,6 +286,37 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 	}
 	res.Status = overallStatus(res.Findings, res.Incomplete)
 	return res, nil
+}
+
+// relaxMismatches lowers the key-mismatch findings to info when another
+// selector publishes the private key: checking several selectors with one
+// key means "is this key published at one of them".
+func relaxMismatches(sels []*SelectorResult) {
+	matched := ""
+	for _, s := range sels {
+		if s.KeyMatches != nil && *s.KeyMatches {
+			matched = s.Selector
+			break
+		}
+	}
+	if matched == "" {
+		return
+	}
+	for _, s := range sels {
+		changed := false
+		for i, f := range s.Findings {
+			if f.Code == FindKeyMismatch.Code {
+				f.Message += fmt.Sprintf("; it is published at selector %q", matched)
+				f.Fix = ""
+				s.Findings[i] = f.WithSeverity(finding.Info)
+				changed = true
+			}
+		}
+		if changed {
+			s.Status = ""
+			(&selCheck{res: s}).finish()
+		}
+	}
 }
 
 func overallStatus(fs []finding.Finding, incomplete bool) string {
@@ -480,17 +514,19 @@ func (c *selCheck) one(v string, strs []string) {
 			fmt.Sprintf("publish the DKIM key record at %s (generate one with: %s); if the zone has a wildcard TXT record, it answers for every selector", name, c.keygenHint())))
 		return
 	}
+	if strings.Contains(v, `\;`) {
+		msg := fmt.Sprintf(`the key record at %s contains "\;": backslash escapes from a zone file were stored as part of the text, so the tags end in a backslash`, name)
+		fix := fmt.Sprintf("republish the value without backslashes at %s", name)
+		if rec, err := ParseRecord(strings.ReplaceAll(v, `\;`, ";")); err == nil {
+			fix = fmt.Sprintf("republish without backslashes: %s", ZoneLine(name, rec.String(), 0))
+		}
+		c.add(FindMalformed.New(msg, fix))
+		return
+	}
 	tags, err := ParseTagList(v)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "dkimkey: ")
 		fix := fmt.Sprintf("republish the record at %s as \"v=DKIM1; k=rsa; p=<base64 key>\" with tags separated by \";\"", name)
-		if strings.Contains(v, `\;`) {
-			un := strings.ReplaceAll(v, `\;`, ";")
-			msg += `; the value contains "\;": backslash escapes from a zone file were stored literally`
-			if rec, err := ParseRecord(un); err == nil {
-				fix = fmt.Sprintf("republish without backslashes: %s", ZoneLine(name, rec.String(), 0))
-			}
-		}
 		c.add(FindMalformed.New(fmt.Sprintf("the key record at %s is malformed: %s", name, msg), fix))
 		return
 	}
