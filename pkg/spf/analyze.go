@@ -1,0 +1,773 @@
+package spf
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
+)
+
+// AnalyzeOptions tune Analyze.
+type AnalyzeOptions struct {
+	// MaxLookups is the lookup limit findings are judged against; 0 = 10.
+	MaxLookups int
+	// SkipType99 skips the query for an obsolete type-99 SPF record.
+	SkipType99 bool
+}
+
+// Analysis is what a person or CI needs to know about a domain's SPF: the
+// include/redirect tree with each term's cost, the totals evaluation would
+// reach, the networks authorized, and findings with fixes.
+//
+// The totals are those of check_host() for a client address that matches no
+// mechanism but "all": the worst case, where every reachable term is
+// evaluated. CheckHost for such an address reports the same counts.
+type Analysis struct {
+	Domain string `json:"domain"`
+	// Record is the domain's SPF record, "" when it has none (or several).
+	Record string `json:"record"`
+	// Tree is the domain's node; includes and redirects are its children.
+	Tree *Node `json:"tree"`
+	// Lookups is the number of DNS-querying terms evaluation reaches.
+	Lookups int `json:"lookups"`
+	// VoidLookups counts the lookups that return no data, for an IPv4 and
+	// an IPv6 client (a and mx ask A or AAAA by the client's family).
+	VoidLookups VoidCount `json:"void_lookups"`
+	// Result is what check_host() returns for a client that matches no
+	// mechanism but all: the domain's policy for unlisted hosts.
+	Result Code `json:"result"`
+	// MacroDependent is true when a reachable term's target is built from
+	// macros, so the cost or the result depends on the connection.
+	MacroDependent bool `json:"macro_dependent"`
+	// Networks are the networks that pass, from the whole tree.
+	Networks []string `json:"networks"`
+	// Incomplete is true when a DNS lookup failed.
+	Incomplete bool         `json:"incomplete"`
+	Findings   finding.List `json:"findings"`
+}
+
+// VoidCount is a number of void lookups by client address family.
+type VoidCount struct {
+	IPv4 int `json:"ipv4"`
+	IPv6 int `json:"ipv6"`
+}
+
+// Max returns the larger count.
+func (v VoidCount) Max() int { return max(v.IPv4, v.IPv6) }
+
+// Node is one domain's record in the tree.
+type Node struct {
+	Domain string `json:"domain"`
+	// Via is "domain" for the checked domain, "include" or "redirect".
+	Via string `json:"via"`
+	// Status: "ok", "none" (no record), "multiple" (more than one),
+	// "syntax-error", "dns-error", "loop", "invalid" (malformed name).
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Record is the SPF record used; Records every SPF record found.
+	Record  string   `json:"record,omitempty"`
+	Records []string `json:"records,omitempty"`
+	// TTL of the TXT answer.
+	TTL   uint32        `json:"ttl"`
+	Terms []*TermReport `json:"terms"`
+	// Lookups is what this node and its children cost; VoidLookups likewise.
+	Lookups     int       `json:"lookups"`
+	VoidLookups VoidCount `json:"void_lookups"`
+	// Result is this record's result for a client that matches nothing but
+	// all.
+	Result Code `json:"result"`
+	// Networks are the networks this branch makes pass.
+	Networks []string `json:"networks"`
+}
+
+// TermReport is one term of a node, with its cost.
+type TermReport struct {
+	Term     string `json:"term"`
+	Position int    `json:"position"`
+	// Reached is false for terms evaluation never gets to (after all, after
+	// an include that always matches, a redirect beside all).
+	Reached bool `json:"reached"`
+	// Cost is what the term adds to the lookup count (0 when not reached);
+	// Reason says why.
+	Cost   int    `json:"cost"`
+	Reason string `json:"reason"`
+	// Running is the running total after this term, across the whole tree
+	// in evaluation order.
+	Running int `json:"running_total"`
+	// AddressLookups are the uncounted address lookups of mx (one per MX
+	// host).
+	AddressLookups int `json:"address_lookups,omitempty"`
+	// Void says whether the term's lookup returns no data, per family.
+	VoidIPv4 bool `json:"void_ipv4,omitempty"`
+	VoidIPv6 bool `json:"void_ipv6,omitempty"`
+	// MacroDependent: the target is built from macros.
+	MacroDependent bool `json:"macro_dependent,omitempty"`
+	// Networks the term matches (for ip4, ip6, a, mx).
+	Networks []string `json:"networks,omitempty"`
+	// Note is a remark for a person ("evaluation stops here: 11 > 10").
+	Note string `json:"note,omitempty"`
+	// Child is the include or redirect target's node.
+	Child *Node `json:"child,omitempty"`
+}
+
+type netRef struct {
+	prefix netip.Prefix
+	where  string
+}
+
+type walker struct {
+	ctx      context.Context
+	r        dns.Resolver
+	opts     AnalyzeOptions
+	max      int
+	a        *Analysis
+	running  int
+	voids    VoidCount
+	limitHit bool
+	voidHit  bool
+	includes map[string]int
+	nets     []netRef
+	costs    map[*TermReport]int // top-level subtree costs, for fixes
+}
+
+// Analyze walks domain's SPF tree once. The error is non-nil only for a
+// malformed domain; DNS failures are findings (spf.dns-error) and set
+// Incomplete.
+func Analyze(ctx context.Context, r dns.Resolver, domain string, opts AnalyzeOptions) (*Analysis, error) {
+	d := dns.CanonicalName(strings.TrimSpace(domain))
+	if reason := checkDomain(d); reason != "" {
+		return nil, fmt.Errorf("spf: %q is not a domain name: %s", domain, reason)
+	}
+	w := &walker{ctx: ctx, r: r, opts: opts, max: opts.MaxLookups, includes: map[string]int{}}
+	if w.max <= 0 {
+		w.max = MaxLookups
+	}
+	a := &Analysis{Domain: d, Findings: finding.List{}}
+	w.a = a
+	a.Tree = w.node(d, "domain", nil)
+	a.Record = a.Tree.Record
+	a.Lookups = w.running
+	a.VoidLookups = w.voids
+	a.Result = a.Tree.Result
+	a.Networks = a.Tree.Networks
+	if !opts.SkipType99 {
+		w.type99(d)
+	}
+	w.totals()
+	w.duplicateNetworks()
+	return a, nil
+}
+
+func (w *walker) add(f finding.Finding) { w.a.Findings = append(w.a.Findings, f) }
+
+func (w *walker) dnsError(name string, err error) {
+	w.a.Incomplete = true
+	w.add(FindDNSError.New(fmt.Sprintf("could not look up %s: %v", name, err),
+		fmt.Sprintf("make sure the authoritative servers for %s answer (try `emailauth lookup %s`)", name, name)).WithName(name))
+}
+
+// node analyses domain's record. path holds the domains being evaluated
+// above it, for loop detection.
+func (w *walker) node(domain, via string, path []string) *Node {
+	n := &Node{Domain: domain, Via: via, Terms: []*TermReport{}, Networks: []string{}}
+	startRun, startVoid := w.running, w.voids
+	defer func() {
+		n.Lookups = w.running - startRun
+		n.VoidLookups = VoidCount{w.voids.IPv4 - startVoid.IPv4, w.voids.IPv6 - startVoid.IPv6}
+	}()
+	top := via == "domain"
+	if reason := checkDomain(domain); reason != "" {
+		n.Status, n.Error, n.Result = "invalid", reason, PermError
+		return n
+	}
+	fr := Fetch(w.ctx, w.r, domain)
+	n.Records = fr.Records
+	if fr.Answer != nil {
+		n.TTL = fr.Answer.MinTTL()
+		w.checkAnswer(domain, fr.Answer)
+		if top || via == "redirect" || len(fr.Records) == 0 {
+			w.checkVersion(domain, fr.Answer, len(fr.Records))
+		}
+	}
+	switch {
+	case fr.Code == TempError:
+		n.Status, n.Error, n.Result = "dns-error", fr.Err.Error(), TempError
+		w.dnsError(domain, fr.Err)
+		return n
+	case fr.Code == None:
+		n.Status, n.Error, n.Result = "none", fr.Err.Error(), None
+		if top {
+			w.add(FindNoRecord.New(fmt.Sprintf("%s has no SPF record", domain),
+				fmt.Sprintf("publish a TXT record at %s, e.g. \"v=spf1 mx -all\" listing your senders, or \"v=spf1 -all\" if the domain sends no mail", domain)))
+		}
+		return n
+	case len(fr.Records) > 1:
+		n.Status, n.Error, n.Result = "multiple", fr.Err.Error(), PermError
+		w.add(FindMultipleRecords.New(fmt.Sprintf("%s has %d SPF records; receivers return permerror", domain, len(fr.Records)),
+			fmt.Sprintf("merge them into one TXT record at %s and delete the others: %s", domain, quoteAll(fr.Records))).WithName(domain))
+		return n
+	case fr.Code == PermError:
+		n.Status, n.Error, n.Result = "syntax-error", fr.Err.Error(), PermError
+		n.Record = fr.Records[0]
+		var se *SyntaxError
+		fix := fmt.Sprintf("correct the record at %s", domain)
+		if errors.As(fr.Err, &se) {
+			fix = fmt.Sprintf("correct %q at position %d of the TXT record at %s: %s", se.Term, se.Pos, domain, se.Reason)
+		}
+		w.add(FindSyntaxError.New(fmt.Sprintf("the SPF record of %s: %v", domain, fr.Err), fix).WithName(domain))
+		return n
+	}
+	n.Status = "ok"
+	rec := fr.Record
+	n.Record = rec.Raw
+	if !strings.HasPrefix(rec.Raw, "v=spf1") {
+		w.add(FindBadVersion.New(fmt.Sprintf("the SPF record of %s starts with %q, not exactly \"v=spf1\"", domain, rec.Raw[:6]),
+			fmt.Sprintf("publish it at %s as \"v=spf1%s\"", domain, rec.Raw[6:])).WithName(domain))
+	}
+	path = append(path, domain)
+	n.Result = Neutral
+	decided := false // evaluation has ended for a non-matching client
+	all := rec.All()
+	var afterAll []string
+	for _, t := range rec.Terms {
+		tr := &TermReport{Term: t.Raw, Position: t.Pos, Reason: t.CostReason(), Networks: []string{}}
+		n.Terms = append(n.Terms, tr)
+		if t.Modifier == ModRedirect {
+			continue // handled after the mechanisms, as evaluation does
+		}
+		if decided {
+			tr.Running = w.running
+			if t.IsMechanism() {
+				if all != nil && t.Pos > all.Pos {
+					afterAll = append(afterAll, t.Raw)
+					tr.Note = "never evaluated: it comes after \"all\""
+				} else {
+					tr.Note = "never evaluated: an earlier include always matches"
+				}
+			}
+			continue
+		}
+		if !t.IsMechanism() {
+			tr.Reached = true
+			tr.Running = w.running
+			if t.Modifier == ModExp {
+				tr.Note = "fetched only when the result is fail; not counted"
+			} else {
+				tr.Note = "unknown modifier: ignored"
+			}
+			continue
+		}
+		tr.Reached = true
+		before := w.running
+		w.charge(domain, t, tr)
+		w.mechanism(domain, t, tr, n, path, top)
+		if tr.Child != nil && top {
+			if w.costs == nil {
+				w.costs = map[*TermReport]int{}
+			}
+			w.costs[tr] = w.running - before
+		}
+		switch {
+		case t.Mechanism == MechAll:
+			decided = true
+			n.Result = t.Qualifier.Result()
+			if top || via == "redirect" {
+				w.allFindings(domain, t)
+			}
+		case t.Mechanism == MechInclude && tr.Child != nil && tr.Child.Result == Pass:
+			decided = true
+			n.Result = t.Qualifier.Result()
+			tr.Note = strings.TrimSpace(tr.Note + " the included record passes every address, so evaluation always ends here")
+		case t.Mechanism == MechInclude && tr.Child != nil && (tr.Child.Result == PermError || tr.Child.Result == TempError || tr.Child.Result == None):
+			if n.Result != PermError && n.Result != TempError {
+				if tr.Child.Result == TempError {
+					n.Result = TempError
+				} else {
+					n.Result = PermError
+				}
+			}
+		}
+	}
+	if len(afterAll) > 0 {
+		w.add(FindTermsAfterAll.New(fmt.Sprintf("in the record of %s, %s come after %q and are never evaluated", domain, strings.Join(afterAll, " "), all.Raw),
+			fmt.Sprintf("move %q to the end of the TXT record at %s", all.Raw, domain)).WithName(domain))
+	}
+	if rt := rec.Redirect; rt != nil {
+		var tr *TermReport
+		for i, t := range rec.Terms {
+			if t == rt {
+				tr = n.Terms[i]
+			}
+		}
+		switch {
+		case all != nil:
+			tr.Running = w.running
+			tr.Note = "ignored: the record has an \"all\" mechanism (RFC 7208 §6.1)"
+			w.add(FindRedirectWithAll.New(fmt.Sprintf("the record of %s has both %q and %q; the redirect is ignored", domain, rt.Raw, all.Raw),
+				fmt.Sprintf("remove %q or %q from the TXT record at %s", all.Raw, rt.Raw, domain)).WithName(domain))
+		case decided:
+			tr.Running = w.running
+			tr.Note = "never reached: an earlier include always matches"
+		default:
+			tr.Reached = true
+			before := w.running
+			w.charge(domain, rt, tr)
+			w.follow(domain, rt, tr, n, path, "redirect")
+			if top {
+				if w.costs == nil {
+					w.costs = map[*TermReport]int{}
+				}
+				w.costs[tr] = w.running - before
+			}
+			if tr.Child != nil {
+				n.Result = tr.Child.Result
+				if tr.Child.Result == None {
+					n.Result = PermError
+				}
+				n.Networks = appendUnique(n.Networks, tr.Child.Networks...)
+			}
+		}
+	} else if all == nil && (top || via == "redirect") {
+		w.add(FindNoAll.New(fmt.Sprintf("the record of %s has neither \"all\" nor \"redirect=\": unlisted hosts get neutral", domain),
+			fmt.Sprintf("publish %q at %s", rec.Raw+" -all", domain)).WithName(domain))
+	}
+	return n
+}
+
+// charge adds the term's lookup cost to the running total, as evaluation
+// does (Term.LookupCost).
+func (w *walker) charge(domain string, t *Term, tr *TermReport) {
+	tr.Cost = t.LookupCost()
+	w.running += tr.Cost
+	tr.Running = w.running
+	if tr.Cost > 0 && w.running > w.max && !w.limitHit {
+		w.limitHit = true
+		tr.Note = fmt.Sprintf("evaluation stops here with permerror: lookup %d > %d", w.running, w.max)
+	}
+}
+
+func (w *walker) voidLookup(tr *TermReport, v4, v6 bool) {
+	tr.VoidIPv4, tr.VoidIPv6 = v4, v6
+	if v4 {
+		w.voids.IPv4++
+	}
+	if v6 {
+		w.voids.IPv6++
+	}
+	if !w.voidHit && w.voids.Max() > MaxVoidLookups {
+		w.voidHit = true
+		tr.Note = strings.TrimSpace(tr.Note + fmt.Sprintf(" evaluation stops here with permerror: void lookup %d > %d", w.voids.Max(), MaxVoidLookups))
+	}
+}
+
+func (w *walker) literalTarget(domain string, t *Term) string {
+	if t.Domain == nil {
+		return domain
+	}
+	s, _ := t.Domain.expand(&macroEnv{}, domain)
+	return dns.CanonicalName(truncateName(s))
+}
+
+func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path []string, top bool) {
+	pass := t.Qualifier == QPass
+	addNets := func(nets ...string) {
+		tr.Networks = appendUnique(tr.Networks, nets...)
+		if pass {
+			n.Networks = appendUnique(n.Networks, nets...)
+		}
+	}
+	if t.HasMacros() {
+		tr.MacroDependent = true
+		w.a.MacroDependent = true
+		tr.Note = "the target depends on the connection (macro " + t.Value + "): counted, but not followed"
+		w.add(FindMacroCost.New(fmt.Sprintf("%q in the record of %s is built from macros; what it looks up depends on each connection", t.Raw, domain), "").WithName(domain))
+		if t.Mechanism == MechPTR {
+			w.add(FindPTR.New(fmt.Sprintf("the record of %s uses %q", domain, t.Raw), fmt.Sprintf("replace %q in the TXT record at %s with ip4:/ip6: terms for the sending hosts", t.Raw, domain)).WithName(domain))
+		}
+		return
+	}
+	switch t.Mechanism {
+	case MechIP4, MechIP6:
+		p := t.Prefix
+		addNets(p.String())
+		w.nets = append(w.nets, netRef{p, domain})
+		if (p.Addr().Is4() && p.Bits() < 8) || (!p.Addr().Is4() && p.Bits() < 32) {
+			f := FindBroadNetwork.New(fmt.Sprintf("%q in the record of %s covers %s", t.Raw, domain, describeSize(p)),
+				fmt.Sprintf("replace %q in the TXT record at %s with the exact networks of your senders", t.Raw, domain)).WithName(domain)
+			if p.Bits() == 0 && pass {
+				f = f.WithSeverity(finding.Error)
+			}
+			w.add(f)
+		}
+	case MechA:
+		name := w.literalTarget(domain, t)
+		if r := queryable(name); r != "" {
+			w.invalidTarget(domain, t, tr, name, r)
+			return
+		}
+		a4, e4 := w.r.Query(w.ctx, name, dns.TypeA)
+		a6, e6 := w.r.Query(w.ctx, name, dns.TypeAAAA)
+		if e4 != nil || e6 != nil {
+			w.dnsError(name, errors.Join(e4, e6))
+			return
+		}
+		w.voidLookup(tr, a4.Void(), a6.Void())
+		addNets(widen(t, append(a4.IPs(), a6.IPs()...))...)
+	case MechMX:
+		name := w.literalTarget(domain, t)
+		if r := queryable(name); r != "" {
+			w.invalidTarget(domain, t, tr, name, r)
+			return
+		}
+		ans, err := w.r.Query(w.ctx, name, dns.TypeMX)
+		if err != nil {
+			w.dnsError(name, err)
+			return
+		}
+		w.voidLookup(tr, ans.Void(), ans.Void())
+		hosts := mxHosts(ans)
+		tr.AddressLookups = len(hosts)
+		if len(hosts) > MaxNames {
+			tr.Note = fmt.Sprintf("%s has %d MX hosts; more than %d is a permerror", name, len(hosts), MaxNames)
+			w.add(FindMXLimit.New(fmt.Sprintf("%q in the record of %s: %s has %d MX hosts (at most %d)", t.Raw, domain, name, len(hosts), MaxNames),
+				fmt.Sprintf("replace %q in the TXT record at %s with ip4:/ip6: terms for the hosts that send mail", t.Raw, domain)).WithName(domain))
+		}
+		for _, h := range hosts {
+			a4, e4 := w.r.Query(w.ctx, h, dns.TypeA)
+			a6, e6 := w.r.Query(w.ctx, h, dns.TypeAAAA)
+			if e4 != nil || e6 != nil {
+				w.dnsError(h, errors.Join(e4, e6))
+				continue
+			}
+			addNets(widen(t, append(a4.IPs(), a6.IPs()...))...)
+		}
+	case MechExists:
+		name := w.literalTarget(domain, t)
+		if r := queryable(name); r != "" {
+			w.invalidTarget(domain, t, tr, name, r)
+			return
+		}
+		ans, err := w.r.Query(w.ctx, name, dns.TypeA)
+		if err != nil {
+			w.dnsError(name, err)
+			return
+		}
+		w.voidLookup(tr, ans.Void(), ans.Void())
+		if !ans.Void() {
+			tr.Note = "the name exists: this term matches every client"
+		}
+	case MechPTR:
+		tr.Note = "whether it matches, and whether its lookup is void, depend on the client's reverse DNS"
+		w.add(FindPTR.New(fmt.Sprintf("the record of %s uses %q", domain, t.Raw),
+			fmt.Sprintf("replace %q in the TXT record at %s with ip4:/ip6: terms for the sending hosts", t.Raw, domain)).WithName(domain))
+	case MechInclude:
+		w.follow(domain, t, tr, n, path, "include")
+		if tr.Child != nil && pass {
+			n.Networks = appendUnique(n.Networks, tr.Child.Networks...)
+		}
+		if tr.Child != nil && tr.Child.Result == Pass && pass {
+			w.add(FindPassAll.New(fmt.Sprintf("%q in the record of %s includes a record that passes every address", t.Raw, domain),
+				fmt.Sprintf("remove %q from the TXT record at %s, or have %s end in -all or ~all", t.Raw, domain, tr.Child.Domain)).WithName(domain))
+		}
+	case MechAll:
+	}
+}
+
+func (w *walker) invalidTarget(domain string, t *Term, tr *TermReport, name, reason string) {
+	tr.Note = fmt.Sprintf("never matches: %q is not a valid domain (%s)", name, reason)
+	w.add(FindInvalidDomain.New(fmt.Sprintf("%q in the record of %s names %q, which is not a valid domain: %s", t.Raw, domain, name, reason),
+		fmt.Sprintf("correct the domain in %q in the TXT record at %s", t.Raw, domain)).WithName(domain))
+}
+
+// follow analyses an include or redirect target as a child node.
+func (w *walker) follow(domain string, t *Term, tr *TermReport, n *Node, path []string, via string) {
+	if t.HasMacros() {
+		tr.MacroDependent = true
+		w.a.MacroDependent = true
+		tr.Note = "the target depends on the connection (macro " + t.Value + "): counted, but not followed"
+		w.add(FindMacroCost.New(fmt.Sprintf("%q in the record of %s is built from macros; which record it reaches depends on each connection", t.Raw, domain), "").WithName(domain))
+		return
+	}
+	target := w.literalTarget(domain, t)
+	for _, p := range path {
+		if p == target {
+			tr.Child = &Node{Domain: target, Via: via, Status: "loop", Error: "already being evaluated: " + strings.Join(append(path, target), " -> "), Result: PermError, Terms: []*TermReport{}, Networks: []string{}}
+			w.add(FindIncludeLoop.New(fmt.Sprintf("%q in the record of %s leads back to %s: %s", t.Raw, domain, target, strings.Join(append(path, target), " -> ")),
+				fmt.Sprintf("remove %q from the TXT record at %s", t.Raw, domain)).WithName(domain))
+			// Evaluation would loop until the lookup limit; count no further.
+			return
+		}
+	}
+	if via == "include" {
+		w.includes[target]++
+		if w.includes[target] == 2 {
+			w.add(FindDuplicateInclude.New(fmt.Sprintf("%s is included more than once; each time it is evaluated and counted again", target),
+				fmt.Sprintf("remove the repeated %q (in the record of %s)", t.Raw, domain)).WithName(domain))
+		}
+	}
+	tr.Child = w.node(target, via, path)
+	switch tr.Child.Status {
+	case "none", "invalid":
+		w.add(FindTargetWithoutRecord.New(fmt.Sprintf("%q in the record of %s: %s has no SPF record (%s); evaluation reaching it ends in permerror", t.Raw, domain, target, tr.Child.Error),
+			fmt.Sprintf("correct or remove %q in the TXT record at %s", t.Raw, domain)).WithName(domain))
+	}
+}
+
+func (w *walker) allFindings(domain string, t *Term) {
+	switch t.Qualifier {
+	case QPass:
+		w.add(FindPassAll.New(fmt.Sprintf("the record of %s ends in %q: every host on the Internet passes", domain, t.Raw),
+			fmt.Sprintf("replace %q with \"-all\" (or \"~all\") in the TXT record at %s", t.Raw, domain)).WithName(domain))
+	case QNeutral:
+		w.add(FindNeutralAll.New(fmt.Sprintf("the record of %s ends in \"?all\": unlisted hosts get neutral", domain),
+			fmt.Sprintf("replace \"?all\" with \"~all\", then \"-all\", in the TXT record at %s", domain)).WithName(domain))
+	}
+}
+
+// checkAnswer looks at the TXT answer's shape: strings over 255 octets and
+// a size that risks UDP truncation.
+func (w *walker) checkAnswer(domain string, a *dns.Answer) {
+	size := 12 + len(domain) + 2 + 4
+	for _, r := range a.Records {
+		if r.Type != dns.TypeTXT {
+			continue
+		}
+		rd := 0
+		for _, s := range r.Strings {
+			rd += 1 + len(s)
+			if len(s) > 255 {
+				w.add(FindLongString.New(fmt.Sprintf("a TXT string at %s is %d octets long; at most 255 fit in one string", domain, len(s)),
+					fmt.Sprintf("publish the record at %s as several quoted strings: %s", domain, ZoneStrings(strings.Join(r.Strings, "")))).WithName(domain))
+			}
+		}
+		size += 2 + 10 + rd
+	}
+	if size > 512 {
+		w.add(FindLargeAnswer.New(fmt.Sprintf("the TXT answer for %s is about %d octets (over 512): resolvers without EDNS0 must retry over TCP", domain, size),
+			fmt.Sprintf("shorten the SPF record at %s or move other TXT records away from that name", domain)).WithName(domain))
+	}
+}
+
+// checkVersion reports TXT records that were meant as SPF but are not
+// selected as such.
+func (w *walker) checkVersion(domain string, a *dns.Answer, selected int) {
+	for _, txt := range a.TXT() {
+		if IsSPF(txt) {
+			continue
+		}
+		t := strings.ToLower(strings.TrimLeft(txt, " \t\"'"))
+		if strings.HasPrefix(t, "v=spf") || strings.HasPrefix(t, "spf1") || strings.HasPrefix(t, "v =spf") || strings.HasPrefix(t, "v= spf") ||
+			(strings.HasPrefix(t, "v=spf1") && len(t) > 6) {
+			msg := fmt.Sprintf("the TXT record %q at %s looks like SPF but does not start with \"v=spf1 \", so receivers ignore it", abbreviate2(txt), domain)
+			if selected > 0 {
+				msg += " (another record is used)"
+			}
+			w.add(FindBadVersion.New(msg, fmt.Sprintf("rewrite it to start with exactly \"v=spf1 \" (or delete it) at %s", domain)).WithName(domain))
+		}
+	}
+}
+
+func abbreviate2(s string) string {
+	if len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return s
+}
+
+func (w *walker) type99(domain string) {
+	ans, err := w.r.Query(w.ctx, domain, dns.TypeSPF)
+	if err != nil || ans == nil {
+		return
+	}
+	for _, r := range ans.Records {
+		if r.Type == dns.TypeSPF {
+			w.add(FindType99.New(fmt.Sprintf("%s still publishes a type-99 SPF record: %q", domain, strings.Join(r.Strings, "")),
+				fmt.Sprintf("delete the SPF (type 99) record at %s; keep only the TXT record", domain)))
+			return
+		}
+	}
+}
+
+// totals adds the lookup-count findings, naming the terms that cost most.
+func (w *walker) totals() {
+	a := w.a
+	if a.Tree.Status != "ok" {
+		return
+	}
+	switch {
+	case a.Lookups > w.max:
+		a.Findings = append(a.Findings, FindLookupLimit.New(
+			fmt.Sprintf("evaluating the SPF record of %s needs %d DNS lookups; the limit is %d, so receivers return permerror", a.Domain, a.Lookups, w.max),
+			fmt.Sprintf("reduce the lookups at %s by %d: %s", a.Domain, a.Lookups-w.max, w.costliest())))
+	case a.Lookups >= w.max-1:
+		a.Findings = append(a.Findings, FindLookupHeadroom.New(
+			fmt.Sprintf("evaluating the SPF record of %s needs %d of %d DNS lookups: no headroom if a provider adds one", a.Domain, a.Lookups, w.max),
+			fmt.Sprintf("bring the count at %s to 8 or fewer: %s", a.Domain, w.costliest())))
+	}
+	if v := a.VoidLookups; v.Max() > MaxVoidLookups {
+		fam := "IPv4 and IPv6 clients"
+		switch {
+		case v.IPv4 <= MaxVoidLookups:
+			fam = "IPv6 clients"
+		case v.IPv6 <= MaxVoidLookups:
+			fam = "IPv4 clients"
+		}
+		var voidTerms []string
+		walkTerms(a.Tree, func(n *Node, tr *TermReport) {
+			if tr.VoidIPv4 || tr.VoidIPv6 {
+				voidTerms = append(voidTerms, fmt.Sprintf("%s (in %s)", tr.Term, n.Domain))
+			}
+		})
+		a.Findings = append(a.Findings, FindVoidLimit.New(
+			fmt.Sprintf("the SPF record of %s makes %d void lookups for %s; more than %d is a permerror", a.Domain, v.Max(), fam, MaxVoidLookups),
+			"remove or correct the terms whose lookups return nothing: "+strings.Join(voidTerms, ", ")))
+	}
+}
+
+// costliest names the top-level terms that cost most.
+func (w *walker) costliest() string {
+	type tc struct {
+		term string
+		cost int
+	}
+	var list []tc
+	for _, tr := range w.a.Tree.Terms {
+		c := tr.Cost
+		if v, ok := w.costs[tr]; ok {
+			c = v
+		}
+		if c > 0 {
+			list = append(list, tc{tr.Term, c})
+		}
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].cost > list[j].cost })
+	var parts []string
+	for i, x := range list {
+		if i == 4 {
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s costs %d", x.term, x.cost))
+	}
+	s := strings.Join(parts, ", ")
+	return s + "; replace a and mx with ip4:/ip6:, drop unused includes, or flatten (emailauth spf flatten " + w.a.Domain + ")"
+}
+
+func walkTerms(n *Node, fn func(*Node, *TermReport)) {
+	if n == nil {
+		return
+	}
+	for _, tr := range n.Terms {
+		fn(n, tr)
+		walkTerms(tr.Child, fn)
+	}
+}
+
+func (w *walker) duplicateNetworks() {
+	reported := 0
+	for i := 0; i < len(w.nets) && reported < 20; i++ {
+		for j := 0; j < len(w.nets); j++ {
+			if i == j {
+				continue
+			}
+			a, b := w.nets[i], w.nets[j]
+			if a.prefix.Addr().Is4() != b.prefix.Addr().Is4() {
+				continue
+			}
+			same := a.prefix == b.prefix
+			inside := b.prefix.Bits() < a.prefix.Bits() && b.prefix.Contains(a.prefix.Addr())
+			if (same && i > j) || inside {
+				how := "is listed again"
+				if !same {
+					how = "lies inside " + b.prefix.String()
+				}
+				w.add(FindDuplicateNetwork.New(fmt.Sprintf("%s (in the record of %s) %s (in the record of %s)", a.prefix, a.where, how, b.where),
+					fmt.Sprintf("remove %s from the record of %s", a.prefix, a.where)).WithName(a.where))
+				reported++
+				break
+			}
+		}
+	}
+}
+
+func widen(t *Term, addrs []netip.Addr) []string {
+	var out []string
+	for _, a := range addrs {
+		a = a.Unmap()
+		bits := 128
+		if a.Is4() {
+			bits = 32
+			if t.CIDR4 >= 0 {
+				bits = t.CIDR4
+			}
+		} else if t.CIDR6 >= 0 {
+			bits = t.CIDR6
+		}
+		if p, err := a.Prefix(bits); err == nil {
+			out = append(out, p.String())
+		}
+	}
+	return out
+}
+
+func appendUnique(list []string, add ...string) []string {
+	for _, s := range add {
+		dup := false
+		for _, x := range list {
+			if x == s {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
+func describeSize(p netip.Prefix) string {
+	if p.Addr().Is4() {
+		return fmt.Sprintf("2^%d IPv4 addresses (/%d)", 32-p.Bits(), p.Bits())
+	}
+	return fmt.Sprintf("a /%d IPv6 network", p.Bits())
+}
+
+func quoteAll(ss []string) string {
+	var q []string
+	for _, s := range ss {
+		q = append(q, fmt.Sprintf("%q", s))
+	}
+	return strings.Join(q, " and ")
+}
+
+// AnalyzeRecord analyses record as if it were published at domain: the
+// includes and redirects it names are resolved through r.
+func AnalyzeRecord(ctx context.Context, r dns.Resolver, domain, record string, opts AnalyzeOptions) (*Analysis, error) {
+	d := dns.CanonicalName(strings.TrimSpace(domain))
+	if reason := checkDomain(d); reason != "" {
+		return nil, fmt.Errorf("spf: %q is not a domain name: %s", domain, reason)
+	}
+	over := &overlay{Resolver: r, name: d, txt: record}
+	opts.SkipType99 = true
+	return Analyze(ctx, over, d, opts)
+}
+
+// overlay answers the TXT question for one name with a given record.
+type overlay struct {
+	dns.Resolver
+	name, txt string
+}
+
+func (o *overlay) Query(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+	if qtype == dns.TypeTXT && dns.CanonicalName(name) == o.name {
+		return &dns.Answer{Name: o.name, Type: qtype, Source: "proposed record", Records: []dns.Record{{
+			Name: o.name, Type: dns.TypeTXT, TTL: 300, Strings: SplitStrings(o.txt), Data: ZoneStrings(o.txt),
+		}}}, nil
+	}
+	return o.Resolver.Query(ctx, name, qtype)
+}
