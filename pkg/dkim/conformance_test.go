@@ -328,13 +328,13 @@ func TestDkimpy(t *testing.T) {
 }
 
 type mailDKIMCase struct {
-	File          string
-	Expect        string
-	Skipped       string   `json:"skipped_upstream"`
-	Legacy        bool     `json:"domainkeys_legacy"`
-	PerSignature  []string `json:"per_signature"`
-	Comment       string
-	PreStandard   string `json:"prestandard"`
+	File         string
+	Expect       string
+	Skipped      string   `json:"skipped_upstream"`
+	Legacy       bool     `json:"domainkeys_legacy"`
+	PerSignature []string `json:"per_signature"`
+	Comment      string
+	PreStandard  string `json:"prestandard"`
 }
 
 // mailDKIMResult maps our per-message outcome to Mail::DKIM's vocabulary

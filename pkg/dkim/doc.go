@@ -15,6 +15,7 @@
 // take a clock (x= is checked against time.Now and t= is always now), emits
 // its tags in sorted order (so the RFC examples cannot be reproduced), holds
 // the whole message in memory when signing, and reports too coarsely for a
-// diagnostic tool (no weak-key policy, l= is a plain failure). The tests use
-// it as an independent implementation to cross-check against.
+// diagnostic tool (no weak-key policy, l= is a plain failure).
+// Interoperability with OpenDKIM, dkimpy, Mail::DKIM and mailauth is checked
+// by scripts/interop-dkim.sh.
 package dkim

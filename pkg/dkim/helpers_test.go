@@ -2,7 +2,11 @@ package dkim
 
 import (
 	"bufio"
+	"bytes"
 	"crypto"
+	"crypto/sha1"
+	"crypto/sha256"
+	"io"
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
@@ -103,4 +107,40 @@ func fakeFromLines(f *dnstest.Fake, text string) {
 
 func at(unix int64) func() time.Time {
 	return func() time.Time { return time.Unix(unix, 0) }
+}
+
+func bufioReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
+
+func sha256Sum(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
+
+func sha1Sum(b []byte) []byte { s := sha1.Sum(b); return s[:] }
+
+// canonBody canonicalizes a whole body in one write.
+func canonBody(body, canon string) []byte {
+	var out bytes.Buffer
+	bc := newBodyCanonicalizer(&out, canon)
+	bc.Write([]byte(body))
+	bc.Close()
+	return out.Bytes()
+}
+
+// signRawSHA1 is signRaw for a=rsa-sha1, which our signer refuses to make.
+func signRawSHA1(t testing.TB, sigTags, msg string) string {
+	t.Helper()
+	fields, _, err := readHeader(bufio.NewReader(newCRLFReader(strings.NewReader(msg))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned := "DKIM-Signature: " + sigTags + " b=\r\n"
+	sig, _, err := parseSignature(strings.TrimSuffix(unsigned[len("DKIM-Signature:"):], crlf)+"AAAA", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha1.New()
+	headerHash(h, fields, sig.Headers, unsigned, "relaxed", -1)
+	b, err := testRSA.Sign(nil, h.Sum(nil), crypto.SHA1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(unsigned, crlf) + base64.StdEncoding.EncodeToString(b) + crlf + msg
 }

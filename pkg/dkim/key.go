@@ -3,15 +3,12 @@ package dkim
 import (
 	"context"
 	"crypto"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
 
+	"github.com/penguinmails/emailauth/pkg/dkimkey"
 	"github.com/penguinmails/emailauth/pkg/dns"
 )
 
@@ -43,84 +40,23 @@ type keyError struct {
 
 func (e *keyError) Error() string { return e.reason }
 
-// parseKeyRecord parses the TXT record of a DKIM key.
+// parseKeyRecord parses the TXT record of a DKIM key with dkimkey.
 func parseKeyRecord(txt string) (*publicKey, error) {
-	tags, err := parseTagList(txt)
+	rec, err := dkimkey.ParseRecord(txt)
 	if err != nil {
-		return nil, &keyError{"key-syntax", fmt.Sprintf("the key record is malformed: %v", err)}
-	}
-	get := func(name string) (string, bool) {
-		for _, t := range tags {
-			if t.name == name {
-				return t.value, true
-			}
+		code := "key-syntax"
+		if errors.Is(err, dkimkey.ErrKeyType) {
+			code = "key-unsupported"
 		}
-		return "", false
+		return nil, &keyError{code, "the key record is unusable: " + strings.TrimPrefix(err.Error(), "dkimkey: ")}
 	}
-	if v, ok := get("v"); ok {
-		if tags[0].name != "v" {
-			return nil, &keyError{"key-syntax", "v= is not the first tag of the key record"}
-		}
-		if v != "DKIM1" {
-			return nil, &keyError{"key-syntax", fmt.Sprintf("unsupported key record version v=%s (want DKIM1)", abbreviate(v))}
-		}
-	}
-	k := &publicKey{Type: "rsa", Record: txt}
-	if kt, ok := get("k"); ok {
-		k.Type = strings.ToLower(stripFWS(kt))
-	}
-	p, ok := get("p")
-	if !ok {
-		return nil, &keyError{"key-syntax", "the key record has no p= tag"}
-	}
-	p = stripFWS(p)
-	if p == "" {
+	if rec.Revoked() {
 		return nil, &keyError{"key-revoked", "the key is revoked (empty p=)"}
 	}
-	der, err := base64.StdEncoding.DecodeString(p)
-	if err != nil {
-		return nil, &keyError{"key-syntax", "p= is not valid base64"}
-	}
-	switch k.Type {
-	case "rsa":
-		pub, err := x509.ParsePKIXPublicKey(der)
-		if err != nil {
-			// RFC 6376 erratum 3017: some publish a bare RSAPublicKey.
-			rsaPub, err2 := x509.ParsePKCS1PublicKey(der)
-			if err2 != nil {
-				return nil, &keyError{"key-syntax", "p= is not an RSA public key (neither SubjectPublicKeyInfo nor RSAPublicKey)"}
-			}
-			pub = rsaPub
-		}
-		rk, ok := pub.(*rsa.PublicKey)
-		if !ok {
-			return nil, &keyError{"key-syntax", fmt.Sprintf("k=rsa but p= holds a %T key", pub)}
-		}
-		k.Key, k.Bits = rk, rk.N.BitLen()
-	case "ed25519":
-		if len(der) != ed25519.PublicKeySize {
-			return nil, &keyError{"key-syntax", fmt.Sprintf("an Ed25519 public key is 32 octets; p= holds %d", len(der))}
-		}
-		k.Key, k.Bits = ed25519.PublicKey(der), 256
-	default:
-		return nil, &keyError{"key-unsupported", fmt.Sprintf("unsupported key type k=%s (want rsa or ed25519)", abbreviate(k.Type))}
-	}
-	if h, ok := get("h"); ok {
-		for _, x := range strings.Split(h, ":") {
-			k.Hashes = append(k.Hashes, strings.ToLower(trimFWS(x)))
-		}
-	}
-	if s, ok := get("s"); ok {
-		for _, x := range strings.Split(s, ":") {
-			k.Services = append(k.Services, strings.ToLower(trimFWS(x)))
-		}
-	}
-	if t, ok := get("t"); ok {
-		for _, x := range strings.Split(t, ":") {
-			k.Flags = append(k.Flags, strings.ToLower(trimFWS(x)))
-		}
-	}
-	return k, nil
+	return &publicKey{
+		Type: rec.KeyType, Key: rec.PublicKey, Bits: rec.Bits(),
+		Hashes: rec.HashAlgs, Services: rec.Services, Flags: rec.Flags, Record: txt,
+	}, nil
 }
 
 // keyCache holds parsed keys by record text, so a batch parses each key once

@@ -7,69 +7,36 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/penguinmails/emailauth/pkg/dkimkey"
 )
 
-// tag is one tag-spec of a tag-list (RFC 6376 §3.2), with the position of its
-// value in the text it was parsed from.
+// tag is one tag-spec of a DKIM-Signature, with the region of its value in
+// the text it was parsed from.
 type tag struct {
 	name  string
 	value string // the value with leading and trailing FWS removed
 	// start and end delimit the whole value region in the source, surrounding
 	// whitespace included: source[start:end] is everything between "=" and the
-	// next ";" (or the end).
+	// next ";" (or the end). Emptying b= removes exactly this (RFC 6376 §3.7).
 	start, end int
 }
 
-// parseTagList parses an RFC 6376 §3.2 tag-list. It is strict where the RFC
-// is: a tag name is ALPHA *(ALPHA / DIGIT / "_"), a value holds only VALCHARs
-// and whitespace, and a tag may not appear twice.
+// parseTagList parses an RFC 6376 §3.2 tag-list with dkimkey's parser and
+// records where each value region lies.
 func parseTagList(s string) ([]tag, error) {
-	var tags []tag
-	seen := make(map[string]bool, 16)
-	i := 0
-	for i < len(s) {
-		// One tag-spec ends at the next ";".
-		j := strings.IndexByte(s[i:], ';')
-		end := len(s)
-		if j >= 0 {
-			end = i + j
-		}
-		spec := s[i:end]
-		if strings.TrimLeft(spec, " \t\r\n") == "" {
-			// An empty spec is allowed only as the optional trailing ";".
-			if j >= 0 && strings.TrimLeft(s[end+1:], " \t\r\n") != "" {
-				return nil, fmt.Errorf("empty tag between two semicolons")
-			}
-			if j < 0 && len(tags) == 0 {
-				return nil, errors.New("no tags")
-			}
-			break
-		}
-		eq := strings.IndexByte(spec, '=')
-		if eq < 0 {
-			return nil, fmt.Errorf("tag %q has no \"=\"", abbreviate(strings.TrimSpace(spec)))
-		}
-		name := trimFWS(spec[:eq])
-		if err := checkTagName(name); err != nil {
-			return nil, err
-		}
-		raw := spec[eq+1:]
-		value := trimFWS(raw)
-		if err := checkTagValue(name, value); err != nil {
-			return nil, err
-		}
-		if seen[name] {
-			return nil, fmt.Errorf("tag %q appears twice", name)
-		}
-		seen[name] = true
-		tags = append(tags, tag{name: name, value: value, start: i + eq + 1, end: end})
-		if j < 0 {
-			break
-		}
-		i = end + 1
+	list, err := dkimkey.ParseTagList(s)
+	if err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "dkimkey: tag-list: "))
 	}
-	if len(tags) == 0 {
-		return nil, errors.New("no tags")
+	tags := make([]tag, len(list))
+	for i, t := range list {
+		start := t.Offset + strings.IndexByte(s[t.Offset:], '=') + 1
+		end := t.ValueEnd
+		for end < len(s) && isFWSByte(s[end]) {
+			end++
+		}
+		tags[i] = tag{name: t.Name, value: t.Value, start: start, end: end}
 	}
 	return tags, nil
 }
@@ -79,45 +46,7 @@ func isWSP(c byte) bool { return c == ' ' || c == '\t' }
 func isFWSByte(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func trimFWS(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool { return r < 0x80 && isFWSByte(byte(r)) })
-}
-
-func checkTagName(name string) error {
-	if name == "" {
-		return errors.New("a tag has an empty name")
-	}
-	for k := 0; k < len(name); k++ {
-		c := name[k]
-		alpha := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-		if k == 0 && !alpha {
-			return fmt.Errorf("tag name %q does not start with a letter", abbreviate(name))
-		}
-		if !alpha && !(c >= '0' && c <= '9') && c != '_' {
-			return fmt.Errorf("tag name %q contains %q", abbreviate(name), string(rune(c)))
-		}
-	}
-	return nil
-}
-
-// checkTagValue checks that a value holds only VALCHAR (%x21-3A / %x3C-7E)
-// and folding whitespace. Non-ASCII octets are allowed too: RFC 6376 §3.2
-// permits them in values under RFC 6532 and verifiers see them in the wild.
-func checkTagValue(name, v string) error {
-	for k := 0; k < len(v); k++ {
-		c := v[k]
-		switch {
-		case isFWSByte(c):
-			if c == '\n' && (k == 0 || v[k-1] != '\r') {
-				return fmt.Errorf("tag %q has a bare line feed in its value", name)
-			}
-			if c == '\n' && (k+1 >= len(v) || !isWSP(v[k+1])) {
-				return fmt.Errorf("tag %q has a line break not followed by whitespace", name)
-			}
-		case c < 0x21 || c == 0x7f:
-			return fmt.Errorf("tag %q contains the control character 0x%02x", name, c)
-		}
-	}
-	return nil
+	return strings.Trim(s, " \t\r\n")
 }
 
 func abbreviate(s string) string {
@@ -128,19 +57,7 @@ func abbreviate(s string) string {
 }
 
 // stripFWS removes all whitespace: base64 values and h= may be folded.
-func stripFWS(s string) string {
-	if strings.IndexAny(s, " \t\r\n") < 0 {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for k := 0; k < len(s); k++ {
-		if !isFWSByte(s[k]) {
-			b.WriteByte(s[k])
-		}
-	}
-	return b.String()
-}
+func stripFWS(s string) string { return dkimkey.RemoveFWS(s) }
 
 // Signature is a parsed DKIM-Signature header field (RFC 6376 §3.5).
 type Signature struct {
@@ -212,17 +129,17 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 	}
 	// Record what identifies the signature first, for the report.
 	if d, ok := get("d"); ok {
-		sig.Domain = stripFWS(d)
+		sig.Domain = d
 	}
 	if s, ok := get("s"); ok {
-		sig.Selector = stripFWS(s)
+		sig.Selector = s
 	}
 	if a, ok := get("a"); ok {
-		sig.Algorithm = strings.ToLower(stripFWS(a))
+		sig.Algorithm = strings.ToLower(a)
 	}
 	sig.HeaderCanon, sig.BodyCanon = "simple", "simple"
 	if c, ok := get("c"); ok {
-		c = strings.ToLower(stripFWS(c))
+		c = strings.ToLower(c)
 		h, b, hasBody := strings.Cut(c, "/")
 		sig.HeaderCanon = h
 		if hasBody {
@@ -272,11 +189,10 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 	if err := checkDomain(sig.Domain); err != nil {
 		return sig, tags, sigErr(Neutral, "malformed-signature", "d=%s is not a domain name: %v", abbreviate(sig.Domain), err)
 	}
-	for _, label := range strings.Split(sig.Selector, ".") {
-		if label == "" || len(label) > 63 {
-			return sig, tags, sigErr(Neutral, "malformed-signature", "s=%s is not a valid selector", abbreviate(sig.Selector))
-		}
+	if err := checkDomain(sig.Selector); err != nil {
+		return sig, tags, sigErr(Neutral, "malformed-signature", "s=%s is not a valid selector: %v", abbreviate(sig.Selector), err)
 	}
+
 
 	h, _ := get("h")
 	for _, name := range strings.Split(h, ":") {
