@@ -193,7 +193,6 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 		return sig, tags, sigErr(Neutral, "malformed-signature", "s=%s is not a valid selector: %v", abbreviate(sig.Selector), err)
 	}
 
-
 	h, _ := get("h")
 	for _, name := range strings.Split(h, ":") {
 		name = trimFWS(name)
