@@ -494,7 +494,7 @@ func joinPermutation(recs []string) (string, bool) {
 // one checks a single TXT record.
 func (c *selCheck) one(v string, strs []string) {
 	name := c.res.Name
-	if strings.Contains(v, `"`) {
+	if strings.Contains(v, `"`) && looksLikeKeyRecord(strings.ReplaceAll(v, `"`, "")) {
 		repaired := strings.NewReplacer(`" "`, "", `""`, "", `"`, "").Replace(v)
 		msg := fmt.Sprintf("the value at %s contains literal double quotes (%s): zone-file quoting was stored as part of the text", name, quoteContext(v, strings.Index(v, `"`)))
 		fix := fmt.Sprintf("republish the value without quotes; in a control panel enter it with no quotes at all, in a zone file as: %s", ZoneLine(name, repaired, 0))

@@ -20,7 +20,7 @@ import (
 // testKeys holds the records of the keys under testdata/keys.
 type testKeys struct {
 	rsa2048, rsa1024, rsa512, ed, pkcs1 string // record values
-	priv2048, priv1024, privEd             any
+	priv2048, priv1024, privEd          any
 }
 
 func loadTestKeys(t testing.TB) testKeys {
