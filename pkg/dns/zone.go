@@ -326,7 +326,12 @@ func (z *Zone) nxSource(name, fallback string) string {
 	return "zone"
 }
 
-func zoneSource(file string) string { return "zone:" + file }
+func zoneSource(file string) string {
+	if file == "" {
+		return "zone"
+	}
+	return "zone:" + file
+}
 
 // answer returns the records of qtype at the node (renamed to qname when the
 // node is a wildcard), or the CNAME target to follow.
@@ -449,6 +454,11 @@ type zoneItem struct {
 // zoneParse parses one top-level zone file (and what it includes) into a
 // Zone of its own.
 func zoneParse(data []byte, file, origin string) (*Zone, error) {
+	if origin != "" {
+		if _, ok := mdns.IsDomainName(origin); !ok || strings.ContainsAny(origin, " \t\n") {
+			return nil, &ZoneError{File: file, Err: fmt.Errorf("bad origin %q: want a domain name such as example.com", origin)}
+		}
+	}
 	inc := newZoneIncludeFS(file)
 	zp := mdns.NewZoneParser(bytes.NewReader(data), origin, inc.topAbs)
 	zp.SetIncludeAllowed(true)
@@ -700,6 +710,10 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 	}
 	if fi.IsDir() {
 		return nil, &fs.PathError{Op: "open", Path: osPath, Err: errors.New("is a directory, not a zone file")}
+	}
+	if !fi.Mode().IsRegular() {
+		// A device or a pipe could be endless (/dev/zero) or wait forever.
+		return nil, &fs.PathError{Op: "open", Path: osPath, Err: errors.New("is not a regular file")}
 	}
 	data, err := os.ReadFile(osPath)
 	if err != nil {

@@ -3,10 +3,12 @@ package dns
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -630,4 +632,175 @@ func TestZoneStatsAndConcurrency(t *testing.T) {
 	}
 	var _ Resolver = z
 	var _ StatsReporter = z
+}
+
+func TestZoneGuards(t *testing.T) {
+	_, err := ParseZone(strings.NewReader(`x 300 IN TXT "x"`), "t.zone", "exa mple.com")
+	var ze *ZoneError
+	if !errors.As(err, &ze) || !strings.Contains(err.Error(), `zone: t.zone: bad origin "exa mple.com"`) {
+		t.Errorf("bad origin: err = %v", err)
+	}
+	if runtime.GOOS != "windows" {
+		// A device could be endless: only regular files are included.
+		_, err = ParseZone(strings.NewReader("$INCLUDE /dev/zero\n"), "t.zone", "example.test")
+		if !errors.As(err, &ze) || !strings.Contains(err.Error(), "is not a regular file") {
+			t.Errorf("/dev/zero: err = %v", err)
+		}
+	}
+	// The same file included twice, one after the other, is no loop.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "part.inc"), []byte("x 300 IN TXT \"x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	top := filepath.Join(dir, "top.zone")
+	if err := os.WriteFile(top, []byte("$ORIGIN a.test.\n$INCLUDE part.inc\n$ORIGIN b.test.\n$INCLUDE part.inc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	z := zoneLoad(t, top)
+	for _, n := range []string{"x.a.test", "x.b.test"} {
+		if a, err := z.Query(context.Background(), n, TypeTXT); err != nil || len(a.Records) != 1 {
+			t.Errorf("%s: %v %+v", n, err, a)
+		}
+	}
+	// A zone built from text without a file name.
+	z, err = ParseZone(strings.NewReader(`x.example.test. 300 IN TXT "x"`), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := z.Query(context.Background(), "x.example.test", TypeTXT); a.Source != "zone" {
+		t.Errorf("source %q, want zone", a.Source)
+	}
+	_, err = ParseZone(strings.NewReader("x 300 IN TXT \"x\""), "", "")
+	if err == nil || !strings.HasPrefix(err.Error(), "zone: zone text:1: ") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// zoneFixtures are the zone files of testdata/zones, the seeds of the fuzz
+// target.
+func zoneFixtures(t testing.TB) []string {
+	paths, err := filepath.Glob("testdata/zones/*.zone")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	more, _ := filepath.Glob("testdata/zones/sub/*.inc")
+	var out []string
+	for _, p := range append(paths, more...) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(data))
+	}
+	return out
+}
+
+// FuzzParseZone checks that no zone text makes the parser or a query panic,
+// that every failure is a *ZoneError, and that every record parsed is found
+// again by a query for its name and type.
+func FuzzParseZone(f *testing.F) {
+	for _, s := range zoneFixtures(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		z, err := ParseZone(strings.NewReader(text), "fuzz.zone", "")
+		if err != nil {
+			var ze *ZoneError
+			if !errors.As(err, &ze) {
+				t.Fatalf("error %T %v is not a *ZoneError", err, err)
+			}
+			if !strings.HasPrefix(err.Error(), "zone: fuzz.zone") && !strings.HasPrefix(err.Error(), "zone: ") {
+				t.Fatalf("error %q", err)
+			}
+			return
+		}
+		ctx := context.Background()
+		z.Authoritative("example.com")
+		z.Apexes()
+		for name, node := range z.nodes {
+			for _, qt := range []uint16{TypeTXT, TypeA, TypeCNAME, TypeMX, zoneTypeANY} {
+				for _, q := range []string{name, "x." + name} {
+					a, err := z.Query(ctx, q, qt)
+					if err != nil {
+						continue
+					}
+					if a == nil || a.Records == nil {
+						t.Fatalf("%s %s: answer %+v without records slice", q, TypeString(qt), a)
+					}
+				}
+			}
+			if node.cname != "" || CheckName(name) != nil {
+				continue
+			}
+			for _, r := range node.rrs {
+				a, err := z.Query(ctx, name, r.rec.Type)
+				if err != nil || a.RCode != RcodeSuccess || len(a.Records) == 0 {
+					t.Fatalf("%s %s is in the zone but the query gives %v %+v", name, TypeString(r.rec.Type), err, a)
+				}
+			}
+		}
+	})
+}
+
+// zoneBenchText is a zone of n names with a TXT record each, a wildcard and a
+// CNAME.
+func zoneBenchText(n int) string {
+	var b strings.Builder
+	b.WriteString("$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "h%d IN TXT \"v=spf1 ip4:192.0.2.%d -all\"\n", i, i%256)
+	}
+	b.WriteString("*.wild IN TXT \"wildcard\"\nalias IN CNAME h42\n")
+	return b.String()
+}
+
+func BenchmarkZoneQuery(b *testing.B) {
+	const n = 10000
+	z, err := ParseZone(strings.NewReader(zoneBenchText(n)), "bench.zone", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("h%d.example.com", i)
+	}
+	ctx := context.Background()
+	run := func(b *testing.B, name func(i int) string) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := z.Query(ctx, name(i), TypeTXT); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	}
+	b.Run("hit", func(b *testing.B) { run(b, func(i int) string { return names[i%n] }) })
+	b.Run("nxdomain", func(b *testing.B) { run(b, func(int) string { return "nope.x.example.com" }) })
+	b.Run("wildcard", func(b *testing.B) { run(b, func(int) string { return "a.b.wild.example.com" }) })
+	b.Run("cname", func(b *testing.B) { run(b, func(int) string { return "alias.example.com" }) })
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				if _, err := z.Query(ctx, names[i%n], TypeTXT); err != nil {
+					b.Error(err)
+					return
+				}
+				i++
+			}
+		})
+	})
+}
+
+func BenchmarkParseZone(b *testing.B) {
+	text := zoneBenchText(10000)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseZone(strings.NewReader(text), "bench.zone", ""); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
