@@ -1,0 +1,79 @@
+package report
+
+import (
+	"encoding/csv"
+	"io"
+
+	"github.com/penguinmails/emailauth/pkg/check"
+)
+
+// CSVHeader is the header row of the csv format.
+var CSVHeader = []string{"domain", "domain_status", "check", "check_status", "code", "severity", "message", "fix", "name"}
+
+// csvWriter writes one row per finding, streamed. A check without findings
+// gets one row with empty code and severity (its error, if any, as the
+// message), so every check of every domain appears; an input that could not
+// be checked gets one row with an empty check.
+type csvWriter struct {
+	cw     *csv.Writer
+	header bool
+}
+
+func newCSV(w io.Writer) *csvWriter { return &csvWriter{cw: csv.NewWriter(w)} }
+
+func (c *csvWriter) row(fields ...string) {
+	for i, f := range fields {
+		fields[i] = csvCell(f)
+	}
+	_ = c.cw.Write(fields) // errors surface through Flush/Error
+}
+
+func (c *csvWriter) writeHeader() {
+	if !c.header {
+		c.header = true
+		_ = c.cw.Write(CSVHeader)
+	}
+}
+
+func (c *csvWriter) domain(d *check.DomainResult) error {
+	c.writeHeader()
+	ds := string(d.Status)
+	if len(d.Checks) == 0 {
+		c.row(d.Domain, ds, "", "", "", "", d.Error, "", "")
+	}
+	for _, ch := range d.Checks {
+		if len(ch.Findings) == 0 {
+			c.row(d.Domain, ds, ch.Check, string(ch.Status), "", "", ch.Error, "", "")
+			continue
+		}
+		for _, f := range ch.Findings {
+			c.row(d.Domain, ds, ch.Check, string(ch.Status), f.Code, f.Severity.String(), f.Message, f.Fix, f.Name)
+		}
+	}
+	c.cw.Flush()
+	return c.cw.Error()
+}
+
+func (c *csvWriter) close(check.Summary) error {
+	c.writeHeader() // an empty run still has its header
+	c.cw.Flush()
+	return c.cw.Error()
+}
+
+// csvCell guards a cell against formula injection: spreadsheet programs
+// evaluate a cell that begins with = + - @ (and, in some, a tab or carriage
+// return) as a formula, and DNS records are written by whoever controls the
+// domain. Such a cell gets a leading apostrophe, the OWASP remedy, which
+// spreadsheets show as text. A cell that already begins with an apostrophe
+// gets one more, so the guard is reversible: a consumer that wants the raw
+// value drops one leading apostrophe from any cell that has one.
+func csvCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return "'" + s
+	}
+	return s
+}

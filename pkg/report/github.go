@@ -1,0 +1,116 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/check"
+	"github.com/penguinmails/emailauth/pkg/finding"
+)
+
+// githubWriter writes GitHub Actions workflow commands, streamed: per
+// domain a collapsible group with a line per check and an annotation
+// (::error, ::warning, ::notice) per finding; at Close the summary line,
+// and the markdown report to Options.StepSummary.
+//
+// Every piece of text from the report is escaped, so a record or message
+// cannot end the line and start a workflow command of its own.
+type githubWriter struct {
+	w    io.Writer
+	opts Options
+	md   *markdownWriter
+	buf  bytes.Buffer
+}
+
+func newGitHub(w io.Writer, opts Options) *githubWriter {
+	g := &githubWriter{w: w, opts: opts}
+	if opts.StepSummary != nil {
+		limit := opts.MarkdownMaxBytes
+		if limit <= 0 || limit > stepSummaryMaxBytes {
+			limit = stepSummaryMaxBytes
+		}
+		g.md = newMarkdown(opts.StepSummary, opts, limit)
+	}
+	return g
+}
+
+// ghData escapes the data (message) of a workflow command.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+// ghProperty escapes a property value of a workflow command.
+func ghProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+func (g *githubWriter) annotate(level, title, msg string) {
+	fmt.Fprintf(&g.buf, "::%s title=%s::%s\n", level, ghProperty(oneLine(printable(title))), ghData(printable(msg)))
+}
+
+func (g *githubWriter) level(s finding.Severity) string {
+	switch {
+	case s == finding.Error, s == finding.Warning && g.opts.failOnWarning():
+		return "error"
+	case s == finding.Warning:
+		return "warning"
+	}
+	return "notice"
+}
+
+func (g *githubWriter) domain(d *check.DomainResult) error {
+	g.buf.Reset()
+	label := statusLabel(d)
+	fmt.Fprintf(&g.buf, "::group::%s: %s\n", ghData(oneLine(d.Domain)), label)
+	if invalid(d) {
+		g.annotate("error", d.Domain, "not checked: "+d.Error)
+	} else if d.Error != "" {
+		g.annotate("warning", d.Domain, d.Error)
+	}
+	for _, c := range d.Checks {
+		st := checkLabel(c)
+		fmt.Fprintf(&g.buf, "%s %-8s %s\n", tableMark(st), oneLine(printable(c.Check)), st)
+		if c.Status == check.StatusError {
+			msg := "could not complete"
+			if c.Error != "" {
+				msg += ": " + c.Error
+			}
+			g.annotate("error", d.Domain+" "+c.Check, msg)
+		}
+		for _, f := range c.Findings {
+			if !shown(f, g.opts.Verbose) {
+				continue
+			}
+			msg := f.Message
+			if f.Name != "" {
+				msg += "\nname: " + f.Name
+			}
+			if f.Fix != "" {
+				msg += "\nfix: " + f.Fix
+			}
+			g.annotate(g.level(f.Severity), d.Domain+" "+f.Code, msg)
+		}
+	}
+	g.buf.WriteString("::endgroup::\n")
+	if _, err := g.w.Write(g.buf.Bytes()); err != nil {
+		return err
+	}
+	if g.md != nil {
+		return g.md.domain(d)
+	}
+	return nil
+}
+
+func (g *githubWriter) close(s check.Summary) error {
+	if _, err := fmt.Fprintf(g.w, "emailauth: %s\n", summaryLine(s)); err != nil {
+		return err
+	}
+	if g.md != nil {
+		if err := g.md.close(s); err != nil {
+			return fmt.Errorf("step summary: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,255 @@
+// Package report renders the posture report of `emailauth check`
+// (check.Report) in the formats of --output: table, json, jsonl, csv, junit,
+// github and markdown.
+//
+// Every format is written through a Writer, one domain at a time, so that a
+// run over thousands of domains can stream: table, json, jsonl, csv and github
+// write each domain as it is given; junit and markdown keep the rendered
+// domains (not the results) and write the document at Close. A Writer writes
+// the domains in the order it receives them: a caller that wants input order
+// sorts them before calling WriteDomain.
+//
+// The JSON shape (json and jsonl) is a versioned contract, documented in
+// docs/report.md and docs/report.schema.json.
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/penguinmails/emailauth/pkg/check"
+	"github.com/penguinmails/emailauth/pkg/finding"
+)
+
+// Formats lists the output formats, in the order shown in help texts.
+var Formats = []string{"table", "json", "jsonl", "csv", "junit", "github", "markdown"}
+
+// Options tune the renderers. The zero value is a sensible default.
+type Options struct {
+	// Color writes ANSI colours (table only). The caller decides: a terminal,
+	// and neither --no-color nor NO_COLOR.
+	Color bool
+	// Verbose shows every record and the info findings (table).
+	Verbose bool
+	// FailOn is the least severity that fails a run. Only Warning changes
+	// anything: warnings are then annotated as errors (github) and warn
+	// checks reported as failures (junit). Any other value, including the
+	// zero value, means Error.
+	FailOn finding.Severity
+	// StepSummary receives the markdown summary at Close (github; the
+	// caller opens $GITHUB_STEP_SUMMARY for appending). Nil writes none.
+	StepSummary io.Writer
+	// Width is the line width the table wraps and truncates to (0 = 100).
+	Width int
+	// MarkdownMaxBytes bounds the markdown document (markdown format, and
+	// the github step summary, which defaults to GitHub's limit): domains
+	// that do not fit are left out with a note saying how many. 0 = no
+	// bound for the markdown format.
+	MarkdownMaxBytes int
+}
+
+func (o Options) failOnWarning() bool { return o.FailOn == finding.Warning }
+
+func (o Options) width() int {
+	if o.Width <= 0 {
+		return 100
+	}
+	if o.Width < 40 {
+		return 40
+	}
+	return o.Width
+}
+
+// Writer renders a report one domain at a time. WriteDomain and Close may be
+// called from several goroutines; the domains are written in the order the
+// calls happen. A Writer must be closed, once, to complete the output.
+type Writer interface {
+	// WriteDomain renders one domain's result. It does not keep d.
+	WriteDomain(d *check.DomainResult) error
+	// Close writes what follows the domains (the summary, the buffered
+	// document) and completes the output. It does not close the io.Writer.
+	Close(summary check.Summary) error
+}
+
+// renderer is what each format implements; New wraps it with the locking
+// and the state checks every Writer shares.
+type renderer interface {
+	domain(d *check.DomainResult) error
+	close(s check.Summary) error
+}
+
+// New returns a Writer of format writing to w.
+func New(format string, w io.Writer, opts Options) (Writer, error) {
+	if w == nil {
+		return nil, errors.New("report: nil io.Writer")
+	}
+	var r renderer
+	switch format {
+	case "table":
+		r = newTable(w, opts)
+	case "json":
+		r = newJSON(w)
+	case "jsonl":
+		r = newJSONL(w)
+	case "csv":
+		r = newCSV(w)
+	case "junit":
+		r = newJUnit(w, opts)
+	case "github":
+		r = newGitHub(w, opts)
+	case "markdown":
+		r = newMarkdown(w, opts, opts.MarkdownMaxBytes)
+	default:
+		return nil, fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+	}
+	return &writer{r: r, format: format}, nil
+}
+
+// WriteReport renders a whole report: its domains in order, then its summary.
+func WriteReport(format string, w io.Writer, r *check.Report, opts Options) error {
+	if r == nil {
+		return errors.New("report: nil report")
+	}
+	wr, err := New(format, w, opts)
+	if err != nil {
+		return err
+	}
+	for _, d := range r.Domains {
+		if err := wr.WriteDomain(d); err != nil {
+			return err
+		}
+	}
+	return wr.Close(r.Summary)
+}
+
+type writer struct {
+	mu     sync.Mutex
+	r      renderer
+	format string
+	closed bool
+	err    error // the first write error: later calls return it
+}
+
+func (w *writer) WriteDomain(d *check.DomainResult) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.closed:
+		return fmt.Errorf("report: %s writer: domain written after Close", w.format)
+	case w.err != nil:
+		return w.err
+	case d == nil:
+		return fmt.Errorf("report: %s writer: nil domain result", w.format)
+	}
+	if err := w.r.domain(withoutNilChecks(d)); err != nil {
+		w.err = fmt.Errorf("report: writing %s output for %s: %w", w.format, d.Domain, err)
+		return w.err
+	}
+	return nil
+}
+
+func (w *writer) Close(s check.Summary) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return fmt.Errorf("report: %s writer closed twice", w.format)
+	}
+	w.closed = true
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.r.close(s); err != nil {
+		return fmt.Errorf("report: writing %s output: %w", w.format, err)
+	}
+	return nil
+}
+
+// withoutNilChecks returns d, or a copy of it without its nil checks, so
+// that renderers need not test for them.
+func withoutNilChecks(d *check.DomainResult) *check.DomainResult {
+	for i, c := range d.Checks {
+		if c != nil {
+			continue
+		}
+		out := *d
+		out.Checks = append([]*check.CheckResult(nil), d.Checks[:i]...)
+		for _, c := range d.Checks[i+1:] {
+			if c != nil {
+				out.Checks = append(out.Checks, c)
+			}
+		}
+		return &out
+	}
+	return d
+}
+
+// invalid reports whether d is an input that could not be checked at all
+// (the same test as check.Summary.Add).
+func invalid(d *check.DomainResult) bool { return d.Error != "" && len(d.Checks) == 0 }
+
+// statusLabel is the status shown to people: the model's status, or
+// "invalid" for an input that could not be checked.
+func statusLabel(d *check.DomainResult) string {
+	if invalid(d) {
+		return "invalid"
+	}
+	if d.Status == "" {
+		return "unknown"
+	}
+	return string(d.Status)
+}
+
+func checkLabel(c *check.CheckResult) string {
+	if c.Status == "" {
+		return "unknown"
+	}
+	return string(c.Status)
+}
+
+// shown reports whether a finding is shown in the human formats: info
+// findings only when verbose.
+func shown(f finding.Finding, verbose bool) bool { return verbose || f.Severity > finding.Info }
+
+// counts tallies a domain's findings by severity.
+type counts struct{ errors, warnings, infos int }
+
+func countFindings(d *check.DomainResult) counts {
+	var n counts
+	for _, c := range d.Checks {
+		for _, f := range c.Findings {
+			switch f.Severity {
+			case finding.Error:
+				n.errors++
+			case finding.Warning:
+				n.warnings++
+			default:
+				n.infos++
+			}
+		}
+	}
+	return n
+}
+
+// summaryLine is "3 domains: 1 pass, 1 warn, 1 fail, 0 error" (plus the
+// invalid count when there are any).
+func summaryLine(s check.Summary) string {
+	noun := "domains"
+	if s.Domains == 1 {
+		noun = "domain"
+	}
+	line := fmt.Sprintf("%d %s: %d pass, %d warn, %d fail, %d error", s.Domains, noun, s.Pass, s.Warn, s.Fail, s.Error)
+	if s.Invalid > 0 {
+		line += fmt.Sprintf(", %d invalid", s.Invalid)
+	}
+	return line
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
