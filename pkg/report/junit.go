@@ -52,9 +52,9 @@ type junitSkipped struct {
 }
 
 type junitWriter struct {
-	w                                 io.Writer
-	opts                              Options
-	suites                            bytes.Buffer // the rendered testsuites
+	w                                io.Writer
+	opts                             Options
+	suites                           bytes.Buffer // the rendered testsuites
 	tests, failures, errors, skipped int
 }
 
