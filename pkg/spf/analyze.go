@@ -46,9 +46,18 @@ type Analysis struct {
 	MacroDependent bool `json:"macro_dependent"`
 	// Networks are the networks that pass, from the whole tree.
 	Networks []string `json:"networks"`
+	// Costs are the checked domain's terms that cost lookups, with what each
+	// costs including everything it includes, costliest first.
+	Costs []TermCost `json:"costs"`
 	// Incomplete is true when a DNS lookup failed.
 	Incomplete bool         `json:"incomplete"`
 	Findings   finding.List `json:"findings"`
+}
+
+// TermCost is what one term of the checked record costs, with its subtree.
+type TermCost struct {
+	Term    string `json:"term"`
+	Lookups int    `json:"lookups"`
 }
 
 // VoidCount is a number of void lookups by client address family.
@@ -158,6 +167,7 @@ func Analyze(ctx context.Context, r dns.Resolver, domain string, opts AnalyzeOpt
 	if !opts.SkipType99 {
 		w.type99(d)
 	}
+	a.Costs = w.termCosts()
 	w.totals()
 	w.duplicateNetworks()
 	return a, nil
@@ -629,32 +639,37 @@ func (w *walker) totals() {
 	}
 }
 
-// costliest names the top-level terms that cost most.
-func (w *walker) costliest() string {
-	type tc struct {
-		term string
-		cost int
-	}
-	var list []tc
+// termCosts lists the top-level terms that cost lookups, costliest first.
+func (w *walker) termCosts() []TermCost {
+	list := []TermCost{}
 	for _, tr := range w.a.Tree.Terms {
 		c := tr.Cost
 		if v, ok := w.costs[tr]; ok {
 			c = v
 		}
 		if c > 0 {
-			list = append(list, tc{tr.Term, c})
+			list = append(list, TermCost{tr.Term, c})
 		}
 	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].cost > list[j].cost })
+	sort.SliceStable(list, func(i, j int) bool { return list[i].Lookups > list[j].Lookups })
+	return list
+}
+
+// costliest names the top-level terms that cost most.
+func (w *walker) costliest() string {
+	return CostSummary(w.a.Costs, 4) + "; replace a and mx with ip4:/ip6:, drop unused includes, or flatten (emailauth spf flatten " + w.a.Domain + ")"
+}
+
+// CostSummary names the n costliest terms: "include:a.example (4), mx (1)".
+func CostSummary(costs []TermCost, n int) string {
 	var parts []string
-	for i, x := range list {
-		if i == 4 {
+	for i, x := range costs {
+		if i == n {
 			break
 		}
-		parts = append(parts, fmt.Sprintf("%s costs %d", x.term, x.cost))
+		parts = append(parts, fmt.Sprintf("%s costs %d", x.Term, x.Lookups))
 	}
-	s := strings.Join(parts, ", ")
-	return s + "; replace a and mx with ip4:/ip6:, drop unused includes, or flatten (emailauth spf flatten " + w.a.Domain + ")"
+	return strings.Join(parts, ", ")
 }
 
 func walkTerms(n *Node, fn func(*Node, *TermReport)) {
@@ -749,24 +764,21 @@ func quoteAll(ss []string) string {
 // includes and redirects it names are resolved through r.
 func AnalyzeRecord(ctx context.Context, r dns.Resolver, domain, record string, opts AnalyzeOptions) (*Analysis, error) {
 	d := dns.CanonicalName(strings.TrimSpace(domain))
-	if reason := checkDomain(d); reason != "" {
-		return nil, fmt.Errorf("spf: %q is not a domain name: %s", domain, reason)
-	}
-	over := &overlay{Resolver: r, name: d, txt: record}
 	opts.SkipType99 = true
-	return Analyze(ctx, over, d, opts)
+	return Analyze(ctx, &overlay{Resolver: r, txt: map[string]string{d: record}}, d, opts)
 }
 
-// overlay answers the TXT question for one name with a given record.
+// overlay answers the TXT question for some names with given records.
 type overlay struct {
 	dns.Resolver
-	name, txt string
+	txt map[string]string
 }
 
 func (o *overlay) Query(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
-	if qtype == dns.TypeTXT && dns.CanonicalName(name) == o.name {
-		return &dns.Answer{Name: o.name, Type: qtype, Source: "proposed record", Records: []dns.Record{{
-			Name: o.name, Type: dns.TypeTXT, TTL: 300, Strings: SplitStrings(o.txt), Data: ZoneStrings(o.txt),
+	n := dns.CanonicalName(name)
+	if rec, ok := o.txt[n]; ok && qtype == dns.TypeTXT {
+		return &dns.Answer{Name: n, Type: qtype, Source: "proposed record", Records: []dns.Record{{
+			Name: n, Type: dns.TypeTXT, TTL: 300, Strings: SplitStrings(rec), Data: ZoneStrings(rec),
 		}}}, nil
 	}
 	return o.Resolver.Query(ctx, name, qtype)
