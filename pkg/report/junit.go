@@ -110,7 +110,7 @@ func junitSuiteFor(d *check.DomainResult, opts Options) junitSuite {
 		case c.Status == check.StatusFail || c.Status == check.StatusWarn && opts.failOnWarning():
 			s.Failures++
 			least := finding.Error
-			if c.Status == check.StatusWarn {
+			if opts.failOnWarning() {
 				least = finding.Warning
 			}
 			msg, typ := problemSummary(c, least)

@@ -143,9 +143,14 @@ func (m *markdownWriter) document(s check.Summary) string {
 	}
 	b.WriteString("\n\n| Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- |\n")
 	blocks := append(append([]string(nil), m.rows...), m.sections...)
+	rest := 0 // the bytes of the blocks not yet written
+	for _, blk := range blocks {
+		rest += len(blk)
+	}
 	noteMax := len(truncatedNote(1e9, 1e9, m.limit))
 	for i, blk := range blocks {
-		if m.limit > 0 && b.Len()+len(blk)+noteMax > m.limit && !(i == len(blocks)-1 && b.Len()+len(blk) <= m.limit) {
+		// Write the block if everything left fits, or if it and the note do.
+		if m.limit > 0 && b.Len()+rest > m.limit && b.Len()+len(blk)+noteMax > m.limit {
 			rows, secs := 0, len(m.sections)
 			if i < len(m.rows) {
 				rows = len(m.rows) - i
@@ -156,6 +161,7 @@ func (m *markdownWriter) document(s check.Summary) string {
 			break
 		}
 		b.WriteString(blk)
+		rest -= len(blk)
 	}
 	return b.String()
 }
