@@ -530,16 +530,16 @@ func TestWrap(t *testing.T) {
 
 func TestPrintable(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain":            "plain",
-		"a\x1b[31mb":       `a\x1b[31mb`,
-		"a\r\nb":           "a\nb",
-		"tab\there":        "tab here",
-		"bad\xffutf8":      "bad\ufffdutf8",
-		"rtl\u202eevil":    `rtl\u{202e}evil`,
-		"c1\u009bx":        `c1\u{009b}x`,
-		"ünïcödé ✓":        "ünïcödé ✓",
-		"del\x7f":          `del\x7f`,
-		"line\u2028sep":    `line\u{2028}sep`,
+		"plain":           "plain",
+		"a\x1b[31mb":      `a\x1b[31mb`,
+		"a\r\nb":          "a\nb",
+		"tab\there":       "tab here",
+		"bad\xffutf8":     "bad\ufffdutf8",
+		"rtl\u202eevil":   `rtl\u{202e}evil`,
+		"c1\u009bx":       `c1\u{009b}x`,
+		"ünïcödé ✓":       "ünïcödé ✓",
+		"del\x7f":         `del\x7f`,
+		"line\u2028sep":   `line\u{2028}sep`,
 		"keep\u200dzwj👍🏽": "keep\u200dzwj👍🏽",
 	} {
 		if got := printable(in); got != want {
