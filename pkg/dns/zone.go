@@ -43,8 +43,34 @@ const zoneTypeANY = mdns.TypeANY
 // is offline mode, where the zone files are the whole DNS. Use NewChain to
 // send those names to the network instead.
 //
+// The details of the answers:
+//   - Names are compared case-insensitively and stored in lower case (owner
+//     names and the host names in CNAME, MX, NS, PTR and SRV data); records
+//     are answered in file order, TTLs as written. Identical records are
+//     kept once.
+//   - The ancestors of every name exist, down to its apex (or, for a name
+//     outside every apex, down to its top-level domain), so they answer
+//     NODATA, not NXDOMAIN.
+//   - A CNAME at the name is followed whatever else the name holds (RFC 1034
+//     §4.3.2); a CNAME loop or a chain of more than 16 aliases is a SERVFAIL
+//     *Error, as from a recursive resolver. A query of type CNAME returns the
+//     CNAME; one of type ANY returns every record at the name.
+//   - A wildcard answers for a name only when the name does not exist and
+//     the wildcard is the child of its closest encloser (RFC 4592 §3.3.1), so
+//     an existing name or empty non-terminal blocks it. The records are
+//     synthesized with the query name as owner.
+//   - An NS record below an apex is a delegation: Authoritative is false for
+//     the names at and below it (unless their own zone is loaded), so a Chain
+//     asks the network; a Zone on its own answers them from its data.
+//   - DNAME records are held but not followed.
+//   - Answer.Source is "zone:" and the file the answering record came from
+//     (the $INCLUDEd file, if it came from one), or the file of the apex
+//     for NXDOMAIN; "zone" when no file is concerned.
+//
 // Query is safe for concurrent use; Merge is not, and must not run
-// concurrently with Query.
+// concurrently with Query. Callers must not modify the records of an
+// answer beyond the Record values themselves: their Strings and RR are
+// shared with the zone.
 type Zone struct {
 	nodes  map[string]*zoneNode // every name that exists, by canonical name
 	apexes map[string]string    // apex (canonical, "" for the root) -> the file that made it one
@@ -96,9 +122,15 @@ func (e *ZoneError) Unwrap() error { return e.Err }
 // A file starts with no origin: a name without a trailing dot (or "@")
 // before the first $ORIGIN line is an error, since there is nothing it could
 // be relative to. $INCLUDE paths are relative to the directory of the file
-// that includes them; an $INCLUDE loop is an error. A record without a TTL
-// takes the $TTL in force, else the last TTL stated (RFC 1035 §5.1), else
-// 3600. Two files for the same apex are merged.
+// that includes them (as BIND does with its directory option); only regular
+// files are included, and an $INCLUDE loop is an error. A record without a
+// TTL takes the $TTL in force, else the last TTL stated (RFC 1035 §5.1), else
+// 3600. Character-strings are decoded (\" and \DDD); one longer than 255
+// octets is split into 255-octet strings, as it would have to be on the wire.
+// In a file with an SOA record, a record outside the zones of its SOA records
+// is an error (BIND ignores such data; here it would silently be unreachable
+// when a Chain sends its name to the network). Two files for the same apex
+// are merged.
 //
 // Every error is a *ZoneError naming the file and, for a syntax error, the
 // line; for a missing file it wraps the os error, so errors.Is(err,
@@ -675,9 +707,18 @@ func (f *zoneIncludeFS) display(p string) string {
 	if p == f.topAbs {
 		return f.topDisplay
 	}
-	dir := filepath.Dir(filepath.FromSlash(f.topAbs))
-	if rel, err := filepath.Rel(dir, filepath.FromSlash(p)); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	dir := filepath.Dir(zoneOSPath(f.topAbs))
+	if rel, err := filepath.Rel(dir, zoneOSPath(p)); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return filepath.Join(filepath.Dir(f.topDisplay), rel)
+	}
+	return zoneOSPath(p)
+}
+
+// zoneOSPath turns an absolute slash path of the parser ("/dir/a.zone", or
+// "/C:/dir/a.zone" on Windows) into an operating-system path.
+func zoneOSPath(p string) string {
+	if len(p) > 2 && p[0] == '/' && p[2] == ':' && filepath.Separator == '\\' {
+		p = p[1:]
 	}
 	return filepath.FromSlash(p)
 }
@@ -703,7 +744,7 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 			return nil, &zoneIncludeLoopError{chain: append(chain, f.display(p))}
 		}
 	}
-	osPath := filepath.FromSlash(p)
+	osPath := zoneOSPath(p)
 	fi, err := os.Stat(osPath)
 	if err != nil {
 		return nil, err
@@ -751,16 +792,24 @@ func (f *zoneIncludeFS) scanOrigins(data []byte, origin string) {
 		cur = mdns.Fqdn(origin)
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if len(line) < 8 || !strings.EqualFold(line[:7], "$ORIGIN") || (line[7] != ' ' && line[7] != '\t') {
+		if i := strings.IndexByte(line, ';'); i >= 0 {
+			line = line[:i]
+		}
+		fields := strings.Fields(line)
+		if len(fields) < 2 || line[0] != '$' {
 			continue
 		}
-		fields := strings.Fields(line[7:])
-		if len(fields) == 0 || strings.HasPrefix(fields[0], ";") {
+		var o string
+		include := false
+		switch {
+		case strings.EqualFold(fields[0], "$ORIGIN"):
+			o = fields[1]
+		case strings.EqualFold(fields[0], "$INCLUDE") && len(fields) >= 3:
+			// "$INCLUDE file origin": the included records are relative to
+			// that origin, which does not outlive the include.
+			o, include = fields[2], true
+		default:
 			continue
-		}
-		o := fields[0]
-		if i := strings.IndexByte(o, ';'); i >= 0 {
-			o = o[:i]
 		}
 		if !mdns.IsFqdn(o) {
 			if cur == "" {
@@ -775,7 +824,9 @@ func (f *zoneIncludeFS) scanOrigins(data []byte, origin string) {
 		if _, ok := mdns.IsDomainName(o); !ok {
 			continue
 		}
-		cur = o
+		if !include {
+			cur = o
+		}
 		f.origins = zoneAppendNew(f.origins, CanonicalName(o))
 	}
 }

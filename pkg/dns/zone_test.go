@@ -276,6 +276,17 @@ func TestZoneSyntax(t *testing.T) {
 			}
 		})
 	}
+	t.Run("string over 255 octets split", func(t *testing.T) {
+		long := strings.Repeat("k", 300)
+		z := zoneText(t, `x.example.test. 300 IN TXT "`+long+`"`)
+		a, err := z.Query(context.Background(), "x.example.test", TypeTXT)
+		if err != nil || len(a.Records) != 1 {
+			t.Fatal(err, a)
+		}
+		if got := a.Records[0].Strings; len(got) != 2 || len(got[0]) != 255 || a.TXT()[0] != long {
+			t.Errorf("strings of %d octets: %d strings", len(long), len(got))
+		}
+	})
 	t.Run("SPF type kept apart from TXT", func(t *testing.T) {
 		z := zoneText(t, `x.example.test. 300 IN SPF "v=spf1 " "-all"`)
 		a, err := z.Query(context.Background(), "x.example.test", TypeSPF)
@@ -448,6 +459,25 @@ func TestZoneAuthoritative(t *testing.T) {
 		}
 		if !z.Authoritative("x.example.test") || z.Authoritative("test") {
 			t.Errorf("apexes %q", z.Apexes())
+		}
+	})
+	t.Run("$INCLUDE with origin", func(t *testing.T) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "keys.inc"), []byte("sel 300 IN TXT \"v=DKIM1; p=\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		top := filepath.Join(dir, "top.zone")
+		text := "$ORIGIN example.test.\n@ 300 IN TXT \"v=spf1 -all\"\n$INCLUDE keys.inc _domainkey.other.test.\n$ORIGIN sub\nx 300 IN TXT \"x\"\n"
+		if err := os.WriteFile(top, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		z := zoneLoad(t, top)
+		if want := []string{"_domainkey.other.test", "example.test", "sub.example.test"}; !reflect.DeepEqual(z.Apexes(), want) {
+			t.Errorf("Apexes() = %q, want %q", z.Apexes(), want)
+		}
+		a, err := z.Query(context.Background(), "sel._domainkey.other.test", TypeTXT)
+		if err != nil || len(a.Records) != 1 || a.Source != "zone:"+filepath.Join(dir, "keys.inc") {
+			t.Errorf("%v %+v", err, a)
 		}
 	})
 	t.Run("root", func(t *testing.T) {
@@ -803,4 +833,61 @@ func BenchmarkParseZone(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// zoneConformanceDir is the shared conformance suite (INDEX.md there).
+const zoneConformanceDir = "../../../shared/conformance"
+
+// TestZoneConformanceFiles loads the BIND zone files that come with the
+// conformance suites (dkim/*/dns.zone) and checks that every TXT record
+// written there is answered, joined, exactly as written.
+func TestZoneConformanceFiles(t *testing.T) {
+	if _, err := os.Stat(zoneConformanceDir); err != nil {
+		t.Fatalf("conformance suite missing at %s: %v", zoneConformanceDir, err)
+	}
+	var files []string
+	err := filepath.WalkDir(zoneConformanceDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".zone") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no zone files under %s: %v", zoneConformanceDir, err)
+	}
+	cases := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := zoneLoad(t, file)
+		for _, line := range strings.Split(string(data), "\n") {
+			// Each record is one line: NAME IN TXT ( "VALUE" ).
+			name, rest, ok := strings.Cut(line, " IN TXT ( \"")
+			if !ok || strings.HasPrefix(line, ";") {
+				continue
+			}
+			want := strings.TrimSuffix(strings.TrimSpace(rest), "\" )")
+			a, err := z.Query(context.Background(), name, TypeTXT)
+			if err != nil {
+				t.Errorf("%s: %s: %v", file, name, err)
+				continue
+			}
+			if !reflect.DeepEqual(a.TXT(), []string{want}) {
+				t.Errorf("%s: %s: TXT() = %q, want %q", file, name, a.TXT(), want)
+			}
+			if a.Records[0].TTL != zoneDefaultTTL || a.Source != "zone:"+file {
+				t.Errorf("%s: %s: TTL %d source %q", file, name, a.Records[0].TTL, a.Source)
+			}
+			if !z.Authoritative(name) || z.Authoritative("x."+name) {
+				t.Errorf("%s: a file without apex decides exactly its own names", file)
+			}
+			cases++
+		}
+	}
+	if cases < 10 {
+		t.Errorf("only %d TXT records checked in %d files", cases, len(files))
+	}
+	t.Logf("%d TXT records in %d conformance zone files answered as written", cases, len(files))
 }
