@@ -71,7 +71,7 @@ func TestCacheHitsAndStats(t *testing.T) {
 		qtype uint16
 	}{
 		{"example.test", dns.TypeTXT},
-		{"Example.Test", dns.TypeTXT}, // hit
+		{"Example.Test", dns.TypeTXT},  // hit
 		{"example.test.", dns.TypeTXT}, // hit
 		{"example.test", dns.TypeMX},   // other type: miss
 		{"nowhere.example.test", dns.TypeTXT},
