@@ -45,6 +45,9 @@ func ParseServer(s string) (string, error) {
 	if in == "" {
 		return "", fmt.Errorf("dns: invalid resolver %q: the address is empty; %s", s, serverForms)
 	}
+	if strings.Contains(in, "://") {
+		return "", fmt.Errorf("dns: invalid resolver %q: a URL is not an address (queries go over plain DNS, UDP and TCP); %s", s, serverForms)
+	}
 	// A bare address, IPv4 or IPv6 (an IPv6 address has colons, so this
 	// must come before SplitHostPort).
 	if ip, err := netip.ParseAddr(in); err == nil {
