@@ -521,3 +521,21 @@ func TestSignSpoolsPipes(t *testing.T) {
 		t.Fatal("message changed (file)")
 	}
 }
+
+func TestAuthenticationResults(t *testing.T) {
+	signed := signWith(t, testMessage, rsaOpts(), edOpts())
+	rs := verifyString(t, signed, VerifyOptions{})
+	rs[1].Result, rs[1].Code = Fail, "body-hash-mismatch"
+	got := AuthenticationResults("mx.example.net", rs)
+	for _, want := range []string{
+		"mx.example.net; dkim=pass header.a=rsa-sha256 header.b=" + rs[0].SignaturePrefix + " header.d=example.com header.i=@example.com header.s=rsa",
+		"; dkim=fail reason=body-hash-mismatch header.a=ed25519-sha256",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got %q\nwant it to contain %q", got, want)
+		}
+	}
+	if got := AuthenticationResults("mx.example.net", nil); got != "mx.example.net; dkim=none " && got != "mx.example.net; dkim=none" {
+		t.Errorf("none: %q", got)
+	}
+}

@@ -34,7 +34,7 @@ var DefaultHeaders = []string{
 // breaks the signature (RFC 6376 §8.15).
 var DefaultOversign = []string{
 	"From", "Reply-To", "Subject", "Date", "To", "Cc", "Message-ID",
-	"MIME-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID", "Content-Description",
+	"MIME-Version", "Content-Type", "Content-Transfer-Encoding",
 }
 
 // SignOptions describe one signature.
@@ -70,6 +70,13 @@ type SignOptions struct {
 	// Rand is the source of randomness for signers that use it (RSA
 	// PKCS#1 v1.5 does not); crypto/rand when nil.
 	Rand io.Reader
+}
+
+// Validate checks the options without signing anything, so that a caller
+// can report a bad option before reading a message.
+func (o *SignOptions) Validate() error {
+	_, err := o.plan()
+	return err
 }
 
 type signPlan struct {

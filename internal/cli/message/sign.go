@@ -1,0 +1,225 @@
+package message
+
+import (
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/dkim"
+	"github.com/penguinmails/emailauth/pkg/dkimkey"
+)
+
+// SignOptions are the sign command's inputs.
+type SignOptions struct {
+	KeyFiles         []string
+	Domain           string
+	Selectors        []string
+	Canonicalization string
+	Headers          []string // nil: the default list
+	Oversign         []string // nil: the default
+	Expiration       time.Duration
+	ExpireAt         time.Time
+	Identity         string
+	Timestamp        time.Time
+	Message          string // "" or "-": stdin
+	Out              string
+}
+
+// NewCmdSign returns the sign command.
+func NewCmdSign(f *cmdutil.Factory) *cobra.Command { return newCmdSign(f, nil) }
+
+func newCmdSign(f *cmdutil.Factory, runF func(*SignOptions) error) *cobra.Command {
+	opts := &SignOptions{}
+	var headers, oversign []string
+	var expiration, timestamp string
+	cmd := &cobra.Command{
+		Use:   "sign --private-key FILE --domain D --selector S [MESSAGE]",
+		Short: "Sign a message with DKIM (RSA-SHA256 or Ed25519-SHA256)",
+		Long: `Sign a message with DKIM and write it, signed, to stdout or --out.
+
+The message is read from MESSAGE or stdin. The algorithm follows the key:
+rsa-sha256 for an RSA key, ed25519-sha256 (RFC 8463) for an Ed25519 key. Give
+--private-key and --selector twice to dual-sign (an RSA and an Ed25519
+signature, each with its own selector); the signatures are added in the
+order given.
+
+Keys are PEM (PKCS#8 or PKCS#1) or an Ed25519 seed in base64, as written by
+'emailauth dkim keygen'. Canonicalization is relaxed/relaxed unless
+--canonicalization says otherwise.
+
+The default header list signs From, Reply-To, Subject, Date, To, Cc,
+Message-ID, In-Reply-To, References, Sender, the MIME headers and the List-*
+headers when present, and oversigns From, Reply-To, Subject, Date, To, Cc,
+Message-ID, MIME-Version, Content-Type and Content-Transfer-Encoding: each is
+listed once more than it occurs (absent ones once), so
+a copy added in transit breaks the signature. --headers replaces the list;
+--oversign replaces the oversigned set ("--oversign ''" for none).
+
+The message is written unchanged below the new DKIM-Signature fields, which
+use the message's own line ends. Bare-LF messages are signed as their CRLF
+form, as an MTA will send them. Large messages stream: a file is read twice,
+stdin is spooled to a temporary file.
+
+Exit 0 when signed, 2 for bad input (a key that is not a key, a message with
+no From or no header/body separator).`,
+		Example: `  emailauth sign --private-key selector1.pem --domain example.com --selector selector1 msg.eml > signed.eml
+  emailauth sign --private-key rsa.pem --selector rsa1 --private-key ed.pem --selector ed1 --domain example.com msg.eml
+  cat msg.eml | emailauth sign --private-key k.pem -d example.com -s s1 --expiration 7d --out signed.eml
+  emailauth sign --private-key k.pem -d example.com -s s1 --headers from,to,subject,date --oversign from msg.eml`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Message = args[0]
+			}
+			if len(opts.KeyFiles) == 0 {
+				return cmdutil.FlagErrorf("--private-key is required")
+			}
+			if opts.Domain == "" {
+				return cmdutil.FlagErrorf("--domain is required (the d= domain whose DNS publishes the key)")
+			}
+			if len(opts.Selectors) == 0 {
+				return cmdutil.FlagErrorf("--selector is required (the key is published at SELECTOR._domainkey.%s)", opts.Domain)
+			}
+			if len(opts.Selectors) != len(opts.KeyFiles) {
+				return cmdutil.FlagErrorf("give one --selector per --private-key (%d keys, %d selectors): each key is published under its own selector", len(opts.KeyFiles), len(opts.Selectors))
+			}
+			if cmd.Flags().Changed("headers") {
+				opts.Headers = splitList(headers)
+				if len(opts.Headers) == 0 {
+					return cmdutil.FlagErrorf("--headers is empty; it must list at least From")
+				}
+			}
+			if cmd.Flags().Changed("oversign") {
+				opts.Oversign = append([]string{}, splitList(oversign)...)
+			}
+			if expiration != "" {
+				if d, err := parseDuration(expiration); err == nil {
+					opts.Expiration = d
+				} else if t, err := parseTime(expiration); err == nil {
+					opts.ExpireAt = t
+				} else {
+					return cmdutil.BadInputHint("--expiration", fmt.Errorf("%q is neither a lifetime nor a time", expiration), "give a lifetime (7d, 48h) or a time (2026-12-01T00:00:00Z, or Unix seconds)")
+				}
+			}
+			if timestamp != "" {
+				t, err := parseTime(timestamp)
+				if err != nil {
+					return cmdutil.BadInput("--timestamp", err)
+				}
+				opts.Timestamp = t
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSign(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVarP(&opts.KeyFiles, "private-key", "k", nil, "private key `FILE` (PEM or base64 Ed25519 seed); repeat to dual-sign")
+	fl.StringVarP(&opts.Domain, "domain", "d", "", "signing domain d=")
+	fl.StringArrayVarP(&opts.Selectors, "selector", "s", nil, "selector s=, one per --private-key")
+	fl.StringVarP(&opts.Canonicalization, "canonicalization", "c", "relaxed/relaxed", "header/body canonicalization: simple or relaxed")
+	fl.StringSliceVar(&headers, "headers", nil, "header fields to sign (comma or colon separated); must include From")
+	fl.StringSliceVar(&oversign, "oversign", nil, "header fields to list once more than they occur")
+	fl.StringVar(&expiration, "expiration", "", "signature lifetime (7d, 48h) or expiry time (RFC 3339 or Unix seconds): x=")
+	fl.StringVarP(&opts.Identity, "identity", "i", "", "agent or user identifier i= (@example.com, user@example.com)")
+	fl.StringVar(&timestamp, "timestamp", "", "signing time t= (Unix seconds or RFC 3339), for reproducible output; now by default")
+	fl.StringVarP(&opts.Out, "out", "O", "", "write the signed message to `FILE` (atomically) instead of stdout")
+	return cmd
+}
+
+func runSign(f *cmdutil.Factory, opts *SignOptions) error {
+	var signOpts []dkim.SignOptions
+	for i, path := range opts.KeyFiles {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return cmdutil.BadInput("--private-key "+path, errors.Unwrap(err))
+		}
+		key, err := dkimkey.ParsePrivateKey(data)
+		if err != nil {
+			return cmdutil.BadInputHint("--private-key "+path, err, "give the private key written by 'emailauth dkim keygen' (PEM PRIVATE KEY), an RSA PRIVATE KEY PEM, or an Ed25519 seed in base64")
+		}
+		if k, ok := key.(*rsa.PrivateKey); ok && k.N.BitLen() < 2048 && k.N.BitLen() >= 1024 {
+			f.IO.Warnf("%s: the RSA key is %d bits; use 2048 (RFC 8301 allows 1024 but it is weak)", path, k.N.BitLen())
+		}
+		o := dkim.SignOptions{
+			Domain: opts.Domain, Selector: opts.Selectors[i], Signer: key,
+			Identity: opts.Identity, Canonicalization: opts.Canonicalization,
+			Headers: opts.Headers, Oversign: opts.Oversign, Now: f.Now, Rand: f.Rand,
+			Time: opts.Timestamp,
+		}
+		if o.Time.IsZero() {
+			o.Time = f.Now()
+		}
+		if opts.Expiration > 0 {
+			o.Expiration = o.Time.Add(opts.Expiration)
+		} else if !opts.ExpireAt.IsZero() {
+			o.Expiration = opts.ExpireAt
+		}
+		if err := o.Validate(); err != nil {
+			return cmdutil.BadInput("", err)
+		}
+		signOpts = append(signOpts, o)
+	}
+
+	name := "stdin"
+	var in io.Reader = f.IO.In
+	if opts.Message != "" && opts.Message != "-" {
+		name = opts.Message
+		file, err := os.Open(opts.Message)
+		if err != nil {
+			return messageError(name, err)
+		}
+		defer file.Close()
+		if st, err := file.Stat(); err == nil && st.IsDir() {
+			return cmdutil.BadInput(name, errors.New("is a directory; sign takes one message"))
+		}
+		in = file
+	}
+
+	var out io.Writer = f.IO.Out
+	var tmp *os.File
+	if opts.Out != "" {
+		dir := filepath.Dir(opts.Out)
+		var err error
+		tmp, err = os.CreateTemp(dir, "."+filepath.Base(opts.Out)+".*.tmp")
+		if err != nil {
+			return cmdutil.BadInput("--out "+opts.Out, err)
+		}
+		defer func() {
+			if tmp != nil {
+				tmp.Close()
+				os.Remove(tmp.Name())
+			}
+		}()
+		out = tmp
+	}
+	if err := dkim.Sign(out, in, signOpts...); err != nil {
+		if strings.Contains(err.Error(), "reading the message") {
+			return &cmdutil.IncompleteError{Err: fmt.Errorf("%s: %w", name, err)}
+		}
+		return messageError(name, err)
+	}
+	if tmp != nil {
+		if err := tmp.Chmod(0o644); err != nil {
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", opts.Out, err)
+		}
+		if err := os.Rename(tmp.Name(), opts.Out); err != nil {
+			return fmt.Errorf("writing %s: %w", opts.Out, err)
+		}
+		tmp = nil
+		f.IO.Verbosef(1, "signed message written to %s", opts.Out)
+	}
+	return nil
+}
