@@ -84,6 +84,12 @@ type Node struct {
 	// TTL of the TXT answer.
 	TTL   uint32        `json:"ttl"`
 	Terms []*TermReport `json:"terms"`
+	// SyntaxErrors are the record's syntax errors (status "syntax-error"):
+	// the terms that do parse are still analysed.
+	SyntaxErrors []*SyntaxError `json:"syntax_errors,omitempty"`
+	// Alternatives are the trees of each record when there are several
+	// (status "multiple"); evaluation stops with permerror before any.
+	Alternatives []*Node `json:"alternatives,omitempty"`
 	// Lookups is what this node and its children cost; VoidLookups likewise.
 	Lookups     int       `json:"lookups"`
 	VoidLookups VoidCount `json:"void_lookups"`
@@ -220,6 +226,19 @@ func (w *walker) node(domain, via string, path []string) *Node {
 		n.Status, n.Error, n.Result = "multiple", fr.Err.Error(), PermError
 		w.add(FindMultipleRecords.New(fmt.Sprintf("%s has %d SPF records; receivers return permerror", domain, len(fr.Records)),
 			fmt.Sprintf("merge them into one TXT record at %s and delete the others: %s", domain, quoteAll(fr.Records))).WithName(domain))
+		// Show each record's tree as it would be alone; they cost nothing
+		// together, since evaluation stops at once.
+		run, voids, limit, voidHit := w.running, w.voids, w.limitHit, w.voidHit
+		for i, raw := range fr.Records {
+			alt := &Node{Domain: domain, Via: fmt.Sprintf("record %d of %d", i+1, len(fr.Records)), Terms: []*TermReport{}, Networks: []string{}, TTL: n.TTL, Record: raw}
+			w.running, w.voids = run, voids
+			rec, errs := parseLenient(raw)
+			w.terms(alt, domain, rec, errs, alt.Via, path, top)
+			alt.Lookups = w.running - run
+			alt.VoidLookups = VoidCount{w.voids.IPv4 - voids.IPv4, w.voids.IPv6 - voids.IPv6}
+			n.Alternatives = append(n.Alternatives, alt)
+		}
+		w.running, w.voids, w.limitHit, w.voidHit = run, voids, limit, voidHit
 		return n
 	case fr.Code == PermError:
 		n.Status, n.Error, n.Result = "syntax-error", fr.Err.Error(), PermError
@@ -228,13 +247,29 @@ func (w *walker) node(domain, via string, path []string) *Node {
 		fix := fmt.Sprintf("correct the record at %s", domain)
 		if errors.As(fr.Err, &se) {
 			fix = fmt.Sprintf("correct %q at position %d of the TXT record at %s: %s", se.Term, se.Pos, domain, se.Reason)
+			n.SyntaxErrors = append(n.SyntaxErrors, se)
 		}
-		w.add(FindSyntaxError.New(fmt.Sprintf("the SPF record of %s: %v", domain, fr.Err), fix).WithName(domain))
+		w.add(FindSyntaxError.New(strings.TrimPrefix(fr.Err.Error(), "spf: "), fix).WithName(domain))
+		// Show the terms that parse, so the rest of the tree is visible.
+		rec, errs := parseLenient(n.Record)
+		n.SyntaxErrors = errs
+		w.terms(n, domain, rec, errs, via, path, top)
+		n.Result = PermError
 		return n
 	}
 	n.Status = "ok"
 	rec := fr.Record
 	n.Record = rec.Raw
+	w.terms(n, domain, rec, nil, via, path, top)
+	return n
+}
+
+// terms analyses a record's terms into n, in evaluation order. errs are
+// syntax errors of a lenient parse, shown beside the terms.
+func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError, via string, path []string, top bool) {
+	if rec == nil {
+		return
+	}
 	if !strings.HasPrefix(rec.Raw, "v=spf1") {
 		w.add(FindBadVersion.New(fmt.Sprintf("the SPF record of %s starts with %q, not exactly \"v=spf1\"", domain, rec.Raw[:6]),
 			fmt.Sprintf("publish it at %s as \"v=spf1%s\"", domain, rec.Raw[6:])).WithName(domain))
@@ -244,7 +279,13 @@ func (w *walker) node(domain, via string, path []string) *Node {
 	decided := false // evaluation has ended for a non-matching client
 	all := rec.All()
 	var afterAll []string
+	nextErr := 0
 	for _, t := range rec.Terms {
+		for nextErr < len(errs) && errs[nextErr].Pos < t.Pos {
+			se := errs[nextErr]
+			n.Terms = append(n.Terms, &TermReport{Term: se.Term, Position: se.Pos, Reason: "syntax error", Networks: []string{}, Note: "syntax error: " + se.Reason})
+			nextErr++
+		}
 		tr := &TermReport{Term: t.Raw, Position: t.Pos, Reason: t.CostReason(), Networks: []string{}}
 		n.Terms = append(n.Terms, tr)
 		if t.Modifier == ModRedirect {
@@ -303,15 +344,19 @@ func (w *walker) node(domain, via string, path []string) *Node {
 			}
 		}
 	}
+	for ; nextErr < len(errs); nextErr++ {
+		se := errs[nextErr]
+		n.Terms = append(n.Terms, &TermReport{Term: se.Term, Position: se.Pos, Reason: "syntax error", Networks: []string{}, Note: "syntax error: " + se.Reason})
+	}
 	if len(afterAll) > 0 {
 		w.add(FindTermsAfterAll.New(fmt.Sprintf("in the record of %s, %s come after %q and are never evaluated", domain, strings.Join(afterAll, " "), all.Raw),
 			fmt.Sprintf("move %q to the end of the TXT record at %s", all.Raw, domain)).WithName(domain))
 	}
 	if rt := rec.Redirect; rt != nil {
 		var tr *TermReport
-		for i, t := range rec.Terms {
-			if t == rt {
-				tr = n.Terms[i]
+		for _, x := range n.Terms {
+			if x.Position == rt.Pos {
+				tr = x
 			}
 		}
 		switch {
@@ -346,7 +391,6 @@ func (w *walker) node(domain, via string, path []string) *Node {
 		w.add(FindNoAll.New(fmt.Sprintf("the record of %s has neither \"all\" nor \"redirect=\": unlisted hosts get neutral", domain),
 			fmt.Sprintf("publish %q at %s", rec.Raw+" -all", domain)).WithName(domain))
 	}
-	return n
 }
 
 // charge adds the term's lookup cost to the running total, as evaluation
@@ -606,7 +650,7 @@ func (w *walker) type99(domain string) {
 // totals adds the lookup-count findings, naming the terms that cost most.
 func (w *walker) totals() {
 	a := w.a
-	if a.Tree.Status != "ok" {
+	if a.Tree.Status != "ok" && a.Tree.Status != "syntax-error" {
 		return
 	}
 	switch {

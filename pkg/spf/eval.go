@@ -209,6 +209,22 @@ type FetchResult struct {
 	Err error
 }
 
+// RecordError is a syntax error in the record of a domain.
+type RecordError struct {
+	Domain string
+	Err    *SyntaxError
+}
+
+func (e *RecordError) Error() string {
+	se := e.Err
+	if se.Term == "" {
+		return fmt.Sprintf("spf: the record of %s: syntax error at position %d: %s", e.Domain, se.Pos, se.Reason)
+	}
+	return fmt.Sprintf("spf: the record of %s: syntax error in %q at position %d: %s", e.Domain, se.Term, se.Pos, se.Reason)
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
 // Fetch looks up and parses the SPF record of domain (RFC 7208 §4.4, §4.5).
 func Fetch(ctx context.Context, r dns.Resolver, domain string) *FetchResult {
 	fr := &FetchResult{}
@@ -238,7 +254,7 @@ func Fetch(ctx context.Context, r dns.Resolver, domain string) *FetchResult {
 	default:
 		rec, perr := Parse(fr.Records[0])
 		if perr != nil {
-			fr.Code, fr.Err = PermError, fmt.Errorf("spf: the record of %s: %w", domain, perr)
+			fr.Code, fr.Err = PermError, &RecordError{Domain: domain, Err: perr.(*SyntaxError)}
 		} else {
 			fr.Record = rec
 		}

@@ -518,7 +518,7 @@ func CheckFlattened(ctx context.Context, r dns.Resolver, ff *FlattenFile) (*Flat
 	// directly.
 	fc := &FlattenCheck{Domain: ff.Domain, Sources: []SourceChange{}, Published: []RecordState{}}
 	for _, inc := range ff.Flatten {
-		target := strings.TrimPrefix(inc, "include:")
+		target := strings.TrimPrefix(strings.TrimLeft(strings.ToLower(inc), "+"), "include:")
 		a, err := Analyze(ctx, r, target, AnalyzeOptions{SkipType99: true})
 		if err != nil {
 			return nil, err

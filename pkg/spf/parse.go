@@ -137,27 +137,25 @@ func (t *Term) LookupCost() int {
 func (t *Term) CostReason() string {
 	switch t.Mechanism {
 	case MechInclude:
-		return "include: 1 lookup (the included domain's TXT record)"
+		return "1 lookup: TXT of the included domain"
 	case MechA:
-		return "a: 1 lookup (A or AAAA of the name)"
+		return "1 lookup: A/AAAA of the name"
 	case MechMX:
-		return "mx: 1 lookup (MX of the name); the address lookups of up to 10 MX hosts are not counted"
+		return "1 lookup: MX of the name (its hosts' address lookups are not counted)"
 	case MechPTR:
-		return "ptr: 1 lookup (PTR of the client address); the address lookups of up to 10 names are not counted"
+		return "1 lookup: PTR of the client (the names' address lookups are not counted)"
 	case MechExists:
-		return "exists: 1 lookup (A of the name)"
-	case MechAll:
-		return "all: no lookup"
-	case MechIP4, MechIP6:
-		return t.Mechanism + ": no lookup"
+		return "1 lookup: A of the name"
+	case MechAll, MechIP4, MechIP6:
+		return "no lookup"
 	}
 	switch t.Modifier {
 	case ModRedirect:
-		return "redirect: 1 lookup (the target domain's TXT record)"
+		return "1 lookup: TXT of the target domain"
 	case ModExp:
-		return "exp: not counted (fetched only on fail)"
+		return "not counted: fetched only on fail"
 	}
-	return "unknown modifier: ignored, no lookup"
+	return "unknown modifier: ignored"
 }
 
 // String returns the term as written.
@@ -611,4 +609,54 @@ func truncateName(s string) string {
 		s = s[i+1:]
 	}
 	return s
+}
+
+// parseLenient parses what it can of a record: the terms that parse, and a
+// syntax error for each that does not. Analysis uses it to show the tree of
+// a broken record; evaluation never does.
+func parseLenient(record string) (*Record, []*SyntaxError) {
+	if !IsSPF(record) {
+		return nil, []*SyntaxError{{Record: record, Pos: 1, Reason: "not an SPF record"}}
+	}
+	r := &Record{Raw: record}
+	var errs []*SyntaxError
+	i := 6
+	for i < len(record) {
+		if record[i] == ' ' {
+			i++
+			continue
+		}
+		j := strings.IndexByte(record[i:], ' ')
+		if j < 0 {
+			j = len(record)
+		} else {
+			j += i
+		}
+		raw := record[i:j]
+		t, err := parseTerm(raw, i+1)
+		if err == nil {
+			for k := 0; k < len(raw); k++ {
+				if raw[k] >= 0x80 {
+					err = &SyntaxError{Term: raw, Pos: i + 1 + k, Reason: "not 7-bit ASCII"}
+					break
+				}
+			}
+		}
+		switch {
+		case err != nil:
+			err.Record = record
+			errs = append(errs, err)
+		case t.Modifier == ModRedirect && r.Redirect != nil, t.Modifier == ModExp && r.Exp != nil:
+			errs = append(errs, &SyntaxError{Record: record, Term: raw, Pos: i + 1, Reason: "a second " + t.Modifier + "= modifier"})
+		default:
+			if t.Modifier == ModRedirect {
+				r.Redirect = t
+			} else if t.Modifier == ModExp {
+				r.Exp = t
+			}
+			r.Terms = append(r.Terms, t)
+		}
+		i = j
+	}
+	return r, errs
 }

@@ -1,0 +1,149 @@
+package spf
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/spf"
+)
+
+// BuildOptions are the inputs of "spf build".
+type BuildOptions struct {
+	Domain string
+	Parts  spf.BuildOptions
+	TTL    uint32
+}
+
+// NewCmdBuild returns "spf build".
+func NewCmdBuild(f *cmdutil.Factory, runF func(*BuildOptions) error) *cobra.Command {
+	opts := &BuildOptions{}
+	cmd := &cobra.Command{
+		Use:   "build [DOMAIN] [--include NAME]... [--ip4 NET]... [--ip6 NET]... [--a NAME]... [--mx NAME]... [--exists NAME]... [--redirect NAME | --all fail|softfail|neutral]",
+		Short: "Compose an SPF record, with its lookup cost and a zone-file line",
+		Long: `Compose an SPF record from its parts, in the order ip4, ip6, a, mx,
+include, exists, then all (or redirect). Every value is checked. The record's
+DNS-lookup cost is computed by resolving its includes, and a record over 10
+lookups is refused, naming the count and the terms that cost most.
+
+--a and --mx take a host name, "@" for DOMAIN itself, and an optional prefix
+length ("@/24", "mail.example.com/28"). --all defaults to fail; pass (+all)
+authorizes every host on the Internet and is refused unless --allow-pass-all.
+
+The zone-file line splits the record into strings of at most 255 octets.`,
+		Example: `  emailauth spf build example.com --mx @ --include _spf.google.com --all softfail
+  emailauth spf build example.com --ip4 192.0.2.0/24 --ip6 2001:db8::/32 --include spf.protection.outlook.com
+  emailauth spf build example.com --redirect _spf.example.net
+  emailauth spf build -o json example.com --a @ --all fail`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				if err := dns.CheckName(args[0]); err != nil {
+					return cmdutil.BadInput("DOMAIN", err)
+				}
+				opts.Domain = dns.CanonicalName(args[0])
+			}
+			if opts.Domain == "" {
+				for _, v := range append(append([]string(nil), opts.Parts.A...), opts.Parts.MX...) {
+					if v == "" || v == "@" || strings.HasPrefix(v, "@/") || strings.HasPrefix(v, "/") {
+						return cmdutil.FlagErrorf("--a/--mx %q names the domain itself: give DOMAIN", v)
+					}
+				}
+			}
+			if !cmd.Flags().Changed("all") {
+				opts.Parts.All = ""
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runBuild(f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&opts.Parts.Includes, "include", nil, "include:`NAME` (repeatable, or comma-separated)")
+	fl.StringSliceVar(&opts.Parts.IP4, "ip4", nil, "ip4:`NET` (repeatable, or comma-separated)")
+	fl.StringSliceVar(&opts.Parts.IP6, "ip6", nil, "ip6:`NET` (repeatable, or comma-separated)")
+	fl.StringSliceVar(&opts.Parts.A, "a", nil, "a:`NAME` (\"@\" for DOMAIN; repeatable)")
+	fl.StringSliceVar(&opts.Parts.MX, "mx", nil, "mx:`NAME` (\"@\" for DOMAIN; repeatable)")
+	fl.StringArrayVar(&opts.Parts.Exists, "exists", nil, "exists:`NAME` (may hold macros; repeatable)")
+	fl.StringVar(&opts.Parts.Redirect, "redirect", "", "redirect=`NAME` instead of all")
+	fl.StringVar(&opts.Parts.All, "all", "fail", "the result for unlisted hosts: fail, softfail or neutral")
+	fl.BoolVar(&opts.Parts.AllowPassAll, "allow-pass-all", false, "permit --all pass (+all), which authorizes every host")
+	fl.IntVar(&opts.Parts.MaxLookups, "max-lookups", 10, "refuse a record that needs more lookups than this")
+	fl.Uint32Var(&opts.TTL, "ttl", 3600, "the TTL of the zone-file line")
+	return cmd
+}
+
+func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
+	rec, err := spf.Compose(opts.Parts)
+	if err != nil {
+		return buildError(err)
+	}
+	r, err := f.Resolver()
+	if err != nil {
+		return err
+	}
+	domain := opts.Domain
+	if domain == "" {
+		domain = "build.invalid" // never asked: a and mx without a name are refused
+	}
+	res, err := spf.Build(f.Ctx(), r, domain, opts.Parts)
+	if err != nil {
+		return buildError(err)
+	}
+	owner := opts.Domain
+	if owner == "" {
+		owner = "@"
+		res.Domain = ""
+	}
+	res.ZoneLine = strings.Replace(spf.ZoneLine(owner, opts.TTL, rec), "@.", "@", 1)
+	if f.Global.Output == "json" {
+		if err := cmdutil.WriteJSON(f.IO.Out, res); err != nil {
+			return err
+		}
+	} else {
+		w := f.IO.Out
+		fmt.Fprintf(w, "record: %s\n", res.Record)
+		fmt.Fprintf(w, "length: %d octets in %d string(s)\n", len(res.Record), len(res.Strings))
+		fmt.Fprintf(w, "lookups: %d of 10", res.Lookups)
+		if len(res.Analysis.Costs) > 0 {
+			fmt.Fprintf(w, " (%s)", spf.CostSummary(res.Analysis.Costs, 10))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "zone file:")
+		fmt.Fprintln(w, res.ZoneLine)
+		var notes []string
+		for _, x := range res.Analysis.Findings {
+			if x.Code == spf.FindNoRecord.Code {
+				continue
+			}
+			notes = append(notes, fmt.Sprintf("  %s %s: %s", x.Severity, x.Code, x.Message))
+		}
+		if len(notes) > 0 {
+			fmt.Fprintln(w, "findings:")
+			fmt.Fprintln(w, strings.Join(notes, "\n"))
+		}
+	}
+	if res.Analysis.Incomplete {
+		return cmdutil.ErrIncomplete
+	}
+	return nil
+}
+
+func buildError(err error) error {
+	var be *spf.BuildError
+	var le *spf.LimitError
+	switch {
+	case errors.As(err, &be) && be.Value != "":
+		return cmdutil.BadInput(fmt.Sprintf("--%s %q", be.Input, be.Value), be.Err)
+	case errors.As(err, &be):
+		return cmdutil.BadInput("--"+be.Input, be.Err)
+	case errors.As(err, &le):
+		return cmdutil.BadInputHint("", err, "remove includes you no longer use, replace --a/--mx with --ip4/--ip6, or publish the includes and flatten them with 'emailauth spf flatten'")
+	}
+	return err
+}
