@@ -36,15 +36,16 @@ func newGitHub(w io.Writer, opts Options) *githubWriter {
 	return g
 }
 
+var (
+	ghDataEscaper     = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A")
+	ghPropertyEscaper = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C")
+)
+
 // ghData escapes the data (message) of a workflow command.
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
+func ghData(s string) string { return ghDataEscaper.Replace(s) }
 
 // ghProperty escapes a property value of a workflow command.
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
+func ghProperty(s string) string { return ghPropertyEscaper.Replace(s) }
 
 func (g *githubWriter) annotate(level, title, msg string) {
 	fmt.Fprintf(&g.buf, "::%s title=%s::%s\n", level, ghProperty(oneLine(printable(title))), ghData(printable(msg)))
