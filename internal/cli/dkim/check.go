@@ -88,7 +88,11 @@ func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 	}
 	var extra []string
 	if f.Config != nil {
-		extra = f.Config.GetStringSlice("dkim.selectors")
+		// A list in the config file; a comma- or space-separated string in
+		// EMAILAUTH_DKIM_SELECTORS.
+		for _, s := range f.Config.GetStringSlice("dkim.selectors") {
+			extra = append(extra, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })...)
+		}
 	}
 	res, err := dkimkey.Check(f.Ctx(), r, o.Domain, o.Selectors, dkimkey.CheckOptions{PublicKey: pub, ExtraSelectors: extra})
 	if err != nil {

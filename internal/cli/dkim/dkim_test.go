@@ -287,7 +287,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		env := newEnv(t, "table", fake)
-		env.f.Config.Set("dkim.selectors", []string{"tenant-7"})
+		env.f.Config.Set("dkim.selectors", []string{"tenant-7,x1 x2"})
 		err := run(t, NewCmdCheck(env.f, nil), tt.args...)
 		if code := cmdutil.ExitCode(err); code != tt.code {
 			t.Errorf("%v: exit %d (%v), want %d\n%s", tt.args, code, err, tt.code, env.out)

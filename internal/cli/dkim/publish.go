@@ -150,6 +150,9 @@ func writePublication(w io.Writer, format string, p *Publication) error {
 		b.WriteString("Zone-file line:\n\n")
 	}
 	fmt.Fprintf(&b, "%s\n", p.ZoneLine)
+	if p.Algorithm == dkimkey.AlgEd25519 {
+		b.WriteString("\nMany receivers do not verify Ed25519 signatures yet: sign with an RSA key as well,\nunder another selector (dual signing).\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
