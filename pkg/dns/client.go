@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,6 +76,7 @@ type ClientConfig struct {
 // It is safe for concurrent use.
 type Client struct {
 	servers []string
+	targets []clientTarget // the servers, parsed
 	timeout time.Duration
 	retries int
 	tcp     bool
@@ -105,6 +107,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 			return nil, err
 		}
 		c.servers = append(c.servers, addr)
+		c.targets = append(c.targets, newClientTarget(addr))
 	}
 	if c.timeout <= 0 {
 		c.timeout = clientDefaultTimeout
@@ -127,6 +130,24 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	c.sem = make(chan struct{}, n)
 	return c, nil
+}
+
+// clientTarget is a server to ask. When the address is an IP literal, it
+// is parsed once, saving the work on every query.
+type clientTarget struct {
+	addr           string
+	udp            *net.UDPAddr // nil for a host name
+	udpSrc, tcpSrc string       // Source for an IP literal
+}
+
+func newClientTarget(addr string) clientTarget {
+	t := clientTarget{addr: addr}
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		t.udp = net.UDPAddrFromAddrPort(ap)
+		t.udpSrc = "udp://" + t.udp.String()
+		t.tcpSrc = "tcp://" + t.udp.String()
+	}
+	return t
 }
 
 // clientServerAddr accepts what ParseServer accepts and, besides, any
@@ -201,7 +222,8 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 			}
 		}
 		asked := false
-		for i, server := range c.servers {
+		for i := range c.targets {
+			server := &c.targets[i]
 			if struck != nil && struck[i] {
 				continue
 			}
@@ -322,13 +344,13 @@ func clientPack(fqdn string, qtype uint16, udpSize uint16, edns bool) ([]byte, e
 // A truncated UDP reply is retried over TCP within the attempt. src is the
 // server as "udp://ip:port" (or tcp://), naming the transport that gave the
 // outcome.
-func (c *Client) attempt(ctx context.Context, q *clientQuery, server string, edns bool, round int) (*mdns.Msg, string, error) {
+func (c *Client) attempt(ctx context.Context, q *clientQuery, server *clientTarget, edns bool, round int) (*mdns.Msg, string, error) {
 	wire := q.wire
 	if !edns {
 		if q.noEDNS == nil {
 			w, err := clientPack(q.fqdn, q.qtype, 0, false)
 			if err != nil {
-				return nil, "udp://" + server, err
+				return nil, "udp://" + server.addr, err
 			}
 			q.noEDNS = w
 		}
@@ -351,8 +373,8 @@ var clientBufPool = sync.Pool{New: func() any { b := make([]byte, 65535); return
 
 // exchange sends wire (with a fresh ID) over network to server and reads the
 // reply, within one Timeout and the context.
-func (c *Client) exchange(ctx context.Context, q *clientQuery, network, server string, wire []byte, round int) (resp *mdns.Msg, src string, err error) {
-	src = network + "://" + server
+func (c *Client) exchange(ctx context.Context, q *clientQuery, network string, server *clientTarget, wire []byte, round int) (resp *mdns.Msg, src string, err error) {
+	src = network + "://" + server.addr
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -364,20 +386,36 @@ func (c *Client) exchange(ctx context.Context, q *clientQuery, network, server s
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	actx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	conn, err := c.dialer.DialContext(actx, network, server)
+	var conn net.Conn
+	if network == "udp" && server.udp != nil {
+		// Connecting a UDP socket to an address does not block.
+		conn, err = net.DialUDP("udp", nil, server.udp)
+	} else {
+		actx, cancel := context.WithDeadline(ctx, deadline)
+		conn, err = c.dialer.DialContext(actx, network, server.addr)
+		cancel()
+	}
 	if err != nil {
 		err = clientNetErr(ctx, err)
 		c.traceFailure(src, 0, q, err)
 		return nil, src, err
 	}
 	defer conn.Close()
-	src = network + "://" + conn.RemoteAddr().String()
+	switch {
+	case network == "udp" && server.udpSrc != "":
+		src = server.udpSrc
+	case network == "tcp" && server.tcpSrc != "":
+		src = server.tcpSrc
+	default:
+		src = network + "://" + conn.RemoteAddr().String()
+	}
 	_ = conn.SetDeadline(deadline)
-	// A cancelled context (not only an expired one) interrupts the I/O.
-	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
+	if ctx.Done() != nil {
+		// A cancelled context (not only an expired one) interrupts the
+		// I/O.
+		stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
 
 	id := mdns.Id()
 	// Patch the ID into a private copy: wire is shared by the attempts.
