@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 const crlf = "\r\n"
@@ -71,8 +72,43 @@ type bodyCanonicalizer struct {
 	err     error
 }
 
+// bufSize is the size of the pooled buffers: small enough to stay off the
+// large-object path of the allocator, so verifying a small message costs
+// little beyond its RSA operation.
+const bufSize = 16 * 1024
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
+func getBuf() []byte { return (*bufPool.Get().(*[]byte))[:bufSize] }
+
+func putBuf(b []byte) {
+	if cap(b) == bufSize {
+		b = b[:bufSize]
+		bufPool.Put(&b)
+	}
+}
+
+var bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
+
+func getBufio(r io.Reader) *bufio.Reader {
+	br := bufioPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+func putBufio(br *bufio.Reader) {
+	br.Reset(nil)
+	bufioPool.Put(br)
+}
+
 func newBodyCanonicalizer(w io.Writer, canon string) *bodyCanonicalizer {
-	return &bodyCanonicalizer{w: w, relaxed: canon == "relaxed", buf: make([]byte, 0, 32*1024)}
+	return &bodyCanonicalizer{w: w, relaxed: canon == "relaxed", buf: getBuf()[:0]}
+}
+
+// release returns the canonicalizer's buffer to the pool.
+func (c *bodyCanonicalizer) release() {
+	putBuf(c.buf)
+	c.buf = nil
 }
 
 func (c *bodyCanonicalizer) flushPending() {
@@ -125,18 +161,25 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 					j++
 				}
 				if j > k {
-					c.buf = append(c.buf, p[k:j]...)
-					c.written = true
-					k = j - 1
-					if len(c.buf) >= 16*1024 {
+					run := p[k:j]
+					if len(c.buf)+len(run) > cap(c.buf) {
 						c.flush()
 					}
+					if len(run) >= cap(c.buf) {
+						if c.err == nil {
+							_, c.err = c.w.Write(run)
+						}
+					} else {
+						c.buf = append(c.buf, run...)
+					}
+					c.written = true
+					k = j - 1
 					continue
 				}
 			}
 		}
 		c.content(b)
-		if len(c.buf) >= 16*1024 {
+		if len(c.buf) >= cap(c.buf)/2 {
 			c.flush()
 		}
 	}
@@ -205,7 +248,14 @@ type crlfReader struct {
 }
 
 func newCRLFReader(r io.Reader) *crlfReader {
-	return &crlfReader{r: r, buf: make([]byte, 32*1024)}
+	return &crlfReader{r: r, buf: getBuf()}
+}
+
+// release returns the reader's buffer to the pool; the reader must not be
+// used after.
+func (c *crlfReader) release() {
+	putBuf(c.buf)
+	c.buf, c.out = nil, nil
 }
 
 func (c *crlfReader) Read(p []byte) (int, error) {

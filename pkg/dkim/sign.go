@@ -1,7 +1,6 @@
 package dkim
 
 import (
-	"bufio"
 	"bytes"
 	"crypto"
 	"crypto/ed25519"
@@ -200,7 +199,9 @@ var ErrNoFrom = errors.New("the message has no From header field")
 // value, in order. Bare LFs are read as CRLFs. It reads the message once
 // and holds only its header in memory.
 func Signatures(r io.Reader, opts ...SignOptions) ([]string, error) {
-	return signatures(newCRLFReader(r), opts)
+	cr := newCRLFReader(r)
+	defer cr.release()
+	return signatures(cr, opts)
 }
 
 func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
@@ -215,7 +216,8 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 		}
 		plans[i] = p
 	}
-	br := bufio.NewReaderSize(cr, 64*1024)
+	br := getBufio(cr)
+	defer putBufio(br)
 	fields, _, err := readHeader(br)
 	if err != nil {
 		return nil, err
@@ -247,10 +249,15 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 		w = io.MultiWriter(writers...)
 	}
 	if _, err := io.Copy(w, br); err != nil {
+		for _, bh := range groups {
+			bh.canon.release()
+		}
 		return nil, wrapRead(err)
 	}
 	for _, bh := range groups {
-		if err := bh.canon.Close(); err != nil {
+		err := bh.canon.Close()
+		bh.canon.release()
+		if err != nil {
 			return nil, wrapRead(err)
 		}
 		bh.sum = bh.h.Sum(nil)
@@ -412,6 +419,7 @@ func Sign(w io.Writer, r io.Reader, opts ...SignOptions) error {
 		replay = sp.Reader
 	}
 	cr := newCRLFReader(src)
+	defer cr.release()
 	fieldsOut, err := signatures(cr, opts)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package dkim
 
 import (
-	"bufio"
 	"context"
 	"crypto"
 	"crypto/ed25519"
@@ -130,7 +129,10 @@ type bodyHash struct {
 
 // Verify verifies the message read from r; see the package-level Verify.
 func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, error) {
-	br := bufio.NewReaderSize(newCRLFReader(r), 64*1024)
+	cr := newCRLFReader(r)
+	defer cr.release()
+	br := getBufio(cr)
+	defer putBufio(br)
 	fields, _, err := readHeader(br)
 	if err != nil {
 		return nil, err
@@ -190,17 +192,28 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 		return nil, wrapRead(err)
 	}
 
-	// Fetch the keys while the body is read.
+	// Fetch the keys while the body is read; a lone key is fetched first,
+	// without a goroutine (with a cache, it is usually answered at once).
 	var wg sync.WaitGroup
+	var pending []*sigState
 	for _, st := range states {
-		if st.done {
-			continue
+		if !st.done {
+			pending = append(pending, st)
 		}
-		wg.Add(1)
-		go func(st *sigState) {
-			defer wg.Done()
-			st.key, st.res.KeyName, st.keyErr = fetchKey(ctx, v.res, &v.cache, st.sig.Domain, st.sig.Selector)
-		}(st)
+	}
+	fetch := func(st *sigState) {
+		st.key, st.res.KeyName, st.keyErr = fetchKey(ctx, v.res, &v.cache, st.sig.Domain, st.sig.Selector)
+	}
+	if len(pending) == 1 {
+		fetch(pending[0])
+	} else {
+		for _, st := range pending {
+			wg.Add(1)
+			go func(st *sigState) {
+				defer wg.Done()
+				fetch(st)
+			}(st)
+		}
 	}
 
 	// One canonicalizer and hash per (c=, hash, l=) in use.
@@ -232,10 +245,15 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 	_, copyErr := io.Copy(w, br)
 	wg.Wait()
 	if copyErr != nil {
+		for _, bh := range groups {
+			bh.canon.release()
+		}
 		return nil, wrapRead(copyErr)
 	}
 	for _, bh := range groups {
-		if err := bh.canon.Close(); err != nil {
+		err := bh.canon.Close()
+		bh.canon.release()
+		if err != nil {
 			return nil, wrapRead(err)
 		}
 		bh.sum = bh.h.Sum(nil)
