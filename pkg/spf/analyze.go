@@ -146,6 +146,7 @@ type walker struct {
 	limitHit bool
 	voidHit  bool
 	includes map[string]int
+	inDup    int // > 0 while walking a subtree already walked once
 	nets     []netRef
 	costs    map[*TermReport]int // top-level subtree costs, for fixes
 }
@@ -179,7 +180,14 @@ func Analyze(ctx context.Context, r dns.Resolver, domain string, opts AnalyzeOpt
 	return a, nil
 }
 
-func (w *walker) add(f finding.Finding) { w.a.Findings = append(w.a.Findings, f) }
+// add records a finding, unless it comes from a subtree walked a second time
+// (a duplicate include), where it would only repeat itself.
+func (w *walker) add(f finding.Finding) {
+	if w.inDup > 0 {
+		return
+	}
+	w.a.Findings = append(w.a.Findings, f)
+}
 
 func (w *walker) dnsError(name string, err error) {
 	w.a.Incomplete = true
@@ -449,7 +457,9 @@ func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path
 	case MechIP4, MechIP6:
 		p := t.Prefix
 		addNets(p.String())
-		w.nets = append(w.nets, netRef{p, domain})
+		if w.inDup == 0 {
+			w.nets = append(w.nets, netRef{p, domain})
+		}
 		if (p.Addr().Is4() && p.Bits() < 8) || (!p.Addr().Is4() && p.Bits() < 32) {
 			f := FindBroadNetwork.New(fmt.Sprintf("%q in the record of %s covers %s", t.Raw, domain, describeSize(p)),
 				fmt.Sprintf("replace %q in the TXT record at %s with the exact networks of your senders", t.Raw, domain)).WithName(domain)
@@ -557,12 +567,20 @@ func (w *walker) follow(domain string, t *Term, tr *TermReport, n *Node, path []
 			return
 		}
 	}
-	if via == "include" {
+	dup := false
+	if via == "include" && w.inDup == 0 {
 		w.includes[target]++
 		if w.includes[target] == 2 {
 			w.add(FindDuplicateInclude.New(fmt.Sprintf("%s is included more than once; each time it is evaluated and counted again", target),
 				fmt.Sprintf("remove the repeated %q (in the record of %s)", t.Raw, domain)).WithName(domain))
 		}
+		dup = w.includes[target] > 1
+	}
+	if dup {
+		// Walk it again (evaluation does, and counts it again), but do not
+		// report what its subtree repeats.
+		w.inDup++
+		defer func() { w.inDup-- }()
 	}
 	tr.Child = w.node(target, via, path)
 	switch tr.Child.Status {
