@@ -524,6 +524,9 @@ func (c *selCheck) one(v string, strs []string) {
 		return
 	}
 	tags, err := ParseTagList(v)
+	if err != nil && c.boundarySpace(strs) {
+		return
+	}
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "dkimkey: ")
 		fix := fmt.Sprintf("republish the record at %s as \"v=DKIM1; k=rsa; p=<base64 key>\" with tags separated by \";\"", name)
@@ -532,11 +535,50 @@ func (c *selCheck) one(v string, strs []string) {
 	}
 	rec, err := recordFromTags(tags)
 	if err != nil {
+		if c.boundarySpace(strs) {
+			return
+		}
 		c.recordError(tags, err)
 		return
 	}
 	c.res.Record = rec
 	c.evaluate(rec, strs)
+}
+
+// boundarySpace reports (as dkim.bad-split) a record that does not parse
+// because of whitespace at a boundary between its strings ("k=r" " sa"), when
+// removing that whitespace repairs it.
+func (c *selCheck) boundarySpace(strs []string) bool {
+	if len(strs) < 2 {
+		return false
+	}
+	var b strings.Builder
+	var where []string
+	for i, s := range strs {
+		t := s
+		if i > 0 {
+			t = strings.TrimLeft(t, " \t")
+		}
+		if i < len(strs)-1 {
+			t = strings.TrimRight(t, " \t")
+		}
+		if len(t) != len(s) {
+			where = append(where, fmt.Sprint(i+1))
+		}
+		b.WriteString(t)
+	}
+	if len(where) == 0 {
+		return false
+	}
+	rec, err := ParseRecord(b.String())
+	if err != nil {
+		return false
+	}
+	name := c.res.Name
+	c.add(FindBadSplit.New(
+		fmt.Sprintf("the record at %s is broken by whitespace where it is split into strings (at the edge of string %s): the strings are joined as they are, so the space lands inside a tag", name, strings.Join(where, ", ")),
+		fmt.Sprintf("republish the value with no space at the cuts: %s", ZoneLine(name, rec.String(), 0))))
+	return true
 }
 
 func quoteContext(v string, i int) string {

@@ -97,6 +97,7 @@ func TestCheckSelectors(t *testing.T) {
 	// A value typed with zone-file quotes into a control panel.
 	fake.AddTXT("quoted._domainkey.example.com", `v=DKIM1; k=rsa; p=`+p2048[:200]+`" "`+p2048[200:])
 	fake.AddTXT("spaced._domainkey.example.com", "v=DKIM1; k=rsa; p="+p2048[:150]+" ", p2048[150:])
+	fake.AddTXT("cutspace._domainkey.example.com", "v=DKIM1; k=r", " sa; p="+p2048)
 	fake.AddTXT("escaped._domainkey.example.com", `v=DKIM1\; k=rsa\; p=`+p2048)
 	fake.ServFail("fail._domainkey.example.com", 0)
 	tests := []struct {
@@ -130,6 +131,7 @@ func TestCheckSelectors(t *testing.T) {
 		{"pieces", StatusFail, []string{"dkim.split-across-records"}},
 		{"spaced", StatusWarn, []string{"dkim.split-whitespace"}},
 		{"escaped", StatusFail, []string{"dkim.malformed"}},
+		{"cutspace", StatusFail, []string{"dkim.bad-split"}},
 		{"fail", StatusError, nil},
 	}
 	for _, tt := range tests {

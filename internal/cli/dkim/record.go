@@ -61,6 +61,9 @@ func readPrivateKey(f *cmdutil.Factory, path string) (any, error) {
 		data, err = io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
 	} else {
 		data, err = os.ReadFile(path)
+		if fi, serr := os.Stat(path); err == nil && serr == nil && fi.Mode().Perm()&0o077 != 0 {
+			f.IO.Warnf("%s can be read by other users (mode %04o); a private key should be mode 0600 (chmod 600 %s)", path, fi.Mode().Perm(), path)
+		}
 	}
 	if err != nil {
 		return nil, cmdutil.BadInputHint(path, fmt.Errorf("cannot read the private key: %w", unwrapPath(err)), "check the path given to --private-key")
