@@ -3,6 +3,7 @@ package dns_test
 import (
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -127,4 +128,55 @@ nameserver   198.51.100.1
 	if _, err := dns.SystemServers(missing); err == nil || !strings.Contains(err.Error(), missing) || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: err = %v", err)
 	}
+}
+
+// FuzzParseServer: ParseServer never panics, and what it returns is a
+// host:port that it accepts again unchanged.
+func FuzzParseServer(f *testing.F) {
+	for _, s := range []string{"192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:53", "2001:db8::1", "dns.example",
+		"dns.example:53", "nonsense", "[::1]", "fe80::1%eth0", "localhost", "1.2.3", ":53", "[", "]:", "a.b:99999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, err := dns.ParseServer(s)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "dns: invalid resolver ") {
+				t.Errorf("ParseServer(%q) error %q lacks the prefix", s, err)
+			}
+			return
+		}
+		if _, _, err := net.SplitHostPort(out); err != nil {
+			t.Fatalf("ParseServer(%q) = %q, not host:port: %v", s, out, err)
+		}
+		again, err := dns.ParseServer(out)
+		if err != nil || again != out {
+			t.Fatalf("ParseServer(%q) = %q, which parses as %q, %v", s, out, again, err)
+		}
+	})
+}
+
+// FuzzSystemServers: any file content gives addresses ParseServer accepts,
+// or an error naming the file.
+func FuzzSystemServers(f *testing.F) {
+	f.Add("nameserver 192.0.2.1\nnameserver ::1\n")
+	f.Add("# x\nsearch a\nnameserver bogus ; c\n")
+	f.Add("nameserver\tfe80::1%eth0\r\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		p := filepath.Join(t.TempDir(), "resolv.conf")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		servers, err := dns.SystemServers(p)
+		if err != nil {
+			if !strings.Contains(err.Error(), p) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			return
+		}
+		for _, s := range servers {
+			if out, err := dns.ParseServer(s); err != nil || out != s {
+				t.Errorf("server %q from the file: ParseServer gives %q, %v", s, out, err)
+			}
+		}
+	})
 }

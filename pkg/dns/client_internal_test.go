@@ -1,0 +1,69 @@
+package dns
+
+import (
+	"testing"
+
+	mdns "github.com/miekg/dns"
+)
+
+// FuzzClientDecode feeds arbitrary replies to the answer decoder: it must
+// not panic, must end any CNAME chain (loops included) within the bound, and
+// must keep only records of the asked type owned by the end of the chain.
+func FuzzClientDecode(f *testing.F) {
+	seed := func(rrs ...string) {
+		m := new(mdns.Msg)
+		m.SetQuestion("a.example.test.", mdns.TypeTXT)
+		m.Response = true
+		for _, s := range rrs {
+			rr, err := mdns.NewRR(s)
+			if err != nil {
+				f.Fatal(err)
+			}
+			m.Answer = append(m.Answer, rr)
+		}
+		wire, err := m.Pack()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(wire)
+	}
+	seed(`a.example.test. 300 IN TXT "v=spf1 -all"`)
+	seed("a.example.test. 300 IN CNAME b.example.test.", `B.Example.Test. 300 IN TXT "x" "y"`)
+	seed("a.example.test. 300 IN CNAME b.example.test.", "b.example.test. 300 IN CNAME a.example.test.")
+	seed("a.example.test. 300 IN CNAME b.example.test.", "b.example.test. 300 IN A 192.0.2.1")
+	seed(`other.example.test. 300 IN TXT "stray"`)
+	f.Fuzz(func(t *testing.T, wire []byte) {
+		m := new(mdns.Msg)
+		if m.Unpack(wire) != nil || len(m.Question) != 1 {
+			return
+		}
+		q := m.Question[0]
+		name := CanonicalName(q.Name)
+		if name == "" {
+			return
+		}
+		a := clientDecode(m, name, q.Qtype, "udp://192.0.2.53:53")
+		if len(a.CNAMEs) > clientMaxCNAMEs {
+			t.Fatalf("%d CNAMEs followed", len(a.CNAMEs))
+		}
+		seen := map[string]bool{name: true}
+		for _, c := range a.CNAMEs {
+			if seen[c] {
+				t.Fatalf("CNAME chain %q from %q loops", a.CNAMEs, name)
+			}
+			seen[c] = true
+		}
+		owner := name
+		if len(a.CNAMEs) > 0 {
+			owner = a.CNAMEs[len(a.CNAMEs)-1]
+		}
+		for _, r := range a.Records {
+			if r.Type != q.Qtype || r.Name != owner {
+				t.Fatalf("record %s %s kept for %s %s (chain %q)", r.Name, TypeString(r.Type), name, TypeString(q.Qtype), a.CNAMEs)
+			}
+		}
+		if a.Records == nil || a.Name != name || a.RCode != m.Rcode {
+			t.Fatalf("answer %+v", a)
+		}
+	})
+}
