@@ -680,7 +680,7 @@ func (c *selCheck) evaluate(rec *Record, strs []string) {
 	}
 	if rec.KeyType == KeyTypeRSA {
 		bits := rec.Bits()
-		newKey := fmt.Sprintf("generate a 2048-bit key under a new selector (emailauth dkim keygen --domain %s --selector <new>), publish it, switch the signer, then revoke %s by publishing \"v=DKIM1; p=\"", c.domain, res.Selector)
+		newKey := fmt.Sprintf("generate a 2048-bit key under a new selector (emailauth dkim keygen --domain %s --selector <new>), publish it, switch the signer, then revoke selector %q by publishing \"v=DKIM1; p=\" at its name", c.domain, res.Selector)
 		switch {
 		case bits < 1024:
 			c.add(FindKeyTooShort.New(fmt.Sprintf("the RSA key at %s has %d bits; verifiers must reject keys under 1024 bits (RFC 8301)", name, bits), newKey))
