@@ -83,6 +83,7 @@ type Zone struct {
 
 type zoneNode struct {
 	rrs       []zoneRR
+	seen      map[string]struct{} // type and data of rrs, once there are many
 	file      string // the first file that holds this name or a name below it
 	cname     string // the target of the first CNAME at this name
 	cnameFile string
@@ -443,11 +444,31 @@ func (z *Zone) node(n, file string) *zoneNode {
 	return node
 }
 
+// zoneIndexAt is the number of records at a name from which duplicates are
+// found through an index rather than by comparing with each record.
+const zoneIndexAt = 16
+
 func (node *zoneNode) add(r zoneRR) {
-	for _, o := range node.rrs {
-		if o.rec.Type == r.rec.Type && mdns.IsDuplicate(o.rec.RR, r.rec.RR) {
+	key := zoneDupKey(r.rec)
+	if node.seen != nil {
+		if _, dup := node.seen[key]; dup {
 			return
 		}
+	} else {
+		for _, o := range node.rrs {
+			if o.rec.Type == r.rec.Type && o.rec.Data == r.rec.Data {
+				return
+			}
+		}
+		if len(node.rrs)+1 >= zoneIndexAt {
+			node.seen = make(map[string]struct{}, 2*zoneIndexAt)
+			for _, o := range node.rrs {
+				node.seen[zoneDupKey(o.rec)] = struct{}{}
+			}
+		}
+	}
+	if node.seen != nil {
+		node.seen[key] = struct{}{}
 	}
 	node.rrs = append(node.rrs, r)
 	if r.rec.Type == TypeCNAME && node.cname == "" {
@@ -455,6 +476,10 @@ func (node *zoneNode) add(r zoneRR) {
 		node.cnameFile = r.file
 	}
 }
+
+// zoneDupKey identifies a record at its name: two records with the same type
+// and data (names in it already in lower case) are the same record.
+func zoneDupKey(r Record) string { return strconv.Itoa(int(r.Type)) + " " + r.Data }
 
 // zoneParent returns the name one label up ("" above a single label). It
 // honours escaped dots ("a\.b.example" has parent "example").
@@ -485,7 +510,14 @@ type zoneItem struct {
 
 // zoneParse parses one top-level zone file (and what it includes) into a
 // Zone of its own.
-func zoneParse(data []byte, file, origin string) (*Zone, error) {
+func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
+	// The parser is miekg's; should it ever panic on some input, that is a
+	// bad zone file to the user, not a crash.
+	defer func() {
+		if p := recover(); p != nil {
+			z, err = nil, &ZoneError{File: file, Err: fmt.Errorf("the zone file parser failed (%v); please report this with the file", p)}
+		}
+	}()
 	if origin != "" {
 		if _, ok := mdns.IsDomainName(origin); !ok || strings.ContainsAny(origin, " \t\n") {
 			return nil, &ZoneError{File: file, Err: fmt.Errorf("bad origin %q: want a domain name such as example.com", origin)}
@@ -511,7 +543,7 @@ func zoneParse(data []byte, file, origin string) (*Zone, error) {
 		return nil, inc.zoneError(err)
 	}
 
-	z := &Zone{}
+	z = &Zone{}
 	z.init()
 	z.addFile(file)
 	for _, f := range inc.included {
@@ -677,6 +709,7 @@ type zoneIncludeFS struct {
 	topAbs     string
 	topDisplay string
 	stack      []string // absolute paths of the files being read, outermost first
+	shown      []string // their display names
 	opened     []string // absolute paths of the included files, in order
 	included   []string // display names of the included files, in order
 	origins    []string // absolute $ORIGIN names seen, canonical
@@ -694,7 +727,7 @@ func newZoneIncludeFS(file string) *zoneIncludeFS {
 	if !strings.HasPrefix(abs, "/") {
 		abs = "/" + abs
 	}
-	return &zoneIncludeFS{topAbs: abs, topDisplay: file, stack: []string{abs}}
+	return &zoneIncludeFS{topAbs: abs, topDisplay: file, stack: []string{abs}, shown: []string{file}}
 }
 
 // display turns a path the parser knows into the one to show the user: the
@@ -723,7 +756,7 @@ func zoneOSPath(p string) string {
 	return filepath.FromSlash(p)
 }
 
-func (f *zoneIncludeFS) current() string { return f.display(f.stack[len(f.stack)-1]) }
+func (f *zoneIncludeFS) current() string { return f.shown[len(f.shown)-1] }
 
 // zoneIncludeLoopError is an $INCLUDE of a file that is being read.
 type zoneIncludeLoopError struct{ chain []string }
@@ -761,6 +794,7 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 		return nil, err
 	}
 	f.stack = append(f.stack, p)
+	f.shown = append(f.shown, f.display(p))
 	f.opened = append(f.opened, p)
 	f.included = append(f.included, f.display(p))
 	f.scanOrigins(data, "")
@@ -779,6 +813,7 @@ func (f *zoneIncludedFile) Stat() (fs.FileInfo, error) { return f.info, nil }
 func (f *zoneIncludedFile) Close() error {
 	if !f.closed && len(f.fs.stack) > 1 {
 		f.fs.stack = f.fs.stack[:len(f.fs.stack)-1]
+		f.fs.shown = f.fs.shown[:len(f.fs.shown)-1]
 	}
 	f.closed = true
 	return nil

@@ -891,3 +891,21 @@ func TestZoneConformanceFiles(t *testing.T) {
 	}
 	t.Logf("%d TXT records in %d conformance zone files answered as written", cases, len(files))
 }
+
+func TestZoneLargeRRsetDeduplicated(t *testing.T) {
+	// Past zoneIndexAt records at one name, duplicates are found through an
+	// index (a fuzz input with $GENERATE at one owner was quadratic).
+	z := zoneText(t, "$ORIGIN example.test.\n$GENERATE 0-99 @ 300 IN TXT \"r$\"\n$GENERATE 50-149 @ 300 IN TXT \"r$\"\n")
+	a, err := z.Query(context.Background(), "example.test", TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Records) != 150 {
+		t.Fatalf("%d records, want 150", len(a.Records))
+	}
+	for i, s := range a.TXT() {
+		if want := fmt.Sprintf("r%d", i); s != want {
+			t.Fatalf("record %d is %q, want %q (file order)", i, s, want)
+		}
+	}
+}
