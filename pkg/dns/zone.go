@@ -84,8 +84,8 @@ type Zone struct {
 type zoneNode struct {
 	rrs       []zoneRR
 	seen      map[string]struct{} // type and data of rrs, once there are many
-	file      string // the first file that holds this name or a name below it
-	cname     string // the target of the first CNAME at this name
+	file      string              // the first file that holds this name or a name below it
+	cname     string              // the target of the first CNAME at this name
 	cnameFile string
 }
 
