@@ -143,13 +143,14 @@ func Check(ctx context.Context, r dns.Resolver, domain string, opts CheckOptions
 	}
 
 	// Problems of the record's text.
+	corr := corrections(rec)
 	for _, p := range rec.Problems {
 		var spec *finding.Spec
 		fix := ""
 		switch p.Kind {
 		case KindSyntax, KindWhitespace:
 			spec = FindSyntax
-			fix = fmt.Sprintf("publish the corrected record: %s TXT %q", recName, Suggest(rec))
+			fix = fmt.Sprintf("publish the corrected record: %s TXT %q", recName, Suggest(rec, corr...))
 		case KindDuplicate:
 			spec = FindDuplicateTag
 			fix = fmt.Sprintf("keep one %s tag: %s TXT %q", p.Tag, recName, Suggest(rec))
@@ -161,7 +162,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, opts CheckOptions
 			fix = fmt.Sprintf("remove %s: %s TXT %q", p.Tag, recName, Suggest(rec))
 		case KindNoPolicy:
 			spec = FindNoPolicy
-			fix = fmt.Sprintf("give the record a valid policy: %s TXT %q", recName, Suggest(rec, "p="+string(orNone(rec.P))))
+			fix = fmt.Sprintf("give the record a valid policy: %s TXT %q", recName, Suggest(rec, append([]string{"p=" + string(orNone(rec.P))}, corr...)...))
 		}
 		f := spec.New(p.Message, fix)
 		if p.Severity == SevWarning && spec.Severity == finding.Error {
@@ -206,8 +207,11 @@ func Check(ctx context.Context, r dns.Resolver, domain string, opts CheckOptions
 				fmt.Sprintf("publish %s TXT %q", recName, Suggest(rec, changes...)))))
 		}
 		if rec.PCT != nil && *rec.PCT < 100 {
-			res.add(withName(FindPctBelow100.New(
-				fmt.Sprintf("pct=%d at %s: RFC 7489 receivers apply %s to %d%% of failing mail and %s to the rest; RFC 9989 receivers ignore pct and apply %s to all of it", *rec.PCT, recName, ep.Applied, *rec.PCT, Weaken(ep.Applied), ep.Applied),
+			msg := fmt.Sprintf("pct=%d at %s: RFC 7489 receivers apply %s to %d%% of failing mail and %s to the rest; RFC 9989 receivers ignore pct and apply %s to all of it", *rec.PCT, recName, ep.Applied, *rec.PCT, Weaken(ep.Applied), ep.Applied)
+			if ep.Applied == PolicyNone {
+				msg = fmt.Sprintf("pct=%d at %s has no effect while the policy is none, but once p is raised RFC 7489 receivers will apply it to only %d%% of failing mail, while RFC 9989 receivers ignore pct", *rec.PCT, recName, *rec.PCT)
+			}
+			res.add(withName(FindPctBelow100.New(msg,
 				fmt.Sprintf("remove pct (use t=y to test a policy): %s TXT %q", recName, Suggest(rec)))))
 		}
 	}
@@ -323,4 +327,62 @@ func orNone(p Policy) Policy {
 		return PolicyNone
 	}
 	return p
+}
+
+// corrections guesses the intended value of misspelled policy tags
+// ("p=rejct" is p=reject), for the fixes of syntax findings.
+func corrections(rec *Record) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, t := range rec.Tags {
+		if (t.Name != "p" && t.Name != "sp" && t.Name != "np") || seen[t.Name] {
+			continue
+		}
+		seen[t.Name] = true
+		if _, ok := ParsePolicy(t.Value); ok {
+			continue
+		}
+		if g := guessPolicy(t.Value); g != "" {
+			out = append(out, t.Name+"="+string(g))
+		}
+	}
+	return out
+}
+
+func guessPolicy(v string) Policy {
+	v = strings.ToLower(strings.TrimSpace(v))
+	best, bestD := Policy(""), 3
+	for _, p := range []Policy{PolicyNone, PolicyQuarantine, PolicyReject} {
+		if d := editDistance(v, string(p)); d < bestD || (len(v) >= 3 && strings.HasPrefix(string(p), v)) {
+			best, bestD = p, d
+			if strings.HasPrefix(string(p), v) && len(v) >= 3 {
+				bestD = 0
+			}
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 32 || len(b) > 32 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			c := prev[j-1]
+			if a[i-1] != b[j-1] {
+				c++
+			}
+			c = min(c, prev[j]+1, cur[j-1]+1)
+			cur[j] = c
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

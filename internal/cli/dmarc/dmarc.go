@@ -1,4 +1,7 @@
-// Package dmarc holds the "emailauth dmarc" commands.
+// Package dmarc holds the "emailauth dmarc" commands: check (a domain's
+// DMARC record, discovery in both RFC views, findings), build (compose a
+// record), eval (DMARC for given SPF and DKIM results) and report (summarize
+// aggregate reports).
 package dmarc
 
 import (
@@ -10,9 +13,22 @@ import (
 // NewCmdDMARC returns the "dmarc" command group.
 func NewCmdDMARC(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:    "dmarc",
-		Short:  "DMARC commands (being built)",
-		Hidden: true,
+		Use:   "dmarc",
+		Short: "Check, build and evaluate DMARC records; summarize aggregate reports",
+		Long: `Work with DMARC (RFC 9989, DMARCbis; RFC 7489 where receivers still differ).
+
+  check    discover a domain's policy (DNS tree walk and Public Suffix List),
+           validate its record and report destinations, with findings and fixes
+  build    compose a record and its zone line, and the authorization records
+           external report destinations must publish
+  eval     evaluate DMARC for a From domain and given SPF and DKIM passes
+  report   summarize aggregate reports per source IP (XML, .gz, .zip, .eml)`,
 	}
+	cmd.AddCommand(
+		NewCmdCheck(f, nil),
+		NewCmdBuild(f, nil),
+		NewCmdEval(f, nil),
+		NewCmdReport(f, nil),
+	)
 	return cmd
 }
