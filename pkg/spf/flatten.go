@@ -124,10 +124,16 @@ func Flatten(ctx context.Context, r dns.Resolver, domain string, opts FlattenOpt
 	var nets []netip.Prefix
 	var kept []string
 	var final string
+	seenAll := false
 	for i, t := range rec.Terms {
 		tr := a.Tree.Terms[i]
+		if seenAll && t.IsMechanism() {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%s dropped: it comes after all and was never evaluated", t.Raw))
+			continue
+		}
 		switch {
 		case t.Mechanism == MechAll:
+			seenAll = true
 			if final == "" {
 				final = t.Raw
 			}
