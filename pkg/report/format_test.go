@@ -547,3 +547,17 @@ func TestPrintable(t *testing.T) {
 		}
 	}
 }
+
+// TestGitHubAnnotationLimit: past GitHub's 10 annotations of a level per
+// step, a notice says how many there were and where to see them.
+func TestGitHubAnnotationLimit(t *testing.T) {
+	r := bulkReport(20)
+	out := string(render(t, "github", r, Options{StepSummary: &bytes.Buffer{}}))
+	want := "::notice title=emailauth::24 error annotations: GitHub shows 10 of each level per step; the step summary and the log have all of them\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("no notice of the annotation limit:\n%s", out[len(out)-400:])
+	}
+	if out := string(render(t, "github", sampleReport(), Options{})); strings.Contains(out, "::notice") {
+		t.Error("a notice of the limit under the limit")
+	}
+}

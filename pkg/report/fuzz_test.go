@@ -56,7 +56,7 @@ func FuzzRenderers(f *testing.F) {
 			} else if err := json.Unmarshal(out, &back); err != nil {
 				t.Fatalf("jsonl: %v", err)
 			}
-			if utf8.ValidString(domain+record+message+fix+name) &&
+			if allValid(domain, record, message, fix, name) &&
 				(back.Domain != domain || back.Checks[0].Records[0] != record || back.Checks[0].Findings[0].Message != message ||
 					back.Checks[0].Findings[0].Fix != fix || back.Checks[0].Findings[0].Name != name) {
 				t.Fatalf("%s did not round-trip: %+v", format, back.Checks[0])
@@ -77,7 +77,7 @@ func FuzzRenderers(f *testing.F) {
 			t.Fatalf("csv: %d rows", len(rows))
 		}
 		csvNorm := func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
-		if utf8.ValidString(domain+message+fix+name) {
+		if allValid(domain, message, fix, name) {
 			got := []string{unguardCSV(rows[1][0]), unguardCSV(rows[1][6]), unguardCSV(rows[1][7]), unguardCSV(rows[1][8])}
 			want := []string{csvNorm(domain), csvNorm(message), csvNorm(fix), csvNorm(name)}
 			for i := range got {
@@ -171,4 +171,13 @@ func FuzzRenderers(f *testing.F) {
 			}
 		}
 	})
+}
+
+func allValid(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }

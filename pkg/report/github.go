@@ -22,10 +22,17 @@ type githubWriter struct {
 	opts Options
 	md   *markdownWriter
 	buf  bytes.Buffer
+	// annotations counts the annotations written, by level: GitHub shows
+	// only the first ghAnnotationsShown of each level in a step.
+	annotations map[string]int
 }
 
+// ghAnnotationsShown is how many annotations of one level GitHub shows per
+// step (and 50 per job); the others are in the log only.
+const ghAnnotationsShown = 10
+
 func newGitHub(w io.Writer, opts Options) *githubWriter {
-	g := &githubWriter{w: w, opts: opts}
+	g := &githubWriter{w: w, opts: opts, annotations: map[string]int{}}
 	if opts.StepSummary != nil {
 		limit := opts.MarkdownMaxBytes
 		if limit <= 0 || limit > stepSummaryMaxBytes {
@@ -48,6 +55,7 @@ func ghData(s string) string { return ghDataEscaper.Replace(s) }
 func ghProperty(s string) string { return ghPropertyEscaper.Replace(s) }
 
 func (g *githubWriter) annotate(level, title, msg string) {
+	g.annotations[level]++
 	fmt.Fprintf(&g.buf, "::%s title=%s::%s\n", level, ghProperty(oneLine(printable(title))), ghData(printable(msg)))
 }
 
@@ -105,7 +113,23 @@ func (g *githubWriter) domain(d *check.DomainResult) error {
 }
 
 func (g *githubWriter) close(s check.Summary) error {
-	if _, err := fmt.Fprintf(g.w, "emailauth: %s\n", summaryLine(s)); err != nil {
+	g.buf.Reset()
+	var over []string
+	for _, level := range []string{"error", "warning", "notice"} {
+		if n := g.annotations[level]; n > ghAnnotationsShown {
+			over = append(over, fmt.Sprintf("%d %s annotations", n, level))
+		}
+	}
+	if len(over) > 0 {
+		where := "the log"
+		if g.md != nil {
+			where = "the step summary and the log"
+		}
+		g.annotate("notice", "emailauth", fmt.Sprintf("%s: GitHub shows %d of each level per step; %s have all of them",
+			strings.Join(over, ", "), ghAnnotationsShown, where))
+	}
+	fmt.Fprintf(&g.buf, "emailauth: %s\n", summaryLine(s))
+	if _, err := g.w.Write(g.buf.Bytes()); err != nil {
 		return err
 	}
 	if g.md != nil {
