@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -38,12 +39,18 @@ var (
 )
 
 func init() {
-	// A fixed 2048-bit key would be slow to generate per test; one per run.
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	// A fixed 2048-bit key (generated for these tests only): generating one
+	// per run is slow, and very slow under the fuzzer's instrumentation.
+	data, err := os.ReadFile("testdata/rsa2048.pem")
 	if err != nil {
 		panic(err)
 	}
-	testRSA = k
+	blk, _ := pem.Decode(data)
+	k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+	if err != nil {
+		panic(err)
+	}
+	testRSA = k.(*rsa.PrivateKey)
 	testEd = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, 32))
 	testZone = dnstest.NewFake()
 	der, _ := x509.MarshalPKIXPublicKey(&testRSA.PublicKey)
