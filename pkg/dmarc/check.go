@@ -291,9 +291,11 @@ func (res *CheckResult) viewsDisagree(d *Discovery) {
 	if !d.ViewsDisagree {
 		return
 	}
-	res.add(FindViewsDisagree.New(
-		fmt.Sprintf("%s: %s", d.Domain, strings.Join(d.Differences, "; ")),
-		fmt.Sprintf("publish a DMARC record at %s itself so that both kinds of receivers apply the same policy", "_dmarc."+d.Domain)))
+	fix := fmt.Sprintf("publish a DMARC record at _dmarc.%s itself so that both kinds of receivers apply the same policy", d.Domain)
+	if !d.RecordDiffers {
+		fix = fmt.Sprintf("both find the same policy record, but relaxed alignment differs: sign with DKIM d= and send with MAIL FROM domains at or under %s (which align for both)", d.OrgDomain)
+	}
+	res.add(FindViewsDisagree.New(fmt.Sprintf("%s: %s", d.Domain, strings.Join(d.Differences, "; ")), fix))
 }
 
 func (res *CheckResult) add(f finding.Finding) { res.Findings = append(res.Findings, f) }

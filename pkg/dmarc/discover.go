@@ -37,6 +37,9 @@ type Discovery struct {
 	// organizational domains; Differences says how.
 	ViewsDisagree bool     `json:"views_disagree"`
 	Differences   []string `json:"differences,omitempty"`
+	// RecordDiffers and OrgDomainDiffers say which of the two differs.
+	RecordDiffers    bool `json:"record_differs"`
+	OrgDomainDiffers bool `json:"org_domain_differs"`
 
 	session *session
 }
@@ -109,9 +112,11 @@ func Discover(ctx context.Context, r dns.Resolver, domain string) (*Discovery, e
 	disc.RFC7489 = lg
 
 	if disc.Status != lg.Status || disc.RecordDomain != lg.RecordDomain {
+		disc.RecordDiffers = true
 		disc.Differences = append(disc.Differences, fmt.Sprintf("policy record: RFC 9989 tree walk finds %s, RFC 7489 finds %s", describeFound(disc.Status, disc.RecordDomain), describeFound(lg.Status, lg.RecordDomain)))
 	}
 	if lg.OrgDomain != org {
+		disc.OrgDomainDiffers = true
 		legacyOrg := lg.OrgDomain
 		if legacyOrg == "" {
 			legacyOrg = "none (" + d + " is a public suffix)"
