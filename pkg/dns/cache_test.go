@@ -101,7 +101,7 @@ func TestCacheKeepsFailures(t *testing.T) {
 	srv := dnstest.NewServer(t, clientZone)
 	srv.Inject("example.test", dns.TypeTXT, dnstest.Fault{Drop: true})
 	srv.Inject("mx1.example.test", 0, dnstest.Fault{Rcode: dns.RcodeServFail})
-	c := clientNew(t, dns.ClientConfig{Servers: []string{srv.Addr()}, Timeout: 50 * time.Millisecond, Retries: -1})
+	c := clientNew(t, dns.ClientConfig{Servers: []string{srv.Addr()}, Timeout: 300 * time.Millisecond, Retries: -1})
 	cache := dns.NewCache(c)
 	for range 3 {
 		_, err := cache.Query(context.Background(), "example.test", dns.TypeTXT)
