@@ -225,6 +225,9 @@ func TestEvaluate(t *testing.T) {
 	if res.Result != ResultFail || res.Policy != PolicyQuarantine || res.PolicySource != "sp" || res.FromDomain != "mail.example.com" {
 		t.Errorf("result = %+v", res)
 	}
+	if got, want := res.AuthResultsProperty(), "dmarc=fail (p=reject sp=quarantine np=reject dis=quarantine) header.from=mail.example.com"; got != want {
+		t.Errorf("Authentication-Results: %q, want %q", got, want)
+	}
 	if res.RFC7489.Pct == nil || *res.RFC7489.Pct != 20 || !res.ViewsDiffer {
 		t.Errorf("legacy = %+v differ %v %v", res.RFC7489, res.ViewsDiffer, res.Differences)
 	}

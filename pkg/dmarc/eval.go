@@ -92,6 +92,10 @@ type EvalResult struct {
 	// Policy is the policy to apply after a t=y downgrade; empty when no
 	// policy applies (result none, temperror).
 	Policy Policy `json:"policy,omitempty"`
+	// Disposition is what to do with this message: the policy when DMARC
+	// failed, none otherwise (pass, none, and errors, which RFC 9989 §5.3
+	// leaves to local policy).
+	Disposition Policy `json:"disposition"`
 	// RequestedPolicy is the policy before a t=y downgrade.
 	RequestedPolicy Policy `json:"requested_policy,omitempty"`
 	// PolicySource is the tag that chose it: "p", "sp" or "np".
@@ -146,6 +150,10 @@ func Evaluate(ctx context.Context, r dns.Resolver, in EvalInput) (*EvalResult, e
 		res.Result, res.Reason = ResultNone, fmt.Sprintf("%d DMARC records at %s: all are discarded and no policy applies", len(found.Records), found.Name)
 	default:
 		evalPolicy(ctx, s, r, res, found, in)
+	}
+	res.Disposition = PolicyNone
+	if res.Result == ResultFail && res.Policy != "" {
+		res.Disposition = res.Policy
 	}
 	res.Queries = s.queried()
 	res.RFC7489 = evalLegacy(ctx, s, from, in)
@@ -337,4 +345,28 @@ func testingNote(res *EvalResult) string {
 		return ", t=y"
 	}
 	return ""
+}
+
+// AuthResultsProperty formats the result as the dmarc= part of an
+// Authentication-Results header field (RFC 8601 §2.7.1), with the policy in
+// a comment: `dmarc=fail (p=reject dis=reject) header.from=example.com`.
+func (r *EvalResult) AuthResultsProperty() string {
+	var b strings.Builder
+	b.WriteString("dmarc=" + r.Result)
+	if r.Record != nil && r.Policy != "" {
+		p, _ := r.Record.EffectiveP()
+		fmt.Fprintf(&b, " (p=%s", p)
+		if r.Record.SP != "" {
+			fmt.Fprintf(&b, " sp=%s", r.Record.SP)
+		}
+		if r.Record.NP != "" {
+			fmt.Fprintf(&b, " np=%s", r.Record.NP)
+		}
+		if r.Testing {
+			b.WriteString(" t=y")
+		}
+		fmt.Fprintf(&b, " dis=%s)", r.Disposition)
+	}
+	b.WriteString(" header.from=" + r.FromDomain)
+	return b.String()
 }
