@@ -150,6 +150,18 @@ func newClientTarget(addr string) clientTarget {
 	return t
 }
 
+// source names the server for Answer.Source and Error.Server.
+func (t *clientTarget) source(network string) string {
+	switch {
+	case t.udp == nil:
+		return network + "://" + t.addr
+	case network == "tcp":
+		return t.tcpSrc
+	default:
+		return t.udpSrc
+	}
+}
+
 // clientServerAddr accepts what ParseServer accepts and, besides, any
 // "host:port" with a valid port (a single-label host name such as a
 // container's service name is fine in a library call).
@@ -181,7 +193,6 @@ type clientQuery struct {
 	qtype  uint16
 	wire   []byte // the query with EDNS0, ID to be patched
 	noEDNS []byte // the query without EDNS0, packed on first need
-	start  time.Time
 }
 
 // clientOutcome collects the failures of the attempts, to report the most
@@ -201,7 +212,7 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
-	q := &clientQuery{name: CanonicalName(name), qtype: qtype, start: time.Now()}
+	q := &clientQuery{name: CanonicalName(name), qtype: qtype}
 	q.fqdn = q.name + "."
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Name: q.name, Type: qtype, RCode: -1, Err: err}
@@ -350,7 +361,7 @@ func (c *Client) attempt(ctx context.Context, q *clientQuery, server *clientTarg
 		if q.noEDNS == nil {
 			w, err := clientPack(q.fqdn, q.qtype, 0, false)
 			if err != nil {
-				return nil, "udp://" + server.addr, err
+				return nil, server.source("udp"), err
 			}
 			q.noEDNS = w
 		}
@@ -374,7 +385,7 @@ var clientBufPool = sync.Pool{New: func() any { b := make([]byte, 65535); return
 // exchange sends wire (with a fresh ID) over network to server and reads the
 // reply, within one Timeout and the context.
 func (c *Client) exchange(ctx context.Context, q *clientQuery, network string, server *clientTarget, wire []byte, round int) (resp *mdns.Msg, src string, err error) {
-	src = network + "://" + server.addr
+	src = server.source(network)
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -401,13 +412,8 @@ func (c *Client) exchange(ctx context.Context, q *clientQuery, network string, s
 		return nil, src, err
 	}
 	defer conn.Close()
-	switch {
-	case network == "udp" && server.udpSrc != "":
-		src = server.udpSrc
-	case network == "tcp" && server.tcpSrc != "":
-		src = server.tcpSrc
-	default:
-		src = network + "://" + conn.RemoteAddr().String()
+	if server.udp == nil {
+		src = network + "://" + conn.RemoteAddr().String() // the address the name led to
 	}
 	_ = conn.SetDeadline(deadline)
 	if ctx.Done() != nil {
