@@ -208,6 +208,9 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 	host := "mta-sts." + c.domain
 	exists, herr := hostExists(ctx, r, host)
 	switch {
+	case herr != nil && client == nil:
+		// Offline the policy is not fetched anyway: a failed lookup of its
+		// host is not worth an error of its own.
 	case herr != nil:
 		c.add(spec(CodeDNSError).New(fmt.Sprintf("the address lookup for %s failed: %v", host, herr), "make the name servers of "+c.domain+" answer A and AAAA queries for "+host).WithName(host))
 		c.fail(fmt.Sprintf("address lookup for %s failed: %v", host, herr))

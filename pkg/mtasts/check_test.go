@@ -232,3 +232,16 @@ func TestFindingsCatalogue(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckOfflineHostLookupFails(t *testing.T) {
+	f := dnstest.NewFake(goodZone)
+	f.Timeout("mta-sts.example.test", 0)
+	res := Check(context.Background(), f, nil, "example.test", nil, fixed)
+	if res.Status != StatusWarn || has(res, CodeDNSError) != nil || has(res, CodePolicyNotChecked) == nil {
+		t.Errorf("status %s findings %v", res.Status, res.Findings)
+	}
+	res = Check(context.Background(), f, unreachableClient(), "example.test", nil, fixed)
+	if res.Status != StatusError || has(res, CodeDNSError) == nil {
+		t.Errorf("online: status %s findings %v", res.Status, res.Findings)
+	}
+}
