@@ -558,6 +558,10 @@ func (w *walker) follow(domain string, t *Term, tr *TermReport, n *Node, path []
 		return
 	}
 	target := w.literalTarget(domain, t)
+	if w.running > 3*w.max || len(path) > maxNest {
+		tr.Note = fmt.Sprintf("not followed: evaluation stopped long before (lookup %d > %d)", w.running, w.max)
+		return
+	}
 	for _, p := range path {
 		if p == target {
 			tr.Child = &Node{Domain: target, Via: via, Status: "loop", Error: "already being evaluated: " + strings.Join(append(path, target), " -> "), Result: PermError, Terms: []*TermReport{}, Networks: []string{}}

@@ -3,6 +3,7 @@ package spf
 import (
 	"context"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -252,3 +253,22 @@ func TestAnalysisMatchesEvaluation(t *testing.T) {
 	}
 	t.Logf("%d evaluations compared with their analysis", compared)
 }
+
+// A long chain of distinct includes is not walked without end: past three
+// times the limit the analysis stops following (evaluation stopped at 11).
+func TestAnalyzeLongChain(t *testing.T) {
+	f := dnstest.NewFake()
+	for i := 0; i < 200; i++ {
+		f.AddTXT(chainName(i), "v=spf1 include:"+chainName(i+1)+" -all")
+	}
+	a := analyze(t, f, chainName(0))
+	if a.Lookups > 31 || codes(a)["spf.lookup-limit"] == 0 {
+		t.Errorf("lookups %d, findings %v", a.Lookups, a.Findings)
+	}
+	res := CheckHost(context.Background(), f, netip.MustParseAddr("192.0.2.1"), chainName(0), "a@"+chainName(0), "h", Options{MaxLookups: 1000})
+	if res.Result != PermError || !strings.Contains(res.Error, "nested more than") {
+		t.Errorf("deep chain with a raised limit: %s %s", res.Result, res.Error)
+	}
+}
+
+func chainName(i int) string { return "c" + strconv.Itoa(i) + ".example.com" }

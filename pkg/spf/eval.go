@@ -112,6 +112,7 @@ type evaluator struct {
 	voids    int
 	trace    []Step
 	depth    int
+	nest     int // check_host recursion depth (includes and redirects)
 	ptrDone  bool
 	ptrName  string
 	ptrNames []string
@@ -262,7 +263,15 @@ func Fetch(ctx context.Context, r dns.Resolver, domain string) *FetchResult {
 	return fr
 }
 
+// maxNest bounds include/redirect recursion even when MaxLookups is raised.
+const maxNest = 64
+
 func (e *evaluator) checkHost(domain string) outcome {
+	e.nest++
+	defer func() { e.nest-- }()
+	if e.nest > maxNest {
+		return errOutcome(permErr("spf: includes and redirects nested more than %d deep at %s", maxNest, domain))
+	}
 	if reason := checkDomain(domain); reason != "" {
 		e.step(domain, nil, "", "result none: %q is malformed: %s (RFC 7208 §4.3)", domain, reason)
 		return outcome{code: None, err: fmt.Errorf("spf: %q is not a valid domain: %s", domain, reason)}
