@@ -759,7 +759,9 @@ func FuzzParseZone(f *testing.F) {
 					}
 				}
 			}
-			if node.cname != "" || CheckName(name) != nil {
+			// A name with escapes (an escaped dot inside a label) cannot always be
+			// asked in the Resolver's form, which drops a trailing dot.
+			if node.cname != "" || CheckName(name) != nil || strings.Contains(name, "\\") {
 				continue
 			}
 			for _, r := range node.rrs {
