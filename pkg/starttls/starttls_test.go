@@ -2,6 +2,7 @@ package starttls
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -388,4 +389,19 @@ func BenchmarkProbeLoopback(b *testing.B) {
 			b.Fatal(res.Status, res.Findings)
 		}
 	}
+}
+
+// FuzzReply feeds arbitrary server output to the reply reader: it must
+// return a code of 200-599 with lines, or an error, and never panic.
+func FuzzReply(f *testing.F) {
+	for _, s := range []string{"220 ok\r\n", "250-a\r\n250-STARTTLS\r\n250 b\r\n", "250\r\n", "25", "", "250-a\r\n251 b\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := &session{res: &Result{}, r: bufio.NewReaderSize(bytes.NewReader(data), maxLine)}
+		code, lines, err := s.reply()
+		if err == nil && (code < 200 || code > 599 || len(lines) == 0) {
+			t.Fatalf("%q: code %d lines %v", data, code, lines)
+		}
+	})
 }
