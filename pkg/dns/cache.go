@@ -32,7 +32,7 @@ import (
 type Cache struct {
 	next Resolver
 
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	entries map[cacheKey]*cacheEntry
 
 	questions, hits, shared atomic.Int64
@@ -71,10 +71,23 @@ func (c *Cache) Stats() Stats {
 // Query implements Resolver.
 func (c *Cache) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
 	c.questions.Add(1)
+	k := cacheKey{CanonicalName(name), qtype}
+	// Fast path: a hit, under the read lock. (An invalid name is never
+	// stored, so it cannot hit.)
+	c.mu.RLock()
+	e, ok := c.entries[k]
+	c.mu.RUnlock()
+	if ok {
+		select {
+		case <-e.done:
+			c.hits.Add(1)
+			return cacheCopy(e.ans), e.err
+		default:
+		}
+	}
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
-	k := cacheKey{CanonicalName(name), qtype}
 	c.mu.Lock()
 	if e, ok := c.entries[k]; ok {
 		select {
@@ -93,7 +106,7 @@ func (c *Cache) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 		c.mu.Unlock()
 		return nil, &Error{Name: k.name, Type: qtype, RCode: -1, Err: err}
 	}
-	e := &cacheEntry{done: make(chan struct{})}
+	e = &cacheEntry{done: make(chan struct{})}
 	c.entries[k] = e
 	if ctx.Done() == nil {
 		// The caller cannot go away: ask inline, saving a goroutine.
