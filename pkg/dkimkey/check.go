@@ -691,6 +691,16 @@ func (c *selCheck) evaluate(rec *Record, strs []string) {
 			c.add(FindPKCS1.New(fmt.Sprintf("p= at %s holds a PKCS#1 RSAPublicKey, not a SubjectPublicKeyInfo; some verifiers reject it", name), "publish: "+canonical))
 		}
 	}
+	if g := rec.Tags.Lookup("g"); g != nil && g.Value != "*" {
+		c.add(FindGranularity.New(fmt.Sprintf("the record at %s has g=%s; RFC 6376 verifiers ignore g=, but older ones enforce it and fail signatures whose i= local part does not match", name, g.Value),
+			fmt.Sprintf("remove g= from the record at %s", name)))
+	}
+	for _, t := range rec.Tags {
+		if len(t.Name) == 1 && strings.Contains("VHKNPST", t.Name) {
+			c.add(FindIgnoredTag.New(fmt.Sprintf("the record at %s has %s=, which is not %s= (tag names are case-sensitive) and is ignored", name, t.Name, strings.ToLower(t.Name)),
+				fmt.Sprintf("write %s=%s in lower case at %s", strings.ToLower(t.Name), t.Value, name)))
+		}
+	}
 	if rec.Testing() {
 		c.add(FindTesting.New(fmt.Sprintf("the key at %s has t=y: the domain says it is testing DKIM", name),
 			fmt.Sprintf("remove y from t= at %s once signing works", name)))

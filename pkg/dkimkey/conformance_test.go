@@ -139,6 +139,8 @@ func TestMailDKIMFakeDNS(t *testing.T) {
 		"invalid._domainkey.wander.science":               "dkim.bad-key",
 		"2023-05-ed25519-empty._domainkey.wander.science": "dkim.malformed",
 		"nonexistent._domainkey.messiah.edu":              "dkim.no-record",
+		"test3._domainkey.messiah.edu":                    "dkim.obsolete-granularity",
+		"test4._domainkey.messiah.edu":                    "dkim.obsolete-granularity",
 	}
 	for name, code := range checks {
 		sel, domain, _ := strings.Cut(name, "._domainkey.")

@@ -114,8 +114,20 @@ var (
 	FindPKCS1 = catalog.Define(finding.Spec{
 		Code: "dkim.pkcs1-key", Severity: finding.Warning,
 		Title:   "RSA key published as PKCS#1",
-		Meaning: "`p=` holds a bare RSAPublicKey (PKCS#1) rather than a SubjectPublicKeyInfo, the form `openssl rsa -pubout` writes and most verifiers expect. Many verifiers accept both; some (Mail::DKIM, for one) reject PKCS#1.",
+		Meaning: "`p=` holds a bare RSAPublicKey (PKCS#1) rather than a SubjectPublicKeyInfo, the form `openssl rsa -pubout` writes and most verifiers expect. Many verifiers accept both; some load `p=` only as a SubjectPublicKeyInfo (Mail::DKIM wraps it in a PEM `PUBLIC KEY` block for OpenSSL) and fail on PKCS#1.",
 		Fix:     "Republish `p=` as a SubjectPublicKeyInfo (the value in the finding).",
+	})
+	FindGranularity = catalog.Define(finding.Spec{
+		Code: "dkim.obsolete-granularity", Severity: finding.Warning,
+		Title:   "g= restricts the local part (obsolete)",
+		Meaning: "`g=` (granularity) comes from RFC 4871 and was removed by RFC 6376, whose verifiers ignore it. Older verifiers still enforce it (Mail::DKIM does): a `g=` other than `*`, or an empty one, makes signatures whose `i=` local part does not match fail there.",
+		Fix:     "Remove `g=` from the record (or set `g=*`).",
+	})
+	FindIgnoredTag = catalog.Define(finding.Spec{
+		Code: "dkim.ignored-tag", Severity: finding.Warning,
+		Title:   "upper-case tag name ignored",
+		Meaning: "Tag names are case-sensitive (RFC 6376 §3.2): `K=`, `T=`, `H=`... are not `k=`, `t=`, `h=`; verifiers ignore them as unknown tags, so the setting they were meant to make has no effect.",
+		Fix:     "Write the tag name in lower case.",
 	})
 	FindKeyMismatch = catalog.Define(finding.Spec{
 		Code: "dkim.key-mismatch", Severity: finding.Error,

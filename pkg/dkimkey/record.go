@@ -336,8 +336,8 @@ func (r *Record) String() string {
 		parts = append(parts, "h="+strings.Join(r.HashAlgs, ":"))
 	}
 	parts = append(parts, "k="+kt)
-	if r.Note != "" {
-		parts = append(parts, "n="+encodeQP(r.Note))
+	if n := encodeQP(r.Note); n != "" {
+		parts = append(parts, "n="+n)
 	}
 	if len(r.Services) > 0 {
 		parts = append(parts, "s="+strings.Join(r.Services, ":"))
