@@ -48,9 +48,9 @@ const zoneTypeANY = mdns.TypeANY
 //     names and the host names in CNAME, MX, NS, PTR and SRV data); records
 //     are answered in file order, TTLs as written. Identical records are
 //     kept once.
-//   - The ancestors of every name exist, down to its apex (or, for a name
-//     outside every apex, down to its top-level domain), so they answer
-//     NODATA, not NXDOMAIN.
+//   - The ancestors of every name exist, up to its top-level domain, so
+//     they answer NODATA, not NXDOMAIN (RFC 8020: NXDOMAIN means nothing
+//     exists below).
 //   - A CNAME at the name is followed whatever else the name holds (RFC 1034
 //     §4.3.2); a CNAME loop or a chain of more than 16 aliases is a SERVFAIL
 //     *Error, as from a recursive resolver. A query of type CNAME returns the
@@ -448,6 +448,19 @@ func (z *Zone) node(n, file string) *zoneNode {
 // found through an index rather than by comparing with each record.
 const zoneIndexAt = 16
 
+// ancestors makes the names above n exist, up to its top-level domain: a
+// name that has a name below it exists (RFC 8020), as an empty non-terminal
+// if it holds nothing. Every node's ancestors exist, so the walk stops at the
+// first that does.
+func (z *Zone) ancestors(n, file string) {
+	for p := zoneParent(n); p != ""; p = zoneParent(p) {
+		if _, ok := z.nodes[p]; ok {
+			return
+		}
+		z.node(p, file)
+	}
+}
+
 func (node *zoneNode) add(r zoneRR) {
 	key := zoneDupKey(r.rec)
 	if node.seen != nil {
@@ -568,6 +581,7 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		z.apexes[a] = file
 		if a != "" {
 			z.node(a, file)
+			z.ancestors(a, file)
 		}
 	}
 
@@ -592,14 +606,7 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		if rec.Type == TypeNS && under && n != apex {
 			z.cuts[n] = true
 		}
-		// The ancestors of n exist (empty non-terminals) up to its apex, or
-		// up to the top-level domain for a name outside every apex.
-		for p := zoneParent(n); p != "" && (!under || zoneUnder(p, apex)); p = zoneParent(p) {
-			if _, ok := z.nodes[p]; ok {
-				break
-			}
-			z.node(p, it.file)
-		}
+		z.ancestors(n, it.file)
 	}
 	return z, nil
 }

@@ -125,8 +125,11 @@ func TestZoneQuery(t *testing.T) {
 		// NXDOMAIN.
 		{"nope.example.com", TypeTXT, zoneWant{rcode: RcodeNXDomain, source: src}},
 		{"c.a.b.example.com", TypeTXT, zoneWant{rcode: RcodeNXDomain}},
-		// Outside every apex: the zone files are the whole DNS.
+		// Outside every apex: the zone files are the whole DNS...
 		{"example.org", TypeTXT, zoneWant{rcode: RcodeNXDomain, source: "zone"}},
+		// ...in which the names above an apex exist (RFC 8020).
+		{"com", TypeTXT, zoneWant{source: src}},
+		{"other.com", TypeTXT, zoneWant{rcode: RcodeNXDomain}},
 		// CNAME chain, in order; a CNAME query returns the CNAME itself.
 		{"www.example.com", TypeA, zoneWant{
 			cnames:  []string{"web.example.com", "host.example.com"},
