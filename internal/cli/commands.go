@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	checkcmd "github.com/penguinmails/emailauth/internal/cli/check"
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/internal/cli/dkim"
 	"github.com/penguinmails/emailauth/internal/cli/dmarc"
@@ -15,6 +16,7 @@ import (
 // own children.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(
+		checkcmd.NewCmdCheck(f, nil),
 		spf.NewCmdSPF(f),
 		dkim.NewCmdDKIM(f),
 		message.NewCmdSign(f),

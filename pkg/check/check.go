@@ -178,6 +178,9 @@ func normalize(name string, r *CheckResult) *CheckResult {
 	if r.Findings == nil {
 		r.Findings = finding.List{}
 	}
+	if r.Details == nil {
+		r.Details = struct{}{}
+	}
 	sort.SliceStable(r.Findings, func(i, j int) bool { return r.Findings[i].Severity > r.Findings[j].Severity })
 	if r.Status == "" {
 		r.Status = StatusFromFindings(r.Findings)

@@ -1,0 +1,409 @@
+// Package check is the "emailauth check" command: a domain's whole
+// mail-authentication posture, for one domain or ten thousand.
+package check
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	pcheck "github.com/penguinmails/emailauth/pkg/check"
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
+)
+
+// Options are the check command's inputs.
+type Options struct {
+	Domains      []string // from arguments
+	File         string   // --file, "-" for stdin
+	Checks       []string
+	Skip         []string
+	Selectors    []string
+	BIMISelector string
+	FailOn       finding.Severity
+	Concurrency  int
+	ShardK       int // 1-based; 0 = no sharding
+	ShardN       int
+	SMTP         bool
+	SMTPPort     int
+	HeloName     string
+}
+
+// NewCmdCheck returns the check command. runF, when not nil, replaces the
+// run function.
+func NewCmdCheck(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{}
+	var failOn, shard string
+	cmd := &cobra.Command{
+		Use:   "check [DOMAIN...]",
+		Short: "Check domains' SPF, DKIM, DMARC, MX, MTA-STS, TLS-RPT, BIMI and DNSSEC",
+		Long: `Check the whole mail-authentication posture of one domain or of thousands:
+mx, spf, dkim, dmarc, mta-sts, tls-rpt, bimi, dnssec, and starttls with --smtp.
+Checks run concurrently and share one DNS cache, so what domains share (a
+platform's SPF include) is fetched once per run.
+
+Each check has a status (pass, warn, fail, error, skip) and findings with a
+stable code, a severity and a fix that names the record to publish or change.
+The finding codes are listed in docs/findings.md.
+
+Domains come from the arguments, from --file (one per line, # comments), or
+from standard input with "-". Duplicates are removed; a malformed name is
+reported as invalid and the others still run.
+
+Exit codes: 0 every domain passed (warnings allowed unless --fail-on warning),
+1 a domain failed, 2 bad input, 3 some check could not complete and nothing
+failed.`,
+		Example: `  # a tenant's zone, before it is published
+  emailauth check --offline --zone example.com.zone example.com
+
+  # live DNS, for a pull-request comment
+  emailauth check -o markdown example.com
+
+  # every tenant, 64 at a time, as JSON lines, in the 3rd of 8 CI jobs
+  emailauth check --file tenants.txt --concurrency 64 -o jsonl --shard 3/8
+
+  # only SPF and DMARC, failing on warnings too
+  emailauth check --checks spf,dmarc --fail-on warning example.com`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Domains = args
+			sev, err := finding.ParseSeverity(failOn)
+			if err != nil || sev == finding.Info {
+				return cmdutil.FlagErrorf("invalid --fail-on %q: want error or warning", failOn)
+			}
+			opts.FailOn = sev
+			if shard != "" {
+				k, n, err := parseShard(shard)
+				if err != nil {
+					return err
+				}
+				opts.ShardK, opts.ShardN = k, n
+			}
+			if opts.Concurrency < 1 || opts.Concurrency > 4096 {
+				return cmdutil.FlagErrorf("invalid --concurrency %d: want 1 to 4096", opts.Concurrency)
+			}
+			for _, c := range append(append([]string{}, opts.Checks...), opts.Skip...) {
+				if !pcheck.IsCheck(c) {
+					return cmdutil.FlagErrorf("unknown check %q: want one of %s", c, strings.Join(pcheck.AllChecks, ", "))
+				}
+			}
+			if len(opts.Domains) == 0 && opts.File == "" {
+				return cmdutil.FlagErrorf("no domain to check: give DOMAIN arguments, --file FILE, or - for standard input")
+			}
+			if opts.SMTP {
+				opts.Checks = appendUnique(opts.Checks, pcheck.CheckSTARTTLS)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return run(f, opts)
+		},
+	}
+	cmdutil.SetOutputs(cmd, report.Formats...)
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.File, "file", "f", "", "read domains from `FILE`, one per line (- for standard input)")
+	fl.StringSliceVar(&opts.Checks, "checks", nil, "run only these `checks` (comma-separated): "+strings.Join(pcheck.AllChecks, ","))
+	fl.StringSliceVar(&opts.Skip, "skip", nil, "skip these `checks` (comma-separated)")
+	fl.StringArrayVar(&opts.Selectors, "selector", nil, "DKIM `selector` to check (repeatable); default: discover common selectors")
+	fl.StringVar(&opts.BIMISelector, "bimi-selector", "default", "BIMI `selector`")
+	fl.StringVar(&failOn, "fail-on", "error", "exit 1 on findings of this `severity` or worse: error or warning")
+	fl.IntVar(&opts.Concurrency, "concurrency", 16, "how many domains to check at once")
+	fl.StringVar(&shard, "shard", "", "check only the K-th of N deterministic slices of the input (`K/N`, K from 1)")
+	fl.BoolVar(&opts.SMTP, "smtp", false, "also connect to each MX on port 25 to check STARTTLS (often blocked)")
+	fl.IntVar(&opts.SMTPPort, "smtp-port", 25, "port for --smtp")
+	fl.StringVar(&opts.HeloName, "helo-name", "", "name to send in EHLO with --smtp (default: this host's name)")
+	_ = fl.MarkHidden("smtp-port")
+	return cmd
+}
+
+func parseShard(s string) (int, int, error) {
+	ks, ns, ok := strings.Cut(s, "/")
+	k, err1 := strconv.Atoi(ks)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || k < 1 || k > n {
+		return 0, 0, cmdutil.FlagErrorf("invalid --shard %q: want K/N with 1 <= K <= N, such as 3/8", s)
+	}
+	return k, n, nil
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// inShard reports whether domain belongs to the K-th of N slices. The slice
+// depends only on the name, so a domain stays in its shard when the list
+// changes, and N jobs over the same list cover it exactly once.
+func inShard(domain string, k, n int) bool {
+	h := fnv.New64a()
+	h.Write([]byte(domain))
+	return int(h.Sum64()%uint64(n)) == k-1
+}
+
+// readDomains collects the domains from the arguments and the file,
+// removing duplicates (case-insensitive) and keeping the first order.
+func readDomains(f *cmdutil.Factory, opts *Options) ([]string, error) {
+	var all []string
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			all = append(all, s)
+		}
+	}
+	readFrom := func(name string, r io.Reader) error {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			line := sc.Text()
+			if i := strings.IndexByte(line, '#'); i >= 0 {
+				line = line[:i]
+			}
+			add(line)
+		}
+		if err := sc.Err(); err != nil {
+			return cmdutil.BadInput(name, err)
+		}
+		return nil
+	}
+	stdinUsed := false
+	for _, a := range opts.Domains {
+		if a == "-" {
+			if !stdinUsed {
+				stdinUsed = true
+				if err := readFrom("standard input", f.IO.In); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		add(a)
+	}
+	switch opts.File {
+	case "":
+	case "-":
+		if !stdinUsed {
+			if err := readFrom("standard input", f.IO.In); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		fh, err := os.Open(opts.File)
+		if err != nil {
+			return nil, cmdutil.BadInputHint(opts.File, errors.Unwrap(err), "--file takes a text file with one domain per line")
+		}
+		defer fh.Close()
+		if err := readFrom(opts.File, fh); err != nil {
+			return nil, err
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range all {
+		key := dns.CanonicalName(d)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if opts.ShardN > 0 && !inShard(key, opts.ShardK, opts.ShardN) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func run(f *cmdutil.Factory, opts *Options) error {
+	domains, err := readDomains(f, opts)
+	if err != nil {
+		return err
+	}
+	if len(domains) == 0 && opts.ShardN == 0 {
+		return cmdutil.BadInputHint("--file", errors.New("no domains in the input"), "give one domain per line; lines starting with # are comments")
+	}
+	// A single malformed domain given as an argument is bad input, not a
+	// report: say so at once.
+	if len(domains) == 1 && opts.File == "" {
+		if err := dns.CheckName(domains[0]); err != nil {
+			return cmdutil.BadInput("DOMAIN", err)
+		}
+	}
+	r, err := f.Resolver()
+	if err != nil {
+		return err
+	}
+	checks := opts.Checks
+	if len(opts.Skip) > 0 {
+		if len(checks) == 0 {
+			checks = defaultChecks(opts.SMTP)
+		}
+		checks = without(checks, opts.Skip)
+		if len(checks) == 0 {
+			return cmdutil.FlagErrorf("--skip leaves no check to run")
+		}
+	}
+	var extra []string
+	if f.Config != nil {
+		extra = f.Config.GetStringSlice("dkim.selectors")
+	}
+	copts := pcheck.Options{
+		Checks:         checks,
+		Selectors:      opts.Selectors,
+		ExtraSelectors: extra,
+		BIMISelector:   opts.BIMISelector,
+		Now:            f.Now,
+		Concurrency:    opts.Concurrency,
+		SMTPPort:       opts.SMTPPort,
+		HeloName:       opts.HeloName,
+	}
+	dialer := &dns.Dialer{Resolver: r}
+	if !f.Global.Offline {
+		copts.HTTPClient = &http.Client{
+			Timeout:   10 * time.Second,
+			Transport: &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 10 * time.Second},
+			// MTA-STS policies must not be fetched through redirects
+			// (RFC 8461 §3.3).
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+		copts.SMTPDial = dialer.DialContext
+	}
+	checker, err := pcheck.New(r, copts)
+	if err != nil {
+		return cmdutil.BadInput("--checks", err)
+	}
+
+	ropts := report.Options{Color: f.IO.Color, Verbose: f.IO.Verbosity > 0, FailOn: opts.FailOn}
+	if f.Global.Output == "github" {
+		if p := f.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
+			fh, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return cmdutil.BadInput("GITHUB_STEP_SUMMARY", err)
+			}
+			defer fh.Close()
+			ropts.StepSummary = fh
+		}
+	}
+	w, err := report.New(f.Global.Output, f.IO.Out, ropts)
+	if err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
+
+	prog := newProgress(f, len(domains))
+	var summary pcheck.Summary
+	var writeErr error
+	order := newReorder(func(d *pcheck.DomainResult) {
+		summary.Add(d)
+		if writeErr == nil {
+			writeErr = w.WriteDomain(d)
+		}
+	})
+	streamNow := f.Global.Output == "jsonl"
+	checker.Run(f.Ctx(), domains, func(i int, d *pcheck.DomainResult) {
+		prog.step()
+		if streamNow {
+			order.emit(d)
+		} else {
+			order.put(i, d)
+		}
+	})
+	prog.done()
+	closeErr := w.Close(summary)
+	if err := f.Ctx().Err(); err != nil {
+		// The report written so far is complete and valid, but partial.
+		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted after %d of %d domains", summary.Domains, len(domains))}
+	}
+	if writeErr != nil {
+		return writeErr
+	}
+	if closeErr != nil {
+		return closeErr
+	}
+	return exitFor(summary, opts.FailOn)
+}
+
+// exitFor applies the exit-code contract: 1 when a domain failed (or warned,
+// with --fail-on warning), else 2 when an input was invalid, else 3 when a
+// check could not complete, else 0.
+func exitFor(s pcheck.Summary, failOn finding.Severity) error {
+	failed := s.Fail > 0 || (failOn == finding.Warning && s.Warn > 0)
+	switch {
+	case failed:
+		return cmdutil.ErrFailed
+	case s.Invalid > 0:
+		return &cmdutil.ExitError{Code: cmdutil.ExitBadInput}
+	case s.Error > 0:
+		return cmdutil.ErrIncomplete
+	}
+	return nil
+}
+
+func defaultChecks(smtp bool) []string {
+	var out []string
+	for _, c := range pcheck.AllChecks {
+		if c != pcheck.CheckSTARTTLS || smtp {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func without(list, drop []string) []string {
+	var out []string
+outer:
+	for _, c := range list {
+		for _, d := range drop {
+			if c == d {
+				continue outer
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// reorder passes results on in input order as soon as every earlier one has
+// arrived, so output is deterministic and still streams.
+type reorder struct {
+	mu      sync.Mutex
+	next    int
+	pending map[int]*pcheck.DomainResult
+	out     func(*pcheck.DomainResult)
+}
+
+func newReorder(out func(*pcheck.DomainResult)) *reorder {
+	return &reorder{pending: map[int]*pcheck.DomainResult{}, out: out}
+}
+
+func (o *reorder) put(i int, d *pcheck.DomainResult) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.pending[i] = d
+	for {
+		d, ok := o.pending[o.next]
+		if !ok {
+			return
+		}
+		delete(o.pending, o.next)
+		o.next++
+		o.out(d)
+	}
+}
+
+func (o *reorder) emit(d *pcheck.DomainResult) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.out(d)
+}

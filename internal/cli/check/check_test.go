@@ -1,0 +1,105 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/finding"
+)
+
+func parse(t *testing.T, args ...string) (*Options, error) {
+	t.Helper()
+	io, _, _, _ := cmdutil.Test()
+	f := &cmdutil.Factory{IO: io}
+	var got *Options
+	cmd := NewCmdCheck(f, func(o *Options) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+	err := cmd.Execute()
+	return got, err
+}
+
+func TestFlags(t *testing.T) {
+	o, err := parse(t, "example.com", "b.example", "--checks", "spf,dmarc", "--fail-on", "warning", "--shard", "2/5", "--selector", "s1", "--selector", "s2", "--concurrency", "8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(o.Domains, " ") != "example.com b.example" || strings.Join(o.Checks, ",") != "spf,dmarc" ||
+		o.FailOn != finding.Warning || o.ShardK != 2 || o.ShardN != 5 || strings.Join(o.Selectors, ",") != "s1,s2" || o.Concurrency != 8 {
+		t.Errorf("options = %+v", o)
+	}
+	o, _ = parse(t, "--smtp", "example.com")
+	if strings.Join(o.Checks, ",") != "starttls" {
+		t.Errorf("--smtp adds starttls: %v", o.Checks)
+	}
+	if o.FailOn != finding.Error {
+		t.Errorf("default fail-on %v", o.FailOn)
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "no domain to check"},
+		{[]string{"--fail-on", "info", "x.example"}, `invalid --fail-on "info"`},
+		{[]string{"--shard", "0/3", "x.example"}, `invalid --shard "0/3"`},
+		{[]string{"--shard", "4/3", "x.example"}, `invalid --shard "4/3"`},
+		{[]string{"--shard", "a", "x.example"}, `invalid --shard "a"`},
+		{[]string{"--checks", "spf,dmark", "x.example"}, `unknown check "dmark"`},
+		{[]string{"--skip", "mtasts", "x.example"}, `unknown check "mtasts"`},
+		{[]string{"--concurrency", "0", "x.example"}, "invalid --concurrency 0"},
+	} {
+		_, err := parse(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want %q", tc.args, err, tc.want)
+		}
+		if cmdutil.ExitCode(err) != cmdutil.ExitBadInput {
+			t.Errorf("%v: exit %d, want 2", tc.args, cmdutil.ExitCode(err))
+		}
+	}
+}
+
+func TestShardsPartitionTheInput(t *testing.T) {
+	const n = 4
+	domains := []string{}
+	for i := 0; i < 1000; i++ {
+		domains = append(domains, fmt.Sprintf("tenant-%d.example", i))
+	}
+	count := map[string]int{}
+	sizes := make([]int, n)
+	for k := 1; k <= n; k++ {
+		for _, d := range domains {
+			if inShard(d, k, n) {
+				count[d]++
+				sizes[k-1]++
+			}
+		}
+	}
+	for _, d := range domains {
+		if count[d] != 1 {
+			t.Fatalf("%s is in %d shards", d, count[d])
+		}
+	}
+	t.Logf("shard sizes %v", sizes)
+}
+
+func TestReadDomains(t *testing.T) {
+	io, in, _, _ := cmdutil.Test()
+	in.WriteString("# tenants\nExample.com\n\nb.example  # second\nexample.com\n")
+	f := &cmdutil.Factory{IO: io}
+	got, err := readDomains(f, &Options{Domains: []string{"a.example", "-", "A.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "a.example Example.com b.example" {
+		t.Errorf("got %q", got)
+	}
+	if _, err := readDomains(f, &Options{File: "/nonexistent/tenants.txt"}); err == nil || cmdutil.ExitCode(err) != 2 {
+		t.Errorf("missing file: %v", err)
+	}
+}

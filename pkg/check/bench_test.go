@@ -1,0 +1,132 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+)
+
+// syntheticZone returns zone text for n tenant domains d0.tenants.test ...
+// of one platform, platform.test: each tenant has two MX hosts, SPF that
+// includes the platform's chain (three records), two DKIM selectors, DMARC
+// with reports to the platform, MTA-STS, TLS-RPT and BIMI records.
+func syntheticZone(n int) string {
+	const key = "jAJqAP7e65F4xGjB/rZZtjkoQVDxWksR5cJlUCh1xyA=" // a raw Ed25519 key (RFC 8463)
+	var b strings.Builder
+	b.WriteString(`$TTL 3600
+platform.test. SOA ns.platform.test. h.platform.test. 1 7200 3600 1209600 300
+platform.test. MX 10 mx.platform.test.
+mx.platform.test. A 198.51.100.10
+_spf.platform.test. TXT "v=spf1 include:_spf1.platform.test include:_spf2.platform.test -all"
+_spf1.platform.test. TXT "v=spf1 ip4:198.51.100.0/24 ip6:2001:db8:100::/48 -all"
+_spf2.platform.test. TXT "v=spf1 ip4:203.0.113.0/24 -all"
+*._report._dmarc.platform.test. TXT "v=DMARC1"
+tenants.test. SOA ns.tenants.test. h.tenants.test. 1 7200 3600 1209600 300
+`)
+	for i := 0; i < n; i++ {
+		d := fmt.Sprintf("d%d.tenants.test.", i)
+		fmt.Fprintf(&b, "%s MX 10 mx1.%s\n%s MX 20 mx2.%s\n", d, d, d, d)
+		fmt.Fprintf(&b, "mx1.%s A 192.0.2.%d\nmx2.%s A 192.0.2.%d\n", d, i%250+1, d, (i+1)%250+1)
+		fmt.Fprintf(&b, "%s TXT \"v=spf1 mx include:_spf.platform.test -all\"\n", d)
+		fmt.Fprintf(&b, "s1._domainkey.%s TXT \"v=DKIM1; k=ed25519; p=%s\"\n", d, key)
+		fmt.Fprintf(&b, "s2._domainkey.%s TXT \"v=DKIM1; k=ed25519; p=%s\"\n", d, key)
+		fmt.Fprintf(&b, "_dmarc.%s TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@platform.test\"\n", d)
+		fmt.Fprintf(&b, "_mta-sts.%s TXT \"v=STSv1; id=20261101\"\nmta-sts.%s A 192.0.2.80\n", d, d)
+		fmt.Fprintf(&b, "_smtp._tls.%s TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@platform.test\"\n", d)
+		fmt.Fprintf(&b, "default._bimi.%s TXT \"v=BIMI1; l=https://platform.test/logo.svg\"\n", d)
+	}
+	return b.String()
+}
+
+// countingResolver counts the questions that reach it and how many of them
+// were distinct: with a perfect cache every question is distinct.
+type countingResolver struct {
+	next  dns.Resolver
+	mu    sync.Mutex
+	total int
+	seen  map[string]bool
+}
+
+func (c *countingResolver) Query(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+	c.mu.Lock()
+	c.total++
+	c.seen[dns.CanonicalName(name)+" "+dns.TypeString(qtype)] = true
+	c.mu.Unlock()
+	return c.next.Query(ctx, name, qtype)
+}
+
+// benchmarkBulk checks n synthetic domains per iteration through the given
+// resolver stack and reports domains/s, questions per domain reaching the
+// bottom resolver against the distinct questions (the minimum), and the peak
+// heap.
+func benchmarkBulk(b *testing.B, n int, bottom func(zone string) dns.Resolver, cached func(dns.Resolver) dns.Resolver) {
+	zone := syntheticZone(n)
+	domains := make([]string, n)
+	for i := range domains {
+		domains[i] = fmt.Sprintf("d%d.tenants.test", i)
+	}
+	base := bottom(zone)
+	b.ResetTimer()
+	var peak uint64
+	for it := 0; it < b.N; it++ {
+		counter := &countingResolver{next: base, seen: map[string]bool{}}
+		r := cached(counter)
+		c, err := New(r, Options{Selectors: []string{"s1", "s2"}, Concurrency: 64})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var fails int
+		c.Run(context.Background(), domains, func(i int, d *DomainResult) {
+			if d.Status == StatusFail || d.Status == StatusError {
+				fails++
+				if fails == 1 {
+					b.Logf("%s: %s %+v", d.Domain, d.Status, summarize(d))
+				}
+			}
+		})
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse > peak {
+			peak = ms.HeapInuse
+		}
+		if it == b.N-1 {
+			b.ReportMetric(float64(counter.total)/float64(n), "queries/domain")
+			b.ReportMetric(float64(len(counter.seen))/float64(n), "distinct/domain")
+			b.ReportMetric(float64(fails), "failed-domains")
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "domains/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+func summarize(d *DomainResult) []string {
+	var out []string
+	for _, c := range d.Checks {
+		if c.Status == StatusFail || c.Status == StatusError {
+			out = append(out, c.Check+":"+string(c.Status)+":"+codesOf(c)+c.Error)
+		}
+	}
+	return out
+}
+
+func codesOf(c *CheckResult) string {
+	var s []string
+	for _, f := range c.Findings {
+		s = append(s, f.Code)
+	}
+	return strings.Join(s, ",")
+}
+
+// BenchmarkCheckBulkFake checks 10,000 domains against an in-memory
+// resolver behind the run cache: the cost of emailauth itself.
+func BenchmarkCheckBulkFake(b *testing.B) {
+	benchmarkBulk(b, 10000,
+		func(zone string) dns.Resolver { return dnstest.NewFake(zone) },
+		func(r dns.Resolver) dns.Resolver { return dns.NewCache(r) })
+}
