@@ -3,6 +3,7 @@ package dns_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -167,4 +168,49 @@ func TestChainStats(t *testing.T) {
 	if _, ok := r.(*dns.Chain); !ok {
 		t.Errorf("NewChain returned %T, want *dns.Chain", r)
 	}
+}
+
+func ExampleParseZone() {
+	z, err := dns.ParseZone(strings.NewReader(`
+$ORIGIN example.com.
+$TTL 300
+@       IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+@       IN TXT "v=spf1 " "include:_spf.example.net -all"
+_dmarc  IN TXT "v=DMARC1; p=reject"
+`), "example.com.zone", "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	a, _ := z.Query(ctx, "example.com", dns.TypeTXT)
+	fmt.Println(a.TXT(), a.Source)
+	a, _ = z.Query(ctx, "www.example.com", dns.TypeA)
+	fmt.Println(dns.RcodeString(a.RCode))
+	fmt.Println(z.Authoritative("x.y.example.com"), z.Authoritative("example.org"))
+	// Output:
+	// [v=spf1 include:_spf.example.net -all] zone:example.com.zone
+	// NXDOMAIN
+	// true false
+}
+
+func ExampleNewChain() {
+	z, err := dns.ParseZone(strings.NewReader(`
+$ORIGIN example.com.
+@       300 IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+mail    300 IN CNAME mx.provider.example.
+`), "example.com.zone", "")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// The network, here a fake one.
+	network := dnstest.NewFake(`mx.provider.example. 60 IN A 192.0.2.25`)
+	r := dns.NewChain(z, network)
+	a, _ := r.Query(context.Background(), "mail.example.com", dns.TypeA)
+	fmt.Println(a.CNAMEs, a.IPs(), a.Source)
+	fmt.Println(network.Asked())
+	// Output:
+	// [mx.provider.example] [192.0.2.25] fake
+	// [mx.provider.example A]
 }
