@@ -136,6 +136,8 @@ type nameData struct {
 // Zone is one scenario's DNS data; it implements dns.Resolver.
 type Zone struct {
 	names map[string]*nameData
+	// errLabel, when set, makes every name with that label fail (SERVFAIL).
+	errLabel string
 }
 
 func newZone(raw map[string][]rawEntry) (*Zone, error) {
@@ -238,6 +240,9 @@ func (z *Zone) Query(ctx context.Context, name string, qtype uint16) (*dns.Answe
 		return nil, err
 	}
 	n := dns.CanonicalName(name)
+	if err := z.errFor(n, qtype); err != nil {
+		return nil, err
+	}
 	for _, l := range strings.Split(n, ".") {
 		if len(l) > 63 {
 			return nil, &dns.Error{Name: n, Type: qtype, RCode: -1, Err: fmt.Errorf("label longer than 63 octets")}
