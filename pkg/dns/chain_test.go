@@ -214,3 +214,68 @@ mail    300 IN CNAME mx.provider.example.
 	// [mx.provider.example] [192.0.2.25] fake
 	// [mx.provider.example A]
 }
+
+func TestChainContinuationTakesADAndRCode(t *testing.T) {
+	z, err := dns.ParseZone(strings.NewReader(`
+$ORIGIN a.example.
+@ 300 IN SOA ns hm 1 2 3 4 5
+start 300 IN CNAME mid.b.example.
+`), "a.zone", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zb, err := dns.ParseZone(strings.NewReader(`
+$ORIGIN b.example.
+mid 300 IN CNAME far.example.net.
+`), "b.zone", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z.Merge(zb)
+	var asked []string
+	next := dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		asked = append(asked, name)
+		return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeNXDomain, Authenticated: true,
+			CNAMEs: []string{"farther.example.net"}, Records: []dns.Record{}, Source: "udp://192.0.2.53:53"}, nil
+	})
+	a, err := dns.NewChain(z, next).Query(context.Background(), "START.a.example", dns.TypeTXT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &dns.Answer{Name: "start.a.example", Type: dns.TypeTXT, RCode: dns.RcodeNXDomain, Authenticated: true,
+		CNAMEs:  []string{"mid.b.example", "far.example.net", "farther.example.net"},
+		Records: []dns.Record{}, Source: "udp://192.0.2.53:53"}
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("answer\n\t%+v\nwant\n\t%+v", a, want)
+	}
+	if !reflect.DeepEqual(asked, []string{"far.example.net"}) {
+		t.Errorf("asked %q", asked)
+	}
+}
+
+func BenchmarkChainQuery(b *testing.B) {
+	var text strings.Builder
+	text.WriteString("$ORIGIN example.com.\n@ 300 IN SOA ns hm 1 2 3 4 5\n")
+	for i := 0; i < 10000; i++ {
+		fmt.Fprintf(&text, "h%d 300 IN TXT \"v=spf1 -all\"\n", i)
+	}
+	z, err := dns.ParseZone(strings.NewReader(text.String()), "bench.zone", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	next := dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		return &dns.Answer{Name: name, Type: qtype, Records: []dns.Record{}, Source: "next"}, nil
+	})
+	r := dns.NewChain(z, next)
+	ctx := context.Background()
+	for _, bc := range []struct{ name, q string }{{"zone", "h4242.example.com"}, {"next", "h4242.example.net"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := r.Query(ctx, bc.q, dns.TypeTXT); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
