@@ -22,13 +22,15 @@ func NewCmdDMARC(f *cmdutil.Factory) *cobra.Command {
   build    compose a record and its zone line, and the authorization records
            external report destinations must publish
   eval     evaluate DMARC for a From domain and given SPF and DKIM passes
-  report   summarize aggregate reports per source IP (XML, .gz, .zip, .eml)`,
+  report   summarize aggregate reports per source IP (XML, .gz, .zip, .eml)
+  orgdomain  the organizational domain by the DNS tree walk and by the PSL`,
 	}
 	cmd.AddCommand(
 		NewCmdCheck(f, nil),
 		NewCmdBuild(f, nil),
 		NewCmdEval(f, nil),
 		NewCmdReport(f, nil),
+		NewCmdOrgDomain(f, nil),
 	)
 	return cmd
 }
