@@ -205,3 +205,35 @@ func TestStalwartSuite(t *testing.T) {
 	}
 	t.Logf("stalwart SPF cases: %d of %d as upstream expects; %d differ where RFC 7208 says otherwise", passed, total, len(stalwartDifferences))
 }
+
+// TestPyspfSuite runs pyspf's own regression tests (same format; INDEX.md
+// §1.3). The "ambiguous" result is a pyspf extension and is skipped.
+func TestPyspfSuite(t *testing.T) {
+	s := loadSuite(t, "pyspf-test.json")
+	passed, skipped := 0, 0
+	for _, sc := range s.Scenarios {
+		for _, tc := range sc.Tests {
+			if slices.Contains(tc.Results, "ambiguous") {
+				skipped++
+				continue
+			}
+			if tc.Name == "default-modifier" {
+				// pyspf's lax mode reads the obsolete "default=-" as -all;
+				// RFC 7208 ignores unknown modifiers (OpenSPF
+				// "default-modifier-obsolete": neutral).
+				if res := runSuiteTest(sc, tc); res.Result != Neutral {
+					t.Errorf("default-modifier: %s, want neutral (RFC 7208)", res.Result)
+				}
+				skipped++
+				continue
+			}
+			res := runSuiteTest(sc, tc)
+			if !slices.Contains(tc.Results, string(res.Result)) {
+				t.Errorf("%s: result %s, want %v (%s)", tc.Name, res.Result, tc.Results, res.Error)
+				continue
+			}
+			passed++
+		}
+	}
+	t.Logf("pyspf tests: %d of %d passed, %d not applicable (pyspf's \"ambiguous\" result and lax mode)", passed, s.Count(), skipped)
+}

@@ -3,8 +3,8 @@
 // each scenario's DNS data from memory, with the pyspf driver's semantics:
 // names absent from the zone are NXDOMAIN, a name without the asked type is
 // NODATA, a TIMEOUT marker makes every type not listed before it time out,
-// a name with a label over 63 octets is a temporary error, and a CNAME is
-// followed one level.
+// a name with a label over 63 octets is a temporary error, and CNAME chains
+// are followed (pyspf's "cname-chain" needs two levels; loops end after 8).
 package spftest
 
 import (
@@ -234,6 +234,9 @@ func (z *Zone) TimesOut(name string, qtype uint16) bool {
 	return nd.timeouts[qtype] || nd.timeoutAll && !nd.before[qtype]
 }
 
+// maxCNAME bounds CNAME chains (a loop ends as NODATA).
+const maxCNAME = 8
+
 // Query implements dns.Resolver.
 func (z *Zone) Query(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
 	if err := ctx.Err(); err != nil {
@@ -250,7 +253,7 @@ func (z *Zone) Query(ctx context.Context, name string, qtype uint16) (*dns.Answe
 	}
 	a := &dns.Answer{Name: n, Type: qtype, Source: "spftest", Records: []dns.Record{}}
 	cur := n
-	for hop := 0; hop < 2; hop++ {
+	for hop := 0; hop <= maxCNAME; hop++ {
 		nd := z.names[cur]
 		if nd == nil {
 			a.RCode = dns.RcodeNXDomain
@@ -263,7 +266,7 @@ func (z *Zone) Query(ctx context.Context, name string, qtype uint16) (*dns.Answe
 			a.Records = append(a.Records, rs...)
 			return a, nil
 		}
-		if c := nd.records[dns.TypeCNAME]; len(c) > 0 && qtype != dns.TypeCNAME && hop == 0 {
+		if c := nd.records[dns.TypeCNAME]; len(c) > 0 && qtype != dns.TypeCNAME && hop < maxCNAME {
 			cur = c[0].Target
 			a.CNAMEs = append(a.CNAMEs, cur)
 			continue
