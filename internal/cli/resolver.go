@@ -31,7 +31,11 @@ func newResolver(f *cmdutil.Factory) (dns.Resolver, error) {
 		if err != nil {
 			return nil, err
 		}
-		cfg := dns.ClientConfig{Servers: servers, Timeout: g.Timeout, Retries: g.Retries, TCP: g.TCP}
+		retries := g.Retries
+		if retries == 0 {
+			retries = -1 // ClientConfig: 0 means the default, negative means none
+		}
+		cfg := dns.ClientConfig{Servers: servers, Timeout: g.Timeout, Retries: retries, TCP: g.TCP}
 		if f.IO.Verbosity >= 2 {
 			cfg.Trace = func(line string) { f.IO.Verbosef(2, "dns: %s", line) }
 		}

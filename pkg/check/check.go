@@ -106,6 +106,9 @@ type domainState struct {
 	mxOnce sync.Once
 	mx     *mxResult
 
+	dmarcOnce sync.Once
+	dmarcRes  *dmarcOutcome
+
 	// dmarcPolicy is the policy the dmarc check found ("none",
 	// "quarantine", "reject"; "" when unknown), for the cross-checks.
 	dmarcPolicy string

@@ -62,7 +62,16 @@ func (f *Fake) AddRR(rr mdns.RR) {
 	defer f.mu.Unlock()
 	k := key{r.Name, r.Type}
 	f.records[k] = append(f.records[k], r)
-	f.names[r.Name] = true
+	// The owner and every ancestor exist: an ancestor with no records of
+	// its own is an empty non-terminal (NODATA, not NXDOMAIN).
+	for n := r.Name; n != ""; {
+		f.names[n] = true
+		i := strings.IndexByte(n, '.')
+		if i < 0 {
+			break
+		}
+		n = n[i+1:]
+	}
 }
 
 // AddTXT adds a TXT record at name made of the given character-strings.
