@@ -247,6 +247,16 @@ func TestEvaluate(t *testing.T) {
 	if res.Result != ResultTempError {
 		t.Errorf("temperror: %+v", res)
 	}
+	// A failure on one identifier's walk does not matter when another aligns.
+	f.Timeout("_dmarc.slow.example", dns.TypeTXT)
+	res, _ = Evaluate(ctx, f, EvalInput{From: "example.com", SPF: []AuthResult{{Domain: "slow.example", Result: "pass"}}, DKIM: []AuthResult{{Domain: "example.com", Result: "pass"}}})
+	if res.Result != ResultPass {
+		t.Errorf("pass despite an unrelated failure: %+v", res)
+	}
+	res, _ = Evaluate(ctx, f, EvalInput{From: "example.com", SPF: []AuthResult{{Domain: "slow.example", Result: "pass"}}})
+	if res.Result != ResultTempError {
+		t.Errorf("temperror when nothing else aligns: %+v", res)
+	}
 	if _, err := Evaluate(ctx, f, EvalInput{From: "user@[192.0.2.1]"}); err == nil {
 		t.Error("address literal accepted")
 	}

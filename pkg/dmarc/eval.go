@@ -209,17 +209,18 @@ func evalPolicy(ctx context.Context, s *session, r dns.Resolver, res *EvalResult
 		return
 	}
 	res.OrgDomain = fromOrg
-	if err := align(&res.Alignment.SPF, from, fromOrg, in.SPF, orgFor); err != nil {
-		res.Result, res.Reason = ResultTempError, err.Error()
-		return
-	}
-	if err := align(&res.Alignment.DKIM, from, fromOrg, in.DKIM, orgFor); err != nil {
-		res.Result, res.Reason = ResultTempError, err.Error()
-		return
-	}
-	if res.Alignment.SPF.Aligned || res.Alignment.DKIM.Aligned {
+	// A DNS failure while finding an identifier's organizational domain
+	// matters only when nothing else aligns.
+	spfErr := align(&res.Alignment.SPF, from, fromOrg, in.SPF, orgFor)
+	dkimErr := align(&res.Alignment.DKIM, from, fromOrg, in.DKIM, orgFor)
+	switch {
+	case res.Alignment.SPF.Aligned || res.Alignment.DKIM.Aligned:
 		res.Result = ResultPass
-	} else {
+	case spfErr != nil:
+		res.Result, res.Reason = ResultTempError, spfErr.Error()
+	case dkimErr != nil:
+		res.Result, res.Reason = ResultTempError, dkimErr.Error()
+	default:
 		res.Result = ResultFail
 	}
 }
@@ -232,6 +233,7 @@ func align(a *Alignment, from, fromOrg string, ids []AuthResult, orgFor func(str
 	} else {
 		a.Mode = "relaxed"
 	}
+	var firstErr error
 	for _, id := range ids {
 		d, err := NormalizeDomain(id.Domain)
 		c := IdentifierCheck{Domain: strings.ToLower(strings.TrimSuffix(id.Domain, ".")), Result: strings.ToLower(id.Result)}
@@ -244,10 +246,13 @@ func align(a *Alignment, from, fromOrg string, ids []AuthResult, orgFor func(str
 			} else {
 				o, oerr := orgFor(d)
 				if oerr != nil {
-					return fmt.Errorf("DNS failure finding the organizational domain of %s: %v", d, oerr)
+					if firstErr == nil {
+						firstErr = fmt.Errorf("DNS failure finding the organizational domain of %s: %v", d, oerr)
+					}
+				} else {
+					c.OrgDomain = o
+					c.RelaxedAligned = o == fromOrg
 				}
-				c.OrgDomain = o
-				c.RelaxedAligned = o == fromOrg
 			}
 		}
 		if c.Result == "pass" {
@@ -258,7 +263,7 @@ func align(a *Alignment, from, fromOrg string, ids []AuthResult, orgFor func(str
 		}
 		a.Checks = append(a.Checks, c)
 	}
-	return nil
+	return firstErr
 }
 
 // evalLegacy computes the RFC 7489 view.
