@@ -565,23 +565,29 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 
 	// The apexes: the SOA owners, else the origins.
 	var apexes []string
+	apexFile := map[string]string{}
 	bySOA := false
 	for _, it := range items {
 		if it.rr.Header().Rrtype == mdns.TypeSOA {
-			apexes = zoneAppendNew(apexes, CanonicalName(it.rr.Header().Name))
+			a := CanonicalName(it.rr.Header().Name)
+			apexes = zoneAppendNew(apexes, a)
+			if _, ok := apexFile[a]; !ok {
+				apexFile[a] = it.file
+			}
 			bySOA = true
 		}
 	}
 	if !bySOA {
 		for _, o := range inc.origins {
 			apexes = zoneAppendNew(apexes, o)
+			apexFile[o] = file
 		}
 	}
 	for _, a := range apexes {
-		z.apexes[a] = file
+		z.apexes[a] = apexFile[a]
 		if a != "" {
-			z.node(a, file)
-			z.ancestors(a, file)
+			z.node(a, apexFile[a])
+			z.ancestors(a, apexFile[a])
 		}
 	}
 

@@ -914,3 +914,25 @@ func TestZoneLargeRRsetDeduplicated(t *testing.T) {
 		}
 	}
 }
+
+func TestZoneSOAInIncludedFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("soa.inc", "@ 300 IN SOA ns hm 1 2 3 4 5\n")
+	top := write("top.zone", "$ORIGIN example.test.\n$INCLUDE soa.inc\nwww 300 IN A 192.0.2.1\n")
+	z := zoneLoad(t, top)
+	a, err := z.Query(context.Background(), "nope.example.test", TypeA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoneCheck(t, a, zoneWant{rcode: RcodeNXDomain, source: "zone:" + filepath.Join(dir, "soa.inc")})
+	if !reflect.DeepEqual(z.Apexes(), []string{"example.test"}) {
+		t.Errorf("Apexes() = %q", z.Apexes())
+	}
+}
