@@ -637,6 +637,9 @@ func (w *walker) checkVersion(domain string, a *dns.Answer, selected int) {
 			continue
 		}
 		t := strings.ToLower(strings.TrimLeft(txt, " \t\"'"))
+		if strings.HasPrefix(t, "spf2.0/") {
+			continue // Sender ID (RFC 4406), not SPF
+		}
 		if strings.HasPrefix(t, "v=spf") || strings.HasPrefix(t, "spf1") || strings.HasPrefix(t, "v =spf") || strings.HasPrefix(t, "v= spf") ||
 			(strings.HasPrefix(t, "v=spf1") && len(t) > 6) {
 			msg := fmt.Sprintf("the TXT record %q at %s looks like SPF but does not start with \"v=spf1 \", so receivers ignore it", abbreviate2(txt), domain)

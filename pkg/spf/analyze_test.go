@@ -119,6 +119,11 @@ func analyzeCases() []analyzeCase {
 			zone:   `example.com. 300 IN TXT "v=spf mx -all"`,
 			domain: "example.com", want: []string{"spf.bad-version", "spf.no-record"},
 		},
+		{
+			name:   "sender id beside spf",
+			zone:   `example.com. 300 IN TXT "spf2.0/mfrom,pra -all"` + "\n" + `example.com. 300 IN TXT "v=spf1 -all"`,
+			domain: "example.com", notWant: []string{"spf.bad-version", "spf.multiple-records"},
+		},
 		{name: "upper-case version", zone: `example.com. 300 IN TXT "V=SPF1 -all"`, domain: "example.com", want: []string{"spf.bad-version"}},
 		{name: "syntax", zone: `example.com. 300 IN TXT "v=spf1 ip4:192.0.2.300 -all"`, domain: "example.com", want: []string{"spf.syntax-error"}},
 		{name: "pass all", zone: `example.com. 300 IN TXT "v=spf1 +all"`, domain: "example.com", want: []string{"spf.pass-all"}},
