@@ -537,6 +537,7 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		}
 	}
 	inc := newZoneIncludeFS(file)
+	inc.texts[file] = data
 	zp := mdns.NewZoneParser(bytes.NewReader(data), origin, inc.topAbs)
 	zp.SetIncludeAllowed(true)
 	zp.SetIncludeFS(inc)
@@ -602,7 +603,7 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		}
 		if !under {
 			if bySOA {
-				return nil, &ZoneError{File: it.file, Err: fmt.Errorf("the record %s lies outside the zone (its SOA is at %s): move it to a zone file of its own or remove it",
+				return nil, &ZoneError{File: it.file, Line: zoneFindOwnerLine(inc.texts[it.file], n), Err: fmt.Errorf("the record %s lies outside the zone (its SOA is at %s): move it to a zone file of its own or remove it",
 					strings.ReplaceAll(it.rr.String(), "\t", " "), zoneApexList(apexes))}
 			}
 			z.exact[n] = it.file
@@ -615,6 +616,19 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		z.ancestors(n, it.file)
 	}
 	return z, nil
+}
+
+// zoneFindOwnerLine returns the line of text where a record of the owner
+// name (canonical) is written in full, or 0. The parser does not tell the
+// line of a record, and this is only for an error message.
+func zoneFindOwnerLine(text []byte, owner string) int {
+	for i, line := range strings.Split(string(text), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && line[0] != ' ' && line[0] != '\t' && CanonicalName(f[0]) == owner && strings.HasSuffix(f[0], ".") {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 func zoneAppendNew(list []string, s string) []string {
@@ -721,11 +735,12 @@ func zoneUnwrapPathError(err error) error {
 type zoneIncludeFS struct {
 	topAbs     string
 	topDisplay string
-	stack      []string // absolute paths of the files being read, outermost first
-	shown      []string // their display names
-	opened     []string // absolute paths of the included files, in order
-	included   []string // display names of the included files, in order
-	origins    []string // absolute $ORIGIN names seen, canonical
+	stack      []string          // absolute paths of the files being read, outermost first
+	shown      []string          // their display names
+	opened     []string          // absolute paths of the included files, in order
+	included   []string          // display names of the included files, in order
+	origins    []string          // absolute $ORIGIN names seen, canonical
+	texts      map[string][]byte // the text of each file, by display name
 }
 
 func newZoneIncludeFS(file string) *zoneIncludeFS {
@@ -740,7 +755,7 @@ func newZoneIncludeFS(file string) *zoneIncludeFS {
 	if !strings.HasPrefix(abs, "/") {
 		abs = "/" + abs
 	}
-	return &zoneIncludeFS{topAbs: abs, topDisplay: file, stack: []string{abs}, shown: []string{file}}
+	return &zoneIncludeFS{topAbs: abs, topDisplay: file, stack: []string{abs}, shown: []string{file}, texts: map[string][]byte{}}
 }
 
 // display turns a path the parser knows into the one to show the user: the
@@ -808,6 +823,9 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 	}
 	f.stack = append(f.stack, p)
 	f.shown = append(f.shown, f.display(p))
+	if _, ok := f.texts[f.display(p)]; !ok {
+		f.texts[f.display(p)] = data
+	}
 	f.opened = append(f.opened, p)
 	f.included = append(f.included, f.display(p))
 	f.scanOrigins(data, "")

@@ -601,7 +601,7 @@ func TestZoneTextErrors(t *testing.T) {
 		{"extra parenthesis", "x.example.test. 300 IN TXT \"a\" )", 1, `a ")" closes no "("`},
 		{"missing field", "x.example.test. 300 IN MX 10 ; no host\n", 1, `bad MX record data: a field is missing`},
 		{"bad address", "x.example.test. 300 IN AAAA 192.0.2.1", 1, `bad AAAA record data "192.0.2.1"`},
-		{"out of zone", "$ORIGIN example.test.\n@ 300 IN SOA ns hm 1 2 3 4 5\nx.example.org. 300 IN TXT \"x\"", 0, `the record x.example.org. 300 IN TXT "x" lies outside the zone (its SOA is at example.test)`},
+		{"out of zone", "$ORIGIN example.test.\n@ 300 IN SOA ns hm 1 2 3 4 5\nx.example.org. 300 IN TXT \"x\"", 3, `the record x.example.org. 300 IN TXT "x" lies outside the zone (its SOA is at example.test)`},
 		{"include not relative to cwd", "$INCLUDE nowhere.inc", 1, `cannot $INCLUDE "nowhere.inc"`},
 	}
 	for _, tt := range tests {
