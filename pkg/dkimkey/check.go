@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -284,6 +285,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 			fmt.Sprintf("no DKIM key record found at %d common selectors of %s; discovery can never be complete, so the domain may sign with another selector", len(res.Probed), domain),
 			"give the selectors your signers use with --selector (or dkim.selectors in the config); the s= tag of the DKIM-Signature header of a message you sent names it"))
 	}
+	sortFindings(res.Findings)
 	res.Status = overallStatus(res.Findings, res.Incomplete)
 	return res, nil
 }
@@ -731,8 +733,14 @@ func boundaryWhitespace(strs []string, p *Tag) int {
 	return 0
 }
 
+// sortFindings puts the most severe first, keeping the order otherwise.
+func sortFindings(fs []finding.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity })
+}
+
 func (c *selCheck) finish() {
 	res := c.res
+	sortFindings(res.Findings)
 	if res.Status != "" {
 		return
 	}
