@@ -291,7 +291,7 @@ func Suggest(rec *Record, changes ...string) string {
 func joinURIs(us []URI) string {
 	var s []string
 	for _, u := range us {
-		s = append(s, u.Raw)
+		s = append(s, u.URI)
 	}
 	return strings.Join(s, ",")
 }

@@ -148,7 +148,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, opts CheckOptions
 		var spec *finding.Spec
 		fix := ""
 		switch p.Kind {
-		case KindSyntax, KindWhitespace:
+		case KindSyntax, KindWhitespace, KindOrder:
 			spec = FindSyntax
 			fix = fmt.Sprintf("publish the corrected record: %s TXT %q", recName, Suggest(rec, corr...))
 		case KindDuplicate:

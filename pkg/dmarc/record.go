@@ -61,6 +61,7 @@ const (
 	KindRemoved    ProblemKind = "removed"    // pct, rf, ri: RFC 7489 tags removed by RFC 9989
 	KindNoPolicy   ProblemKind = "no-policy"  // no valid p tag
 	KindWhitespace ProblemKind = "whitespace" // separators or spaces outside the grammar
+	KindOrder      ProblemKind = "order"      // p is not the second tag (RFC 7489 grammar)
 )
 
 // Problem is one thing wrong with a record's text.
@@ -235,6 +236,7 @@ func Parse(txt string) (*Record, error) {
 		if i == 0 {
 			continue // the version tag, checked above
 		}
+
 		if lname == "v" {
 			rec.problem(KindDuplicate, SevError, "v", "the version tag v appears again after the start of the record")
 			continue
@@ -245,6 +247,14 @@ func Parse(txt string) (*Record, error) {
 		}
 		seen[lname] = true
 		rec.setTag(lname, value)
+	}
+	for i, t := range rec.Tags {
+		if t.Name == "p" {
+			if i != 1 {
+				rec.problem(KindOrder, SevWarning, "p", fmt.Sprintf("p is tag %d, not the second: RFC 9989 allows any order after v, but RFC 7489's grammar puts p right after v and some older receivers expect it there", i+1))
+			}
+			break
+		}
 	}
 	if rec.P == "" {
 		rec.invalidPolicy = true
@@ -347,6 +357,11 @@ func (r *Record) setTag(name, value string) {
 		uris, errs := ParseURIList(value)
 		for _, err := range errs {
 			r.problem(KindSyntax, SevError, name, fmt.Sprintf("%s: %v", name, err))
+		}
+		for _, u := range uris {
+			if u.MaxSize > 0 {
+				r.problem(KindRemoved, SevWarning, name, fmt.Sprintf("%s: the size limit %q is obsolete: RFC 9989 reporters ignore it, RFC 7489 reporters may skip this destination when a report is larger", name, u.Raw[len(u.URI):]))
+			}
 		}
 		if name == "rua" {
 			r.RUA = uris

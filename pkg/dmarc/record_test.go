@@ -99,12 +99,13 @@ func TestParse(t *testing.T) {
 		{txt: "v=DMARC1; p=reject; adkim", problems: []string{"syntax:"}},
 		{txt: "v=DMARC1; p=reject; adkim=x; aspf=1; t=maybe; psd=q; fo=2", problems: []string{"syntax:adkim", "syntax:aspf", "syntax:t", "syntax:psd", "syntax:fo"}},
 		{txt: "v=DMARC1; p=reject; v=DMARC1", problems: []string{"duplicate:v"}},
-		{txt: "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.net!10m", check: func(r *Record) string {
+		{txt: "v=DMARC1; p=reject; rua=mailto:a@example.com,mailto:b@example.net!10m", problems: []string{"removed:rua"}, check: func(r *Record) string {
 			if len(r.RUA) != 2 || r.RUA[1].MaxSize != 10<<20 || r.RUA[1].Domain != "example.net" {
 				return "rua"
 			}
 			return ""
 		}},
+		{txt: "v=DMARC1; adkim=s; p=reject", problems: []string{"order:p"}},
 		{txt: "v=DMARC1; p=reject; rua=dmarc@example.com", problems: []string{"syntax:rua"}},
 		{txt: "v=DMARC1; p=reject; rua=mailto:a@example.com,", problems: []string{"syntax:rua"}},
 		{txt: "v=DMARC1; p=reject; rua=mailto:a@example.com!10x", problems: []string{"syntax:rua"}},
