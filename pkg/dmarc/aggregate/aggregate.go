@@ -49,6 +49,9 @@ type Limits struct {
 // million records.
 var DefaultLimits = Limits{MaxInput: 50 << 20, MaxXML: 50 << 20, MaxMembers: 32, MaxRecords: 1_000_000}
 
+// maxCount bounds one row's message count, so that sums cannot overflow.
+const maxCount = 1_000_000_000_000
+
 // ErrTooLarge is wrapped by errors about input over a limit.
 var ErrTooLarge = errors.New("over the size limit")
 
@@ -625,6 +628,9 @@ func convertRecord(x xmlRecord) (Record, error) {
 	n, err := strconv.ParseInt(c, 10, 64)
 	if err != nil || n < 0 {
 		return r, fmt.Errorf("<count> %q is not a non-negative integer", abbreviate(c, 30))
+	}
+	if n > maxCount {
+		return r, fmt.Errorf("<count> %d is implausibly large (over %d messages in one row)", n, int64(maxCount))
 	}
 	r.Count = n
 	for _, rs := range x.Row.Policy.Reason {

@@ -165,6 +165,7 @@ func TestParseErrors(t *testing.T) {
 		{"trunc.xml", x7489[:len(x7489)/2], DefaultLimits, "not well-formed", false},
 		{"badip.xml", []byte(`<feedback><report_metadata><org_name>o</org_name><report_id>1</report_id></report_metadata><record><row><source_ip>999.1.1.1</source_ip><count>1</count></row></record></feedback>`), DefaultLimits, "not an IP address", false},
 		{"badcount.xml", []byte(`<feedback><report_metadata><org_name>o</org_name><report_id>1</report_id></report_metadata><record><row><source_ip>192.0.2.1</source_ip><count>-4</count></row></record></feedback>`), DefaultLimits, "not a non-negative integer", false},
+		{"hugecount.xml", []byte(`<feedback><report_metadata><org_name>o</org_name><report_id>1</report_id></report_metadata><record><row><source_ip>192.0.2.1</source_ip><count>9223372036854775807</count></row></record></feedback>`), DefaultLimits, "implausibly large", false},
 		{"noattach.eml", []byte("From: a@example.com\r\nSubject: x\r\n\r\nhello\r\n"), DefaultLimits, "carries no report", false},
 		{"badgz.gz", []byte{0x1f, 0x8b, 1, 2, 3}, DefaultLimits, "gzip", false},
 		{"enc.xml", []byte(`<?xml version="1.0" encoding="EBCDIC"?><feedback/>`), DefaultLimits, "EBCDIC", false},
