@@ -170,8 +170,8 @@ func isAlpha(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func (p *tagParser) parse() (TagList, error) {
-	var list TagList
-	seen := map[string]int{}
+	list := make(TagList, 0, strings.Count(p.s, ";")+1)
+	var seen map[string]int // only for long lists; short ones are scanned
 	if err := p.skipFWS(""); err != nil {
 		return nil, err
 	}
@@ -243,10 +243,12 @@ func (p *tagParser) parse() (TagList, error) {
 				return nil, p.errf(name, p.i, "a control character (0x%02x) in the value", c)
 			}
 		}
-		if first, dup := seen[name]; dup {
+		if first, dup := p.duplicate(list, &seen, name); dup {
 			return nil, p.errf(name, start, "the tag appears twice (first at offset %d); RFC 6376 §3.2 makes a duplicate tag an error", first)
 		}
-		seen[name] = start
+		if seen != nil {
+			seen[name] = start
+		}
 		list = append(list, Tag{Name: name, Value: p.s[vstart:vend], Offset: start, ValueStart: vstart, ValueEnd: vend})
 		if p.i == len(p.s) {
 			return list, nil
@@ -259,6 +261,27 @@ func (p *tagParser) parse() (TagList, error) {
 			return list, nil // trailing ";"
 		}
 	}
+}
+
+// duplicate reports whether name is already in list, and where. Lists of
+// up to 16 tags are scanned; longer ones get a map.
+func (p *tagParser) duplicate(list TagList, seen *map[string]int, name string) (int, bool) {
+	if *seen == nil && len(list) < 16 {
+		for _, t := range list {
+			if t.Name == name {
+				return t.Offset, true
+			}
+		}
+		return 0, false
+	}
+	if *seen == nil {
+		*seen = make(map[string]int, 2*len(list))
+		for _, t := range list {
+			(*seen)[t.Name] = t.Offset
+		}
+	}
+	off, ok := (*seen)[name]
+	return off, ok
 }
 
 func quoteByte(s string, i int) string {

@@ -104,3 +104,24 @@ func TestTagListAccessors(t *testing.T) {
 		t.Error("RemoveFWS")
 	}
 }
+
+func TestParseTagListLongDuplicate(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 40; i++ {
+		b.WriteString("t" + strings.Repeat("x", i) + "=1;")
+	}
+	if l, err := ParseTagList(b.String()); err != nil || len(l) != 40 {
+		t.Fatalf("40 distinct tags: %v", err)
+	}
+	for _, dup := range []string{"t=2", "txxx=2", strings.Repeat("x", 39) + "=2"} {
+		s := b.String() + "t" + dup
+		if dup[0] == 't' {
+			s = b.String() + dup
+		}
+		_, err := ParseTagList(s)
+		var se *SyntaxError
+		if !errors.As(err, &se) || !strings.Contains(se.Msg, "twice") {
+			t.Errorf("duplicate %q after 40 tags: %v", dup, err)
+		}
+	}
+}
