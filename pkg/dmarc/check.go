@@ -101,7 +101,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, opts CheckOptions
 		l := s.lookup(ctx, disc.RecordDomain)
 		res.add(FindMultipleRecords.New(
 			fmt.Sprintf("%d DMARC records at %s (%s): receivers discard them all, so no DMARC policy applies to %s", len(l.Records), name, quoteList(l.Records), d),
-			fmt.Sprintf("keep exactly one TXT record at %s, for example %q, and delete the others", name, l.Records[0])).WithName(name))
+			fmt.Sprintf("keep exactly one TXT record at %s, for example %q, and delete the others", name, strongest(l.Records))).WithName(name))
 		res.viewsDisagree(disc)
 		return res, nil
 	case StatusNone:
@@ -387,4 +387,20 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// strongest returns the record with the strongest policy among txts.
+func strongest(txts []string) string {
+	best, bestS := txts[0], -1
+	for _, t := range txts {
+		r, err := Parse(t)
+		if err != nil {
+			continue
+		}
+		p, _ := r.EffectiveP()
+		if p.Strength() > bestS {
+			best, bestS = t, p.Strength()
+		}
+	}
+	return best
 }

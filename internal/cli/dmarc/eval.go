@@ -107,6 +107,9 @@ func writeEval(out io.Writer, res *dmarc.EvalResult, p painter) {
 	fmt.Fprintf(out, "discovery:   %s\n", strings.Join(steps, " -> "))
 	if res.Record != nil {
 		fmt.Fprintf(out, "record:      _dmarc.%s %q\n", res.RecordDomain, res.Record.Raw)
+		for _, pr := range res.Record.Problems {
+			fmt.Fprintf(out, "  %s: %s\n", p.paint("33", "record "+string(pr.Severity)), pr.Message)
+		}
 	}
 	if res.OrgDomain != "" {
 		fmt.Fprintf(out, "org domain:  %s (tree walk)\n", res.OrgDomain)
