@@ -22,6 +22,7 @@ type macroPart struct {
 type MacroString struct {
 	Raw   string
 	parts []macroPart
+	exp   bool // explanation text: expansion bounded by maxExpansion
 }
 
 // HasMacros reports whether the string has at least one %{...} expansion, so
@@ -70,7 +71,7 @@ const (
 
 // parseMacroString parses s as a macro-string (RFC 7208 §7.1).
 func parseMacroString(s string, ctx int) (*MacroString, error) {
-	m := &MacroString{Raw: s}
+	m := &MacroString{Raw: s, exp: ctx == macroExp}
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
@@ -201,6 +202,11 @@ type macroEnv struct {
 	ptr func() (string, error)
 }
 
+// maxExpansion bounds an expanded explanation: one longer than this is not
+// an explanation (the default is used). Domains are cut to 253 octets after
+// expansion, as RFC 7208 §7.3 says.
+const maxExpansion = 8192
+
 // expand expands m with d as the current domain.
 func (m *MacroString) expand(env *macroEnv, d string) (string, error) {
 	var b strings.Builder
@@ -251,6 +257,9 @@ func (m *MacroString) expand(env *macroEnv, d string) (string, error) {
 			v = urlEscape(v)
 		}
 		b.WriteString(v)
+		if m.exp && b.Len() > maxExpansion {
+			return "", fmt.Errorf("spf: the macro-string %q expands to more than %d octets", abbreviate(m.Raw), maxExpansion)
+		}
 	}
 	return b.String(), nil
 }

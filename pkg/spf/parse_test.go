@@ -150,3 +150,11 @@ func TestTruncateName(t *testing.T) {
 		t.Errorf("truncated to %d: %q", len(got), got)
 	}
 }
+
+func TestMacroExpansionBounded(t *testing.T) {
+	s := strings.Repeat("%{s}", 2000)
+	sender := strings.Repeat("a", 200) + "@example.com"
+	if _, err := ExpandMacros(s, true, netip.MustParseAddr("192.0.2.1"), sender, "h", "example.com", "r", 0); err == nil {
+		t.Error("a 400 KB expansion was not refused")
+	}
+}
