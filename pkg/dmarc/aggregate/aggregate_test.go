@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -249,6 +250,29 @@ func BenchmarkParseXML(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := ParseFile("r.xml", bytes.NewReader(data), DefaultLimits); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseLarge parses a gzipped report of 10,000 records (about
+// 5 MB of XML) and summarizes it.
+func BenchmarkParseLarge(b *testing.B) {
+	var x bytes.Buffer
+	x.WriteString(`<?xml version="1.0"?><feedback xmlns="urn:ietf:params:xml:ns:dmarc-2.0"><report_metadata><org_name>r.example</org_name><email>r@r.example</email><report_id>big</report_id><date_range><begin>1790553600</begin><end>1790639999</end></date_range></report_metadata><policy_published><domain>example.com</domain><p>reject</p></policy_published>`)
+	for i := 0; i < 10000; i++ {
+		fmt.Fprintf(&x, `<record><row><source_ip>198.51.%d.%d</source_ip><count>%d</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from></identifiers><auth_results><dkim><domain>example.com</domain><selector>s1</selector><result>pass</result></dkim><spf><domain>bounce.example.net</domain><result>pass</result></spf></auth_results></record>`, i/256%256, i%256, i%50+1)
+	}
+	x.WriteString(`</feedback>`)
+	data := gz(b, x.Bytes())
+	b.SetBytes(int64(x.Len()))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		reps, err := ParseFile("big.xml.gz", bytes.NewReader(data), DefaultLimits)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if s := Summarize(reps); len(s.Sources) != 10000 {
+			b.Fatal(len(s.Sources))
 		}
 	}
 }
