@@ -125,7 +125,7 @@ func writeAnalysis(out io.Writer, a *spf.Analysis, verbose, color bool) {
 		}
 		switch n.Status {
 		case "ok", "":
-			fmt.Fprintf(tw, "%s%s\t\t\t%q (TTL %d)\n", ind, head, n.Record, n.TTL)
+			fmt.Fprintf(tw, "%s%s\t\t\t%q (TTL %d; %s)\n", ind, head, n.Record, n.TTL, branchSummary(n))
 		default:
 			fmt.Fprintf(tw, "%s%s\t\t\t%s: %s\n", ind, head, paint("31", strings.ToUpper(n.Status)), n.Error)
 			if n.Status == "syntax-error" {
@@ -151,7 +151,11 @@ func writeAnalysis(out io.Writer, a *spf.Analysis, verbose, color bool) {
 				detail = append(detail, t.Reason)
 			}
 			if t.AddressLookups > 0 {
-				detail = append(detail, fmt.Sprintf("%d MX hosts", t.AddressLookups))
+				if t.AddressLookups == 1 {
+					detail = append(detail, "1 MX host")
+				} else {
+					detail = append(detail, fmt.Sprintf("%d MX hosts", t.AddressLookups))
+				}
 			}
 			if t.VoidIPv4 || t.VoidIPv6 {
 				detail = append(detail, paint("33", "void lookup"+voidFamilies(t)))
@@ -232,4 +236,17 @@ func quotedOffset(record string, pos int) int {
 	}
 	q := fmt.Sprintf("%q", record[:pos-1])
 	return len(q) - 1 // the opening quote counts, the closing one does not
+}
+
+// branchSummary says what a node's branch costs and authorizes.
+func branchSummary(n *spf.Node) string {
+	nets := "no networks"
+	switch len(n.Networks) {
+	case 0:
+	case 1:
+		nets = "1 network"
+	default:
+		nets = fmt.Sprintf("%d networks", len(n.Networks))
+	}
+	return fmt.Sprintf("branch: %d lookups, passes %s", n.Lookups, nets)
 }
