@@ -17,11 +17,6 @@ import (
 // resolver client, not SPF: the same tests pass against the in-memory zone
 // (pkg/spf TestRFC7208Suite).
 var dnsClientGaps = map[string]string{
-	// dns.Client hands TXT character-strings over in miekg's escaped
-	// presentation form ("\195\175...") instead of the octets sent, so
-	// non-ASCII bytes look like ASCII escapes (dns.Zone decodes them).
-	"non-ascii-policy": "TXT strings escaped by dns.Client",
-	"non-ascii-exp":    "TXT strings escaped by dns.Client",
 	// dns.Client refuses to ask a name with spaces (dns.CheckName), though
 	// a DNS label may hold any octet and SPF macros (%_) produce spaces.
 	"macro-mania-in-domain": "dns.Client refuses names with spaces",
@@ -34,9 +29,9 @@ var dnsClientGaps = map[string]string{
 // path. The suite's TIMEOUT markers become unanswered queries, so --timeout
 // is short.
 //
-// Three tests cannot pass over the network until pkg/dns changes; they are
-// listed in dnsClientGaps with the reason, checked to fail exactly that way,
-// and the test fails when one starts passing, so the list stays honest.
+// Tests that cannot pass over the network until pkg/dns changes are listed
+// in dnsClientGaps with the reason, checked to fail, and the test fails when
+// one starts passing, so the list stays honest.
 func TestRFC7208SuiteThroughCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 203 evaluations over loopback DNS")
