@@ -1,8 +1,131 @@
 package main
 
-import "github.com/rogpeppe/go-internal/testscript"
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
 
-// scriptCommands are the custom commands testscript scripts can use.
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+)
+
+// serversKey holds a script's DNS servers, by the variable naming them.
+type serversKey struct{}
+
+// scriptCommands are the custom commands testscript scripts can use:
+//
+//	dnsserve VAR ZONEFILE      start an in-process DNS server (UDP and TCP on
+//	                           127.0.0.1) serving the zone file's records;
+//	                           $VAR is set to its address
+//	dnsfault VAR NAME TYPE KIND [TIMES]
+//	                           inject a fault for NAME (or "*") and TYPE (or
+//	                           "*"): drop, servfail, refused, truncate,
+//	                           delay=DURATION; only the first TIMES queries
+//	dnsqueries VAR             print the queries the server saw: "udp=N tcp=M"
+//	exitcode N CMD [ARGS...]   run CMD (stdout and stderr kept for the next
+//	                           assertions) and require exit status N
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
-	return map[string]func(ts *testscript.TestScript, neg bool, args []string){}
+	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"dnsserve": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 2 {
+				ts.Fatalf("usage: dnsserve VAR ZONEFILE")
+			}
+			text := ts.ReadFile(args[1])
+			s := dnstest.NewServer(&scriptTB{ts: ts}, text)
+			servers(ts)[args[0]] = s
+			ts.Setenv(args[0], s.Addr())
+		},
+		"dnsfault": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 4 || len(args) > 5 {
+				ts.Fatalf("usage: dnsfault VAR NAME TYPE KIND [TIMES]")
+			}
+			s := servers(ts)[args[0]]
+			if s == nil {
+				ts.Fatalf("dnsfault: no server %s (dnsserve it first)", args[0])
+			}
+			name := args[1]
+			if name == "*" {
+				name = ""
+			}
+			var qtype uint16
+			if args[2] != "*" {
+				t, err := dns.ParseType(args[2])
+				ts.Check(err)
+				qtype = t
+			}
+			var f dnstest.Fault
+			kind, arg, _ := strings.Cut(args[3], "=")
+			switch kind {
+			case "drop":
+				f.Drop = true
+			case "servfail":
+				f.Rcode = dns.RcodeServFail
+			case "refused":
+				f.Rcode = dns.RcodeRefused
+			case "truncate":
+				f.Truncate = true
+			case "delay":
+				d, err := time.ParseDuration(arg)
+				ts.Check(err)
+				f.Delay = d
+			default:
+				ts.Fatalf("dnsfault: unknown fault %q", args[3])
+			}
+			if len(args) == 5 {
+				_, err := fmt.Sscanf(args[4], "%d", &f.Times)
+				ts.Check(err)
+			}
+			s.Inject(name, qtype, f)
+		},
+		"exitcode": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 2 {
+				ts.Fatalf("usage: exitcode N COMMAND [ARGS...]")
+			}
+			want, err := strconv.Atoi(args[0])
+			ts.Check(err)
+			got := 0
+			if err := ts.Exec(args[1], args[2:]...); err != nil {
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) {
+					ts.Fatalf("exitcode: %v", err)
+				}
+				got = ee.ExitCode()
+			}
+			if got != want {
+				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+			}
+		},
+		"dnsqueries": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 || servers(ts)[args[0]] == nil {
+				ts.Fatalf("usage: dnsqueries VAR")
+			}
+			udp, tcp := servers(ts)[args[0]].Queries()
+			fmt.Fprintf(ts.Stdout(), "udp=%d tcp=%d\n", udp, tcp)
+		},
+	}
 }
+
+func servers(ts *testscript.TestScript) map[string]*dnstest.Server {
+	return ts.Value(serversKey{}).(map[string]*dnstest.Server)
+}
+
+// scriptTB lets dnstest run under a testscript script: cleanup at the end
+// of the script, fatal errors fail the script. Errors reported from the
+// server's goroutines are printed.
+type scriptTB struct {
+	testing.TB
+	ts *testscript.TestScript
+}
+
+func (t *scriptTB) Helper()                           {}
+func (t *scriptTB) Cleanup(f func())                  { t.ts.Defer(f) }
+func (t *scriptTB) Fatalf(format string, args ...any) { t.ts.Fatalf(format, args...) }
+func (t *scriptTB) Errorf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+func (t *scriptTB) Logf(format string, args ...any)   { fmt.Fprintf(os.Stderr, format+"\n", args...) }

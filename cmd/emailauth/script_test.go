@@ -5,18 +5,36 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/penguinmails/emailauth/internal/cli"
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected output in testdata/script/*.txtar")
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"emailauth": func() { os.Exit(cli.Main()) },
+		"emailauth": func() { os.Exit(runForScript()) },
 	})
+}
+
+// runForScript runs emailauth as Main does, with the clock pinned when a
+// script sets EMAILAUTH_TEST_NOW (RFC 3339): golden output must not depend
+// on the day. The hook exists only in this test binary.
+func runForScript() int {
+	f := cli.NewFactory(cmdutil.System())
+	if v := os.Getenv("EMAILAUTH_TEST_NOW"); v != "" {
+		now, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			panic(err)
+		}
+		f.Now = func() time.Time { return now }
+	}
+	return cli.Run(f, os.Args[1:])
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script against the
@@ -40,9 +58,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			env.Setenv("NO_COLOR", "1")
+			env.Setenv("EMAILAUTH_TEST_NOW", "2026-11-23T12:00:00Z")
 			env.Setenv("ZONES", filepath.Join(root, "testdata", "zones"))
 			env.Setenv("TESTDATA", filepath.Join(root, "testdata"))
 			env.Setenv("CONFORMANCE", filepath.Join(root, "..", "shared", "conformance"))
+			env.Values[serversKey{}] = map[string]*dnstest.Server{}
 			return nil
 		},
 		Cmds: scriptCommands(),

@@ -103,7 +103,7 @@ func init() {
 		Fix:     "Publish the logo as an SVG Tiny PS file whose URL ends in `.svg`."})
 	define(finding.Spec{Code: CodeEvidenceNotHTTPS, Severity: finding.Error,
 		Title:   "the BIMI certificate URL is not https",
-		Meaning: "`a=` must use HTTPS.",
+		Meaning: "The `a=` tag points to the mark certificate (VMC or CMC) that receivers fetch to decide whether to show the logo; it must be an `https:` URL, and receivers ignore an evidence document fetched any other way.",
 		Fix:     "Serve the mark certificate (PEM) over HTTPS and give its `https://` URL in `a=`."})
 	define(finding.Spec{Code: CodeEvidenceInvalid, Severity: finding.Error,
 		Title:   "the BIMI certificate URL is not valid",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/mtasts"
 )
 
 // Options configure a Checker.
@@ -25,11 +26,14 @@ type Options struct {
 	ExtraSelectors []string
 	// BIMISelector is the BIMI selector ("default" when empty).
 	BIMISelector string
-	// HTTPClient fetches MTA-STS policies; nil means offline: the policy
-	// part is reported as not checked.
+	// Offline makes no connection besides DNS queries: the MTA-STS policy
+	// is reported as not checked and the starttls check is skipped.
+	Offline bool
+	// HTTPClient fetches MTA-STS policies; nil means mtasts.NewClient over
+	// the Checker's resolver (unless Offline).
 	HTTPClient *http.Client
-	// SMTPDial connects to port 25 for the starttls check; nil uses a
-	// net.Dialer.
+	// SMTPDial connects to port 25 for the starttls check; nil means a
+	// dns.Dialer over the Checker's resolver (unless Offline).
 	SMTPDial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// SMTPPort is the port the starttls check connects to (25 when 0).
 	SMTPPort int
@@ -63,6 +67,16 @@ func New(r dns.Resolver, opts Options) (*Checker, error) {
 	}
 	if opts.BIMISelector == "" {
 		opts.BIMISelector = "default"
+	}
+	if opts.Offline {
+		opts.HTTPClient, opts.SMTPDial = nil, nil
+	} else {
+		if opts.HTTPClient == nil {
+			opts.HTTPClient = mtasts.NewClient(r, mtasts.ClientOptions{})
+		}
+		if opts.SMTPDial == nil {
+			opts.SMTPDial = (&dns.Dialer{Resolver: r}).DialContext
+		}
 	}
 	run := map[string]bool{}
 	if len(opts.Checks) == 0 {

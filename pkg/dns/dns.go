@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	mdns "github.com/miekg/dns"
@@ -205,7 +206,9 @@ type Record struct {
 	RR mdns.RR `json:"-"`
 }
 
-// FromRR decodes a miekg/dns record into a Record.
+// FromRR decodes a miekg/dns record into a Record. TXT character-strings
+// are decoded from miekg's presentation form (\" and \DDD escapes) into the
+// octets as sent.
 func FromRR(rr mdns.RR) Record {
 	h := rr.Header()
 	r := Record{
@@ -214,41 +217,109 @@ func FromRR(rr mdns.RR) Record {
 		TTL:  h.Ttl,
 		RR:   rr,
 	}
-	full := rr.String()
-	// The data is what follows the header in presentation form.
-	if hs := h.String(); strings.HasPrefix(full, hs) {
-		r.Data = full[len(hs):]
-	} else {
-		r.Data = full
-	}
 	switch v := rr.(type) {
 	case *mdns.TXT:
-		r.Strings = append([]string(nil), v.Txt...)
+		r.Strings = unescapeStrings(v.Txt)
+		r.Data = quoteStrings(r.Strings)
 	case *mdns.SPF:
-		r.Strings = append([]string(nil), v.Txt...)
+		r.Strings = unescapeStrings(v.Txt)
+		r.Data = quoteStrings(r.Strings)
 	case *mdns.A:
 		if ip, ok := netip.AddrFromSlice(v.A.To4()); ok {
 			r.IP = ip
+			r.Data = ip.String()
 		}
 	case *mdns.AAAA:
 		if ip, ok := netip.AddrFromSlice(v.AAAA.To16()); ok {
 			r.IP = ip
+			r.Data = ip.String()
 		}
 	case *mdns.MX:
 		r.Target = canonicalTarget(v.Mx)
 		r.Preference = v.Preference
+		r.Data = strconv.Itoa(int(v.Preference)) + " " + v.Mx
 	case *mdns.CNAME:
 		r.Target = canonicalTarget(v.Target)
+		r.Data = v.Target
 	case *mdns.NS:
 		r.Target = canonicalTarget(v.Ns)
+		r.Data = v.Ns
 	case *mdns.PTR:
 		r.Target = canonicalTarget(v.Ptr)
+		r.Data = v.Ptr
 	case *mdns.SRV:
 		r.Target = canonicalTarget(v.Target)
 		r.Preference = v.Priority
 	}
+	if r.Data == "" {
+		// Other types: the presentation form after the header.
+		full, hs := rr.String(), h.String()
+		r.Data = strings.TrimPrefix(full, hs)
+	}
 	return r
 }
+
+// quoteStrings writes character-strings as a zone file does: each quoted,
+// separated by a space, with " and \ escaped by a backslash and octets
+// outside printable ASCII as \DDD.
+func quoteStrings(in []string) string {
+	var b strings.Builder
+	for i, s := range in {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('"')
+		for j := 0; j < len(s); j++ {
+			switch c := s[j]; {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c < ' ' || c > '~':
+				fmt.Fprintf(&b, "\\%03d", c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		b.WriteByte('"')
+	}
+	return b.String()
+}
+
+func unescapeStrings(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = unescape(s)
+	}
+	return out
+}
+
+// unescape decodes the escapes of a character-string in presentation form:
+// \DDD (a decimal octet) and \X (X itself).
+func unescape(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b = append(b, c)
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			if v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); v <= 255 {
+				b = append(b, byte(v))
+				i += 3
+				continue
+			}
+		}
+		b = append(b, s[i+1])
+		i++
+	}
+	return string(b)
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func canonicalTarget(s string) string {
 	if s == "." {

@@ -668,53 +668,8 @@ func zoneRecord(rr mdns.RR) Record {
 	case *mdns.DNAME:
 		v.Target = strings.ToLower(v.Target)
 	}
-	rec := FromRR(rr)
-	// miekg keeps character-strings in presentation form (\" and \DDD
-	// escaped); a Record holds the octets as sent.
-	switch v := rr.(type) {
-	case *mdns.TXT:
-		rec.Strings = zoneUnescapeStrings(v.Txt)
-	case *mdns.SPF:
-		rec.Strings = zoneUnescapeStrings(v.Txt)
-	}
-	return rec
+	return FromRR(rr)
 }
-
-func zoneUnescapeStrings(in []string) []string {
-	out := make([]string, len(in))
-	for i, s := range in {
-		out[i] = zoneUnescape(s)
-	}
-	return out
-}
-
-// zoneUnescape decodes the escapes of a character-string in presentation
-// form: \DDD (a decimal octet) and \X (X itself).
-func zoneUnescape(s string) string {
-	if strings.IndexByte(s, '\\') < 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b = append(b, c)
-			continue
-		}
-		if i+3 < len(s) && zoneIsDigit(s[i+1]) && zoneIsDigit(s[i+2]) && zoneIsDigit(s[i+3]) {
-			if v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); v <= 255 {
-				b = append(b, byte(v))
-				i += 3
-				continue
-			}
-		}
-		b = append(b, s[i+1])
-		i++
-	}
-	return string(b)
-}
-
-func zoneIsDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func zoneUnwrapPathError(err error) error {
 	var pe *fs.PathError

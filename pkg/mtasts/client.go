@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
-	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -31,11 +28,6 @@ type ClientOptions struct {
 // too), verifies certificates against opts.RootCAs, follows no redirects,
 // uses no proxy and keeps no connections alive between fetches.
 func NewClient(r dns.Resolver, opts ClientOptions) *http.Client {
-	dial := opts.Dial
-	if dial == nil {
-		var d net.Dialer
-		dial = d.DialContext
-	}
 	timeout := opts.Timeout
 	if timeout == 0 {
 		timeout = DefaultFetchTimeout
@@ -46,55 +38,11 @@ func NewClient(r dns.Resolver, opts ClientOptions) *http.Client {
 		DisableKeepAlives:   true,
 		ForceAttemptHTTP2:   true,
 		TLSHandshakeTimeout: timeout,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, port, err := net.SplitHostPort(addr)
-			if err != nil {
-				return nil, err
-			}
-			if ip, err := netip.ParseAddr(host); err == nil {
-				return dial(ctx, network, net.JoinHostPort(ip.String(), port))
-			}
-			ips, err := resolve(ctx, r, host)
-			if err != nil {
-				return nil, err
-			}
-			var errs []error
-			for _, ip := range ips {
-				c, err := dial(ctx, network, net.JoinHostPort(ip.String(), port))
-				if err == nil {
-					return c, nil
-				}
-				errs = append(errs, err)
-			}
-			return nil, errors.Join(errs...)
-		},
+		DialContext:         (&dns.Dialer{Resolver: r, Dial: opts.Dial}).DialContext,
 	}
 	return &http.Client{
 		Transport:     tr,
 		Timeout:       timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-}
-
-// resolve returns the IPv4 then IPv6 addresses of host, through r.
-func resolve(ctx context.Context, r dns.Resolver, host string) ([]netip.Addr, error) {
-	var ips []netip.Addr
-	var firstErr error
-	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		ans, err := r.Query(ctx, host, t)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		ips = append(ips, ans.IPs()...)
-	}
-	if len(ips) == 0 {
-		if firstErr != nil {
-			return nil, fmt.Errorf("mta-sts: resolving %s: %w", host, firstErr)
-		}
-		return nil, fmt.Errorf("mta-sts: %s has no A or AAAA record", host)
-	}
-	return ips, nil
 }

@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -268,17 +266,7 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		Concurrency:    opts.Concurrency,
 		SMTPPort:       opts.SMTPPort,
 		HeloName:       opts.HeloName,
-	}
-	dialer := &dns.Dialer{Resolver: r}
-	if !f.Global.Offline {
-		copts.HTTPClient = &http.Client{
-			Timeout:   10 * time.Second,
-			Transport: &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 10 * time.Second},
-			// MTA-STS policies must not be fetched through redirects
-			// (RFC 8461 §3.3).
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-		copts.SMTPDial = dialer.DialContext
+		Offline:        f.Global.Offline,
 	}
 	checker, err := pcheck.New(r, copts)
 	if err != nil {
