@@ -1,6 +1,7 @@
 package spf
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -114,7 +115,8 @@ func writeAnalysis(out io.Writer, a *spf.Analysis, verbose, color bool) {
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
 	fmt.Fprintf(out, "%s\n", paint("1", a.Domain))
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  TERM\tCOST\tTOTAL\tDETAIL")
 	var walk func(n *spf.Node, depth int)
 	walk = func(n *spf.Node, depth int) {
@@ -175,6 +177,11 @@ func writeAnalysis(out io.Writer, a *spf.Analysis, verbose, color bool) {
 	}
 	walk(a.Tree, 0)
 	_ = tw.Flush()
+	for _, line := range strings.SplitAfter(table.String(), "\n") {
+		if line != "" {
+			fmt.Fprintln(out, strings.TrimRight(line, " \n"))
+		}
+	}
 	fmt.Fprintf(out, "total: %d DNS lookups of 10", a.Lookups)
 	if a.Lookups > 10 {
 		fmt.Fprint(out, paint("31", " (over the limit: permerror)"))
