@@ -357,7 +357,11 @@ func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError,
 		n.Terms = append(n.Terms, &TermReport{Term: se.Term, Position: se.Pos, Reason: "syntax error", Networks: []string{}, Note: "syntax error: " + se.Reason})
 	}
 	if len(afterAll) > 0 {
-		w.add(FindTermsAfterAll.New(fmt.Sprintf("in the record of %s, %s come after %q and are never evaluated", domain, strings.Join(afterAll, " "), all.Raw),
+		verb := "comes after %q and is never evaluated"
+		if len(afterAll) > 1 {
+			verb = "come after %q and are never evaluated"
+		}
+		w.add(FindTermsAfterAll.New(fmt.Sprintf("in the record of %s, %s "+fmt.Sprintf(verb, all.Raw), domain, strings.Join(afterAll, " ")),
 			fmt.Sprintf("move %q to the end of the TXT record at %s", all.Raw, domain)).WithName(domain))
 	}
 	if rt := rec.Redirect; rt != nil {

@@ -143,7 +143,7 @@ func writeAnalysis(out io.Writer, a *spf.Analysis, verbose, color bool) {
 		}
 		for _, t := range n.Terms {
 			var detail []string
-			if !t.Reached && t.Reason != "syntax error" {
+			if !t.Reached && t.Reason != "syntax error" && t.Note == "" {
 				detail = append(detail, "not evaluated")
 			}
 			if t.Note != "" {
@@ -255,5 +255,9 @@ func branchSummary(n *spf.Node) string {
 	default:
 		nets = fmt.Sprintf("%d networks", len(n.Networks))
 	}
-	return fmt.Sprintf("branch: %d lookups, passes %s", n.Lookups, nets)
+	look := "lookups"
+	if n.Lookups == 1 {
+		look = "lookup"
+	}
+	return fmt.Sprintf("branch: %d %s, passes %s", n.Lookups, look, nets)
 }
