@@ -279,8 +279,10 @@ func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError,
 		return
 	}
 	if !strings.HasPrefix(rec.Raw, "v=spf1") {
-		w.add(FindBadVersion.New(fmt.Sprintf("the SPF record of %s starts with %q, not exactly \"v=spf1\"", domain, rec.Raw[:6]),
-			fmt.Sprintf("publish it at %s as \"v=spf1%s\"", domain, rec.Raw[6:])).WithName(domain))
+		// RFC 7208 compares case-insensitively, so this works with most
+		// receivers: a warning, not the error of a record that is ignored.
+		w.add(FindBadVersion.New(fmt.Sprintf("the SPF record of %s starts with %q, not exactly \"v=spf1\"; receivers that compare case-sensitively ignore it", domain, rec.Raw[:6]),
+			fmt.Sprintf("publish it at %s as \"v=spf1%s\"", domain, rec.Raw[6:])).WithName(domain).WithSeverity(finding.Warning))
 	}
 	path = append(path, domain)
 	n.Result = Neutral
