@@ -326,7 +326,7 @@ func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError,
 		tr.Reached = true
 		before := w.running
 		w.charge(domain, t, tr)
-		w.mechanism(domain, t, tr, n, path, top)
+		always := w.mechanism(domain, t, tr, n, path, top)
 		if tr.Child != nil && top {
 			if w.costs == nil {
 				w.costs = map[*TermReport]int{}
@@ -334,6 +334,9 @@ func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError,
 			w.costs[tr] = w.running - before
 		}
 		switch {
+		case always:
+			decided = true
+			n.Result = t.Qualifier.Result()
 		case t.Mechanism == MechAll:
 			decided = true
 			n.Result = t.Qualifier.Result()
@@ -441,7 +444,10 @@ func (w *walker) literalTarget(domain string, t *Term) string {
 	return dns.CanonicalName(truncateName(s))
 }
 
-func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path []string, top bool) {
+// mechanism analyses one mechanism. It reports whether the mechanism
+// matches every client (a literal exists: whose name has an address), so
+// that evaluation always ends there.
+func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path []string, top bool) (always bool) {
 	pass := t.Qualifier == QPass
 	addNets := func(nets ...string) {
 		tr.Networks = appendUnique(tr.Networks, nets...)
@@ -529,7 +535,8 @@ func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path
 		}
 		w.voidLookup(tr, ans.Void(), ans.Void())
 		if !ans.Void() {
-			tr.Note = "the name exists: this term matches every client"
+			tr.Note = "the name has an address: this term matches every client, so evaluation always ends here"
+			return true
 		}
 	case MechPTR:
 		tr.Note = "whether it matches, and whether its lookup is void, depend on the client's reverse DNS"
@@ -546,6 +553,7 @@ func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path
 		}
 	case MechAll:
 	}
+	return false
 }
 
 func (w *walker) invalidTarget(domain string, t *Term, tr *TermReport, name, reason string) {

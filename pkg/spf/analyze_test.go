@@ -312,3 +312,16 @@ func TestAnalyzeLongChain(t *testing.T) {
 }
 
 func chainName(i int) string { return "c" + strconv.Itoa(i) + ".example.com" }
+
+// A literal exists: whose name has an address matches every client:
+// evaluation ends there, and so do the analysis's counts.
+func TestAnalyzeExistsAlwaysMatches(t *testing.T) {
+	f := dnstest.NewFake(`example.com. 300 IN TXT "v=spf1 exists:on.example.com include:a.example.net -all"
+on.example.com. 300 IN A 127.0.0.2
+a.example.net. 300 IN TXT "v=spf1 -all"`)
+	a := analyze(t, f, "example.com")
+	res := CheckHost(context.Background(), f, netip.MustParseAddr("198.51.100.1"), "example.com", "x@example.com", "h", Options{})
+	if a.Lookups != 1 || res.Lookups != 1 || a.Result != Pass || res.Result != Pass {
+		t.Errorf("analysis %d lookups (%s), evaluation %d (%s)", a.Lookups, a.Result, res.Lookups, res.Result)
+	}
+}
