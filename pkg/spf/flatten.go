@@ -396,8 +396,6 @@ type FlattenCheck struct {
 	Changed   bool           `json:"changed"`
 	Sources   []SourceChange `json:"sources"`
 	Published []RecordState  `json:"published"`
-	// Today is the set Flatten produces now.
-	Today *FlattenResult `json:"today"`
 }
 
 // SourceChange is what changed in one flattened include.
