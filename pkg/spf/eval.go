@@ -363,6 +363,10 @@ func (e *evaluator) target(domain string, t *Term) (string, error) {
 		return domain, nil
 	}
 	s, err := t.Domain.expand(&e.env, domain)
+	if errors.Is(err, errTooLong) {
+		e.step(domain, t, "", "%v: the name is invalid", err)
+		return "", nil // invalid: no match, or permerror for include and redirect
+	}
 	if err != nil {
 		return "", err
 	}

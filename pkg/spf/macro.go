@@ -1,6 +1,7 @@
 package spf
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -207,6 +208,13 @@ type macroEnv struct {
 // expansion, as RFC 7208 §7.3 says.
 const maxExpansion = 8192
 
+// maxDomainExpansion bounds the expansion of a domain-spec before it is
+// cut to 253 octets: beyond it (a huge <sender> repeated by many macros) the
+// name is treated as invalid rather than built.
+const maxDomainExpansion = 1 << 16
+
+var errTooLong = errors.New("expansion too long")
+
 // expand expands m with d as the current domain.
 func (m *MacroString) expand(env *macroEnv, d string) (string, error) {
 	var b strings.Builder
@@ -259,6 +267,9 @@ func (m *MacroString) expand(env *macroEnv, d string) (string, error) {
 		b.WriteString(v)
 		if m.exp && b.Len() > maxExpansion {
 			return "", fmt.Errorf("spf: the macro-string %q expands to more than %d octets", abbreviate(m.Raw), maxExpansion)
+		}
+		if b.Len() > maxDomainExpansion {
+			return "", fmt.Errorf("spf: the macro-string %q expands to more than %d octets: %w", abbreviate(m.Raw), maxDomainExpansion, errTooLong)
 		}
 	}
 	return b.String(), nil

@@ -158,3 +158,11 @@ func TestMacroExpansionBounded(t *testing.T) {
 		t.Error("a 400 KB expansion was not refused")
 	}
 }
+
+func TestDomainExpansionBounded(t *testing.T) {
+	s := strings.Repeat("%{s}", 4000) + ".example.com"
+	sender := strings.Repeat("a", 4000) + "@example.com"
+	if _, err := ExpandMacros(s, false, netip.MustParseAddr("192.0.2.1"), sender, "h", "example.com", "r", 0); err == nil {
+		t.Error("a 16 MB domain expansion was not refused")
+	}
+}
