@@ -133,56 +133,60 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	for k := 0; k < len(p); k++ {
-		b := p[k]
-		if c.cr {
-			c.cr = false
+	// The state lives in locals inside the loop: this is the hot path of
+	// both signing and verifying large messages.
+	buf, pending, wsp, cr, written, relaxed := c.buf, c.pending, c.wsp, c.cr, c.written, c.relaxed
+	limit := cap(buf) - 8
+	for _, b := range p {
+		if cr {
+			cr = false
 			if b == '\n' {
-				c.pending++
-				c.wsp = false
+				pending++
+				wsp = false
 				continue
 			}
-			c.content('\r')
+			// A lone CR is content.
+			for ; pending > 0; pending-- {
+				buf = append(buf, '\r', '\n')
+			}
+			if wsp {
+				buf = append(buf, ' ')
+				wsp = false
+			}
+			buf = append(buf, '\r')
+			written = true
 		}
-		switch b {
-		case '\r':
-			c.cr = true
+		if b == '\r' {
+			cr = true
 			continue
-		case ' ', '\t':
-			if c.relaxed {
-				c.wsp = true
-				continue
-			}
-		default:
-			// Fast path: a run of plain octets is copied at once.
-			if c.pending == 0 && !c.wsp {
-				j := k
-				for j < len(p) && p[j] != '\r' && p[j] != '\n' && (!c.relaxed || p[j] != ' ' && p[j] != '\t') {
-					j++
-				}
-				if j > k {
-					run := p[k:j]
-					if len(c.buf)+len(run) > cap(c.buf) {
-						c.flush()
-					}
-					if len(run) >= cap(c.buf) {
-						if c.err == nil {
-							_, c.err = c.w.Write(run)
-						}
-					} else {
-						c.buf = append(c.buf, run...)
-					}
-					c.written = true
-					k = j - 1
-					continue
+		}
+		if relaxed && (b == ' ' || b == '\t') {
+			wsp = true
+			continue
+		}
+		if pending > 0 {
+			for ; pending > 0; pending-- {
+				buf = append(buf, '\r', '\n')
+				if len(buf) >= limit {
+					c.buf = buf
+					c.flush()
+					buf = c.buf
 				}
 			}
 		}
-		c.content(b)
-		if len(c.buf) >= cap(c.buf)/2 {
+		if wsp {
+			buf = append(buf, ' ')
+			wsp = false
+		}
+		buf = append(buf, b)
+		written = true
+		if len(buf) >= limit {
+			c.buf = buf
 			c.flush()
+			buf = c.buf
 		}
 	}
+	c.buf, c.pending, c.wsp, c.cr, c.written = buf, pending, wsp, cr, written
 	return len(p), c.err
 }
 
@@ -323,7 +327,10 @@ type headerField struct {
 // including the empty line that ends it. It returns the fields and the
 // number of octets consumed.
 func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
-	var fields []headerField
+	// The header is gathered in one buffer and the fields are cut from one
+	// string at the end: no allocation per line or per fold.
+	hdr := make([]byte, 0, 4096)
+	var starts, nameEnds []int
 	var consumed int64
 	lineNo := 0
 	for {
@@ -366,10 +373,10 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 			break // the empty line
 		}
 		if isWSP(line[0]) {
-			if len(fields) == 0 {
+			if len(starts) == 0 {
 				return nil, consumed, fmt.Errorf("dkim: line %d of the message is a continuation line with no header field before it", lineNo)
 			}
-			fields[len(fields)-1].raw += string(line)
+			hdr = append(hdr, line...)
 			if eof {
 				break
 			}
@@ -385,13 +392,28 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 				break
 			}
 		}
-		if colon <= 0 || strings.TrimRight(string(line[:colon]), " \t") == "" {
+		nameEnd := colon
+		for nameEnd > 0 && isWSP(line[nameEnd-1]) {
+			nameEnd--
+		}
+		if colon <= 0 || nameEnd == 0 {
 			return nil, consumed, fmt.Errorf("dkim: line %d of the message is not a header field (%q): %w", lineNo, abbreviate(strings.TrimRight(string(line), "\r\n")), ErrNoSeparator)
 		}
-		fields = append(fields, headerField{raw: string(line), name: strings.TrimRight(string(line[:colon]), " \t")})
+		starts = append(starts, len(hdr))
+		nameEnds = append(nameEnds, len(hdr)+nameEnd)
+		hdr = append(hdr, line...)
 		if eof {
 			break
 		}
+	}
+	all := string(hdr)
+	fields := make([]headerField, len(starts))
+	for i, st := range starts {
+		end := len(all)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		fields[i] = headerField{raw: all[st:end], name: all[st:nameEnds[i]]}
 	}
 	return fields, consumed, nil
 }
