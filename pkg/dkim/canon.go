@@ -15,48 +15,50 @@ const crlf = "\r\n"
 // colon, value and its final CRLF; folds included) for c= "simple" or
 // "relaxed" (RFC 6376 §3.4.1, §3.4.2).
 func canonicalizeHeader(field, canon string) string {
-	if canon == "simple" {
-		return field
-	}
-	return relaxedHeader(field)
+	return string(appendCanonicalHeader(nil, field, canon))
 }
 
-func relaxedHeader(field string) string {
-	name, value, ok := strings.Cut(field, ":")
-	var b strings.Builder
-	b.Grow(len(field))
-	name = strings.TrimRight(name, " \t")
+// appendCanonicalHeader appends the canonical form of field to dst.
+func appendCanonicalHeader(dst []byte, field, canon string) []byte {
+	if canon == "simple" {
+		return append(dst, field...)
+	}
+	colon := strings.IndexByte(field, ':')
+	name, value := field, ""
+	if colon >= 0 {
+		name, value = field[:colon], field[colon+1:]
+	}
+	for len(name) > 0 && isWSP(name[len(name)-1]) {
+		name = name[:len(name)-1]
+	}
 	for k := 0; k < len(name); k++ {
 		c := name[k]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		b.WriteByte(c)
+		dst = append(dst, c)
 	}
-	b.WriteByte(':')
-	if ok {
-		// Unfold, reduce every run of WSP to one space, drop WSP at both ends.
-		wsp := false
-		started := false
-		for k := 0; k < len(value); k++ {
-			c := value[k]
-			switch c {
-			case '\r', '\n':
-				continue
-			case ' ', '\t':
-				wsp = true
-				continue
-			}
-			if wsp && started {
-				b.WriteByte(' ')
-			}
-			wsp = false
-			started = true
-			b.WriteByte(c)
+	dst = append(dst, ':')
+	// Unfold, reduce every run of WSP to one space, drop WSP at both ends.
+	wsp := false
+	started := false
+	for k := 0; k < len(value); k++ {
+		c := value[k]
+		switch c {
+		case '\r', '\n':
+			continue
+		case ' ', '\t':
+			wsp = true
+			continue
 		}
+		if wsp && started {
+			dst = append(dst, ' ')
+		}
+		wsp = false
+		started = true
+		dst = append(dst, c)
 	}
-	b.WriteString(crlf)
-	return b.String()
+	return append(dst, '\r', '\n')
 }
 
 // bodyCanonicalizer is a streaming body canonicalizer: Write takes the body
@@ -418,26 +420,28 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 	return fields, consumed, nil
 }
 
-// pickHeaders returns the fields named in h, in h's order, each name taking
-// the instances from the bottom up (RFC 6376 §5.4.2). Names with no
-// instance left contribute nothing.
-func pickHeaders(fields []headerField, names []string, skip int) []string {
-	used := make(map[string]int, len(names))
-	out := make([]string, 0, len(names))
-	for _, name := range names {
-		key := strings.ToLower(name)
-		n := used[key]
+// pickHeaders calls fn with the fields named in h, in h's order, each name
+// taking the instances from the bottom up (RFC 6376 §5.4.2). Names with no
+// instance left contribute nothing. The field at index skip (the signature
+// being verified) is never picked.
+func pickHeaders(fields []headerField, names []string, skip int, fn func(string)) {
+	for i, name := range names {
+		// This is the n-th use of the name (h= lists few names).
+		n := 0
+		for _, prev := range names[:i] {
+			if strings.EqualFold(prev, name) {
+				n++
+			}
+		}
 		for k := len(fields) - 1; k >= 0; k-- {
 			if k == skip || !strings.EqualFold(fields[k].name, name) {
 				continue
 			}
 			if n == 0 {
-				out = append(out, fields[k].raw)
+				fn(fields[k].raw)
 				break
 			}
 			n--
 		}
-		used[key]++
 	}
-	return out
 }

@@ -384,10 +384,12 @@ func signHeader(fields []headerField, names []string, unsigned, canon string, si
 }
 
 func headerHash(h hash.Hash, fields []headerField, names []string, sigField, canon string, skip int) {
-	for _, f := range pickHeaders(fields, names, skip) {
-		io.WriteString(h, canonicalizeHeader(f, canon))
-	}
-	io.WriteString(h, strings.TrimSuffix(canonicalizeHeader(sigField, canon), crlf))
+	buf := make([]byte, 0, 2048)
+	pickHeaders(fields, names, skip, func(f string) {
+		buf = appendCanonicalHeader(buf, f, canon)
+	})
+	buf = appendCanonicalHeader(buf, sigField, canon)
+	h.Write(bytes.TrimSuffix(buf, []byte(crlf)))
 }
 
 // Sign reads a message from r and writes it to w with one DKIM-Signature

@@ -194,6 +194,7 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 	}
 
 	h, _ := get("h")
+	sig.Headers = make([]string, 0, strings.Count(h, ":")+1)
 	for _, name := range strings.Split(h, ":") {
 		name = trimFWS(name)
 		if name == "" {
