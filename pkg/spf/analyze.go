@@ -308,7 +308,7 @@ func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError,
 					afterAll = append(afterAll, t.Raw)
 					tr.Note = "never evaluated: it comes after \"all\""
 				} else {
-					tr.Note = "never evaluated: an earlier include always matches"
+					tr.Note = "never evaluated: an earlier term always matches"
 				}
 			}
 			continue
@@ -384,7 +384,7 @@ func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError,
 				fmt.Sprintf("remove %q or %q from the TXT record at %s", all.Raw, rt.Raw, domain)).WithName(domain))
 		case decided:
 			tr.Running = w.running
-			tr.Note = "never reached: an earlier include always matches"
+			tr.Note = "never reached: an earlier term always matches"
 		default:
 			tr.Reached = true
 			before := w.running
