@@ -85,7 +85,7 @@ func (c *Cache) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 		default:
 		}
 	}
-	if err := CheckName(name); err != nil {
+	if err := CheckQueryName(name); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()

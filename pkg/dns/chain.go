@@ -38,7 +38,7 @@ func (c *Chain) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := CheckName(name); err != nil {
+	if err := CheckQueryName(name); err != nil {
 		return nil, err
 	}
 	n := CanonicalName(name)

@@ -209,7 +209,7 @@ type clientOutcome struct {
 
 // Query implements Resolver.
 func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer, error) {
-	if err := CheckName(name); err != nil {
+	if err := CheckQueryName(name); err != nil {
 		return nil, err
 	}
 	q := &clientQuery{name: CanonicalName(name), qtype: qtype}
@@ -579,7 +579,7 @@ func clientMatches(m *mdns.Msg, q *clientQuery) bool {
 		return false
 	}
 	qq := m.Question[0]
-	return qq.Qtype == q.qtype && qq.Qclass == mdns.ClassINET && strings.EqualFold(qq.Name, q.fqdn)
+	return qq.Qtype == q.qtype && qq.Qclass == mdns.ClassINET && CanonicalName(qq.Name) == CanonicalName(q.fqdn)
 }
 
 // clientDecode builds the Answer of a NOERROR or NXDOMAIN reply: it follows
@@ -620,6 +620,5 @@ func clientDecode(m *mdns.Msg, name string, qtype uint16, src string) *Answer {
 // clientOwnerIs compares an owner name as sent (any case, trailing dot) with
 // a canonical name.
 func clientOwnerIs(owner, canonical string) bool {
-	owner = strings.TrimSuffix(owner, ".")
-	return len(owner) == len(canonical) && strings.EqualFold(owner, canonical)
+	return CanonicalName(owner) == canonical
 }

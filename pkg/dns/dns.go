@@ -328,10 +328,16 @@ func canonicalTarget(s string) string {
 	return CanonicalName(s)
 }
 
-// CanonicalName lower-cases a name and removes its trailing dot. It does not
-// validate; see CheckName.
+// CanonicalName lower-cases a name, removes its trailing dot and decodes
+// presentation-form escapes (miekg writes a space in a label as \032): names
+// from the wire and names as asked then compare equal. An escaped dot (\.
+// or \046) stays escaped, since decoding it would change the labels. It does
+// not validate; see CheckName.
 func CanonicalName(name string) string {
 	name = strings.TrimSuffix(name, ".")
+	if strings.IndexByte(name, '\\') >= 0 {
+		name = unescapeName(name)
+	}
 	// Fast path: most names are already lower case ASCII.
 	for i := 0; i < len(name); i++ {
 		if c := name[i]; c >= 'A' && c <= 'Z' {
@@ -341,11 +347,58 @@ func CanonicalName(name string) string {
 	return name
 }
 
-// CheckName reports whether name is a syntactically valid domain name for a
-// query: at most 253 octets (255 in wire form), labels of 1 to 63 octets, no
-// empty label except the root. It does not impose host-name rules (labels
-// such as "_dmarc" are valid). The error names the input.
+// unescapeName decodes \DDD and \X in a name, except escaped dots.
+func unescapeName(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b = append(b, c)
+			continue
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')
+			if v <= 255 && v != '.' && v != '\\' {
+				b = append(b, byte(v))
+				i += 3
+				continue
+			}
+			b = append(b, s[i:i+4]...)
+			i += 3
+			continue
+		}
+		if s[i+1] == '.' || s[i+1] == '\\' {
+			b = append(b, c, s[i+1])
+		} else {
+			b = append(b, s[i+1])
+		}
+		i++
+	}
+	return string(b)
+}
+
+// CheckName reports whether name is a valid domain name as a person would
+// type it: CheckQueryName's rules, and no space or control character (which
+// in a name on the command line or in a list is a typo). It does not impose
+// host-name rules (labels such as "_dmarc" are valid). The error names the
+// input.
 func CheckName(name string) error {
+	if err := CheckQueryName(name); err != nil {
+		return err
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c == 0x7f {
+			return &NameError{Name: name, Reason: "the name contains a space or a control character"}
+		}
+	}
+	return nil
+}
+
+// CheckQueryName reports whether name can be asked: at most 253 octets (255
+// in wire form), labels of 1 to 63 octets, no empty label except the root.
+// A label may hold any octet (RFC 2181 §11): SPF macros can produce names
+// with spaces, and resolvers must ask them. The error names the input.
+func CheckQueryName(name string) error {
 	n := strings.TrimSuffix(name, ".")
 	if n == "" {
 		return &NameError{Name: name, Reason: "the name is empty"}
@@ -359,11 +412,6 @@ func CheckName(name string) error {
 			return &NameError{Name: name, Reason: "the name has an empty label (two dots in a row, or a leading dot)"}
 		case len(label) > 63:
 			return &NameError{Name: name, Reason: fmt.Sprintf("the label %q is %d octets long; a label has at most 63", abbreviate(label), len(label))}
-		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; c <= ' ' || c == 0x7f {
-				return &NameError{Name: name, Reason: "the name contains a space or a control character"}
-			}
 		}
 	}
 	return nil

@@ -69,3 +69,19 @@ func TestCheckName(t *testing.T) {
 		t.Error("a 259-octet name passed")
 	}
 }
+
+func TestCanonicalName(t *testing.T) {
+	for in, want := range map[string]string{
+		"Example.COM.":          "example.com",
+		`has\032space.example.`: "has space.example",
+		`a\.b.example`:          `a\.b.example`,
+		`a\046b.example`:        `a\046b.example`,
+		`q\"uote.example`:       `q"uote.example`,
+		`back\\slash.example`:   `back\\slash.example`,
+		"plain.example":         "plain.example",
+	} {
+		if got := CanonicalName(in); got != want {
+			t.Errorf("CanonicalName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -260,7 +260,7 @@ func (z *Zone) Query(ctx context.Context, name string, qtype uint16) (*Answer, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := CheckName(name); err != nil {
+	if err := CheckQueryName(name); err != nil {
 		return nil, err
 	}
 	z.answers.Add(1)

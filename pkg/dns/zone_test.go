@@ -401,7 +401,7 @@ func TestZoneANY(t *testing.T) {
 
 func TestZoneNameValidation(t *testing.T) {
 	z := zoneLoad(t, zoneTestMain)
-	for _, name := range []string{"", "a..example.com", strings.Repeat("a", 64) + ".example.com", "a b.example.com"} {
+	for _, name := range []string{"", "a..example.com", strings.Repeat("a", 64) + ".example.com"} {
 		_, err := z.Query(context.Background(), name, TypeTXT)
 		var ne *NameError
 		if !errors.As(err, &ne) {

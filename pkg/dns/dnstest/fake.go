@@ -119,7 +119,7 @@ func (f *Fake) Query(ctx context.Context, name string, qtype uint16) (*dns.Answe
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := dns.CheckName(name); err != nil {
+	if err := dns.CheckQueryName(name); err != nil {
 		return nil, err
 	}
 	n := dns.CanonicalName(name)
