@@ -1,0 +1,245 @@
+// Package msgauth authenticates one received message as a receiving MTA
+// would: DKIM signatures, SPF for the SMTP connection, DMARC for the
+// RFC5322.From domain with both, and an Authentication-Results header field
+// (RFC 8601) that records them.
+package msgauth
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"net/netip"
+	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/dkim"
+	"github.com/penguinmails/emailauth/pkg/dmarc"
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/spf"
+)
+
+// MaxHeaderSize bounds the header block read to find the From field.
+const MaxHeaderSize = 1 << 20
+
+// Connection is what the receiver knew of the SMTP session.
+type Connection struct {
+	IP netip.Addr
+	// HELO is the EHLO/HELO name.
+	HELO string
+	// MailFrom is the RFC5321.MailFrom address; "" is the null reverse-path,
+	// and SPF then checks the HELO identity (RFC 7208 §2.4).
+	MailFrom string
+}
+
+// Options tune Authenticate.
+type Options struct {
+	// AuthServID is the authserv-id of the Authentication-Results header
+	// field (the receiving host's name); no header is built when empty.
+	AuthServID string
+	// SPF tunes SPF evaluation (receiver name, clock, limits).
+	SPF spf.Options
+}
+
+// Result is everything known about the message's authentication.
+type Result struct {
+	// FromDomain is the RFC5322.From domain; FromError says why none could
+	// be taken (no From field, several, several addresses, unparsable).
+	FromDomain string `json:"header_from"`
+	FromError  string `json:"header_from_error,omitempty"`
+	// DKIM holds one result per DKIM-Signature.
+	DKIM []dkim.SignatureResult `json:"dkim"`
+	// SPF is the SPF result for the connection; nil without one.
+	SPF *spf.Result `json:"spf,omitempty"`
+	// SPFIdentity is the identity SPF checked: "mailfrom" or "helo".
+	SPFIdentity string `json:"spf_identity,omitempty"`
+	// DMARC is the DMARC result; nil when no From domain could be taken.
+	DMARC *dmarc.EvalResult `json:"dmarc,omitempty"`
+	// AuthenticationResults is the header field's value (without the
+	// "Authentication-Results:" name).
+	AuthenticationResults string `json:"authentication_results,omitempty"`
+}
+
+// Authenticate reads the message from msg (once, holding only the header in
+// memory), verifies its DKIM signatures with v, evaluates SPF for conn when
+// it is not nil, and DMARC for the From domain. The error is non-nil only
+// when the message cannot be read or is not a message.
+func Authenticate(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Verifier, conn *Connection, opts Options) (*Result, error) {
+	br := bufio.NewReaderSize(msg, 64*1024)
+	header, err := readHeader(br)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{DKIM: []dkim.SignatureResult{}}
+	res.FromDomain, err = fromDomain(header)
+	if err != nil {
+		res.FromError = err.Error()
+	}
+	sigs, err := v.Verify(ctx, io.MultiReader(bytes.NewReader(header), br))
+	if err != nil {
+		return nil, err
+	}
+	res.DKIM = append(res.DKIM, sigs...)
+
+	in := dmarc.EvalInput{From: res.FromDomain}
+	for _, s := range sigs {
+		in.DKIM = append(in.DKIM, dmarc.AuthResult{Domain: s.Domain, Result: s.Result})
+	}
+	if conn != nil {
+		res.SPF = spf.CheckMailFrom(ctx, r, conn.IP, conn.MailFrom, conn.HELO, opts.SPF)
+		res.SPFIdentity = "mailfrom"
+		if conn.MailFrom == "" {
+			res.SPFIdentity = "helo"
+		}
+		in.SPF = append(in.SPF, dmarc.AuthResult{Domain: res.SPF.Domain, Result: string(res.SPF.Result)})
+	}
+	if res.FromDomain != "" {
+		d, err := dmarc.Evaluate(ctx, r, in)
+		if err != nil && d == nil {
+			d = &dmarc.EvalResult{FromDomain: res.FromDomain, Result: "temperror", Reason: err.Error()}
+		}
+		res.DMARC = d
+	}
+	if opts.AuthServID != "" {
+		res.AuthenticationResults = res.header(opts.AuthServID, conn)
+	}
+	return res, nil
+}
+
+// readHeader reads the header block, up to and including the empty line
+// that ends it (CRLF or bare LF).
+func readHeader(br *bufio.Reader) ([]byte, error) {
+	var h []byte
+	for {
+		line, err := br.ReadSlice('\n')
+		h = append(h, line...)
+		if len(h) > MaxHeaderSize {
+			return nil, fmt.Errorf("msgauth: the header is larger than %d octets", MaxHeaderSize)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err == io.EOF {
+			return nil, errors.New("msgauth: not a message: no empty line ends the header")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("msgauth: reading the message: %w", err)
+		}
+		if string(line) == "\r\n" || string(line) == "\n" {
+			return h, nil
+		}
+	}
+}
+
+// fromDomain returns the domain of the single RFC5322.From address. RFC
+// 9989 §4.4: a message with several From fields or several authors is not
+// evaluated (the receiver may reject it).
+func fromDomain(header []byte) (string, error) {
+	m, err := mail.ReadMessage(bytes.NewReader(header))
+	if err != nil {
+		return "", fmt.Errorf("the header cannot be parsed: %v", err)
+	}
+	froms := m.Header["From"]
+	switch len(froms) {
+	case 0:
+		return "", errors.New("the message has no From field")
+	case 1:
+	default:
+		return "", fmt.Errorf("the message has %d From fields", len(froms))
+	}
+	addrs, err := mail.ParseAddressList(froms[0])
+	if err != nil {
+		return "", fmt.Errorf("the From field %q cannot be parsed: %v", froms[0], err)
+	}
+	domain := ""
+	for _, a := range addrs {
+		at := strings.LastIndexByte(a.Address, '@')
+		if at < 0 {
+			return "", fmt.Errorf("the From address %q has no domain", a.Address)
+		}
+		d := dns.CanonicalName(a.Address[at+1:])
+		if domain != "" && d != domain {
+			return "", fmt.Errorf("the From field names authors in %s and %s", domain, d)
+		}
+		domain = d
+	}
+	if err := dns.CheckName(domain); err != nil {
+		return "", fmt.Errorf("the From domain is not valid: %v", err)
+	}
+	return domain, nil
+}
+
+// header formats the Authentication-Results value: spf, one dkim per
+// signature (dkim=none without one), dmarc.
+func (res *Result) header(id string, conn *Connection) string {
+	parts := []string{id}
+	if res.SPF != nil {
+		p := "spf=" + string(res.SPF.Result)
+		if res.SPF.Result == spf.Fail || res.SPF.Result == spf.SoftFail || res.SPF.Result == spf.PermError || res.SPF.Result == spf.TempError {
+			if reason := firstNonEmpty(res.SPF.Error, res.SPF.Mechanism); reason != "" {
+				p += " reason=" + value(reason)
+			}
+		}
+		if res.SPFIdentity == "helo" {
+			p += " smtp.helo=" + value(conn.HELO)
+		} else {
+			p += " smtp.mailfrom=" + value(conn.MailFrom)
+		}
+		parts = append(parts, p)
+	}
+	if len(res.DKIM) == 0 {
+		parts = append(parts, "dkim=none")
+	}
+	for _, s := range res.DKIM {
+		p := "dkim=" + s.Result
+		if s.Result != dkim.Pass && s.Code != "" {
+			p += " reason=" + value(s.Code)
+		}
+		p += " header.d=" + value(s.Domain) + " header.s=" + value(s.Selector)
+		if s.Identity != "" {
+			p += " header.i=" + value(s.Identity)
+		}
+		if s.Algorithm != "" {
+			p += " header.a=" + value(s.Algorithm)
+		}
+		if s.SignaturePrefix != "" {
+			p += " header.b=" + value(s.SignaturePrefix)
+		}
+		parts = append(parts, p)
+	}
+	if res.DMARC != nil {
+		parts = append(parts, res.DMARC.AuthResultsProperty())
+	} else {
+		parts = append(parts, "dmarc=none reason="+value(firstNonEmpty(res.FromError, "no From domain")))
+	}
+	return strings.Join(parts, ";\r\n\t")
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// value writes an RFC 8601 property value: a token as it is, anything else
+// as a quoted-string.
+func value(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\"\\()<>,;:[]=") && isASCII(s) {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
