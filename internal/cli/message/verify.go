@@ -209,7 +209,7 @@ func runVerify(f *cmdutil.Factory, opts *VerifyOptions) error {
 		if err := cmdutil.WriteJSON(f.IO.Out, rep); err != nil {
 			return err
 		}
-	} else if !f.IO.Quiet {
+	} else {
 		writeVerifyTable(f.IO.Out, rep)
 	}
 	s := rep.Summary
