@@ -249,6 +249,7 @@ type crlfReader struct {
 	r      io.Reader
 	buf    []byte
 	out    []byte
+	conv   []byte // reused for converted chunks
 	lastCR bool
 	bareLF bool // at least one bare LF was converted
 }
@@ -261,7 +262,7 @@ func newCRLFReader(r io.Reader) *crlfReader {
 // used after.
 func (c *crlfReader) release() {
 	putBuf(c.buf)
-	c.buf, c.out = nil, nil
+	c.buf, c.out, c.conv = nil, nil, nil
 }
 
 func (c *crlfReader) Read(p []byte) (int, error) {
@@ -299,7 +300,12 @@ func (c *crlfReader) convert(b []byte) {
 		return
 	}
 	c.bareLF = true
-	out := make([]byte, 0, len(b)+len(b)/16+1)
+	// The converted chunk is consumed before the next read: reuse its
+	// buffer, so a large Unix-format message costs no allocation per chunk.
+	out := c.conv[:0]
+	if cap(out) < 2*len(b) {
+		out = make([]byte, 0, 2*len(b))
+	}
 	prevCR = c.lastCR
 	for _, ch := range b {
 		if ch == '\n' && !prevCR {
@@ -309,6 +315,7 @@ func (c *crlfReader) convert(b []byte) {
 		prevCR = ch == '\r'
 	}
 	c.out = out
+	c.conv = out
 	c.lastCR = prevCR
 }
 
