@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
@@ -544,5 +545,32 @@ func TestAuthenticationResults(t *testing.T) {
 	}
 	if got := AuthenticationResults("mx.example.net", nil); got != "mx.example.net; dkim=none " && got != "mx.example.net; dkim=none" {
 		t.Errorf("none: %q", got)
+	}
+}
+
+// TestBareLFLarge: a large Unix-format message, read in odd pieces, verifies
+// like its CRLF form, and the CRLF reader converts across chunk edges.
+func TestBareLFLarge(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("From: a@example.com\r\nSubject: big\r\n\r\n")
+	for i := 0; b.Len() < 200000; i++ {
+		fmt.Fprintf(&b, "line %d with  some\ttext \r\n", i)
+		if i%7 == 0 {
+			b.WriteString("\r\n")
+		}
+	}
+	crlfMsg := b.String()
+	signed := signWith(t, crlfMsg, edOpts())
+	lf := strings.ReplaceAll(signed, "\r\n", "\n")
+	for _, r := range []io.Reader{strings.NewReader(lf), iotest.OneByteReader(strings.NewReader(lf)), iotest.HalfReader(strings.NewReader(lf))} {
+		got, err := Verify(context.Background(), r, testZone, VerifyOptions{Now: func() time.Time { return testNow }})
+		if err != nil || len(got) != 1 || got[0].Result != Pass {
+			t.Fatalf("%v %+v", err, got)
+		}
+	}
+	// The CRLF reader alone: LF-only input becomes exactly the CRLF form.
+	out, err := io.ReadAll(newCRLFReader(iotest.HalfReader(strings.NewReader(lf))))
+	if err != nil || string(out) != signed {
+		t.Fatalf("conversion differs (%v)", err)
 	}
 }
