@@ -160,13 +160,12 @@ func checkMX(ctx context.Context, d *domainState) *CheckResult {
 		}
 	}
 
-	// Resolve every exchange concurrently; the cache deduplicates.
+	// List the exchanges, then resolve them concurrently (the cache
+	// deduplicates); each goroutine writes only its own element.
 	recs := append([]dns.Record(nil), a.Records...)
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Preference < recs[j].Preference })
 	exch := make([]Exchange, 0, len(recs))
-	errs := make([]error, 0)
-	var mu sync.Mutex
-	var wg sync.WaitGroup
+	var lookup []int // indexes of exch to resolve
 	seen := map[string]bool{}
 	prefs := map[uint16][]string{}
 	for _, rr := range recs {
@@ -181,37 +180,40 @@ func checkMX(ctx context.Context, d *domainState) *CheckResult {
 		}
 		seen[rr.Target] = true
 		prefs[rr.Preference] = append(prefs[rr.Preference], rr.Target)
+		exch = append(exch, Exchange{Host: rr.Target, Preference: rr.Preference, Addresses: []string{}})
 		if isIPLiteral(rr.Target) {
 			res.Findings = append(res.Findings, mxIPLiteral.New(
 				fmt.Sprintf("the MX record names %q, an IP address, not a host name", rr.Target),
 				fmt.Sprintf("Publish `mx1.%s. A %s` (or AAAA) and replace the record with `%s. MX %d mx1.%s.`", d.domain, rr.Target, d.domain, rr.Preference, d.domain)))
-			exch = append(exch, Exchange{Host: rr.Target, Preference: rr.Preference, Addresses: []string{}})
 			continue
 		}
-		exch = append(exch, Exchange{Host: rr.Target, Preference: rr.Preference, Addresses: []string{}})
-		idx := len(exch) - 1
+		lookup = append(lookup, len(exch)-1)
+	}
+	errs := make([]error, len(exch))
+	var wg sync.WaitGroup
+	for _, idx := range lookup {
 		wg.Add(1)
-		go func(idx int, host string) {
+		go func(e *Exchange, errp *error) {
 			defer wg.Done()
-			addrs, cnames, err := resolveHost(ctx, d.c.r, host)
-			mu.Lock()
-			defer mu.Unlock()
+			addrs, cnames, err := resolveHost(ctx, d.c.r, e.Host)
 			if err != nil {
-				errs = append(errs, err)
+				*errp = err
 				return
 			}
-			exch[idx].CNAMEs = cnames
+			e.CNAMEs = cnames
 			for _, ip := range addrs {
-				exch[idx].Addresses = append(exch[idx].Addresses, ip.String())
+				e.Addresses = append(e.Addresses, ip.String())
 			}
-		}(idx, rr.Target)
+		}(&exch[idx], &errs[idx])
 	}
 	wg.Wait()
 	det.Exchanges = exch
-	if len(errs) > 0 {
-		r := errorResult(errs[0])
-		r.Records, r.Details = res.Records, det
-		return r
+	for _, err := range errs {
+		if err != nil {
+			r := errorResult(err)
+			r.Records, r.Details = res.Records, det
+			return r
+		}
 	}
 	for _, e := range exch {
 		if len(e.CNAMEs) > 0 {
