@@ -193,28 +193,14 @@ func (res *Result) header(id string, conn *Connection) string {
 		parts = append(parts, "dkim=none")
 	}
 	for _, s := range res.DKIM {
-		p := "dkim=" + s.Result
-		if s.Result != dkim.Pass && s.Code != "" {
-			p += " reason=" + value(s.Code)
-		}
-		p += " header.d=" + value(s.Domain) + " header.s=" + value(s.Selector)
-		if s.Identity != "" {
-			p += " header.i=" + value(s.Identity)
-		}
-		if s.Algorithm != "" {
-			p += " header.a=" + value(s.Algorithm)
-		}
-		if s.SignaturePrefix != "" {
-			p += " header.b=" + value(s.SignaturePrefix)
-		}
-		parts = append(parts, p)
+		parts = append(parts, s.AuthResultsProperty())
 	}
 	if res.DMARC != nil {
 		parts = append(parts, res.DMARC.AuthResultsProperty())
 	} else {
 		parts = append(parts, "dmarc=none reason="+value(firstNonEmpty(res.FromError, "no From domain")))
 	}
-	return strings.Join(parts, ";\r\n\t")
+	return strings.Join(parts, "; ")
 }
 
 func firstNonEmpty(s ...string) string {

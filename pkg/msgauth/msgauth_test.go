@@ -48,7 +48,7 @@ func TestAuthenticate(t *testing.T) {
 		header    []string
 	}{
 		{"aligned DKIM and SPF", "example.com", &Connection{IP: platformIP, HELO: "out.example.net", MailFrom: "bounce@example.com"},
-			false, "pass", "pass", []string{"mx.example.test;", "spf=pass smtp.mailfrom=bounce@example.com", "dkim=pass header.d=example.com header.s=selector1", "dmarc=pass", "header.from=example.com"}},
+			false, "pass", "pass", []string{"mx.example.test;", "spf=pass smtp.mailfrom=bounce@example.com", "dkim=pass header.a=rsa-sha256 header.b=", "dmarc=pass", "header.from=example.com"}},
 		{"SPF fails, DKIM aligned passes", "example.com", &Connection{IP: netip.MustParseAddr("203.0.113.250"), HELO: "x.example.org", MailFrom: "bounce@example.org"},
 			false, "none", "pass", []string{"spf=none smtp.mailfrom=bounce@example.org", "dmarc=pass"}},
 		{"tampered body, unaligned SPF: DMARC fails", "example.com", &Connection{IP: netip.MustParseAddr("192.0.2.99"), HELO: "x.example.org", MailFrom: "bounce@example.com"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"runtime"
 	"sort"
@@ -16,7 +17,10 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dkim"
+	"github.com/penguinmails/emailauth/pkg/dmarc"
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/msgauth"
+	"github.com/penguinmails/emailauth/pkg/spf"
 )
 
 // VerifyOptions are the verify command's inputs.
@@ -28,6 +32,9 @@ type VerifyOptions struct {
 	MinRSABits    int
 	At            time.Time // evaluate x= at this time; now when zero
 	Jobs          int
+	// Conn is the SMTP connection (--ip, --helo, --mail-from): with it,
+	// SPF and DMARC are evaluated too.
+	Conn *msgauth.Connection
 }
 
 // Message results.
@@ -51,6 +58,12 @@ type MessageReport struct {
 	Reason                string                 `json:"reason,omitempty"`
 	Signatures            []dkim.SignatureResult `json:"signatures"`
 	AuthenticationResults string                 `json:"authentication_results,omitempty"`
+	// With --ip: the From domain, SPF for the connection and DMARC.
+	HeaderFrom      string            `json:"header_from,omitempty"`
+	HeaderFromError string            `json:"header_from_error,omitempty"`
+	SPF             *spf.Result       `json:"spf,omitempty"`
+	SPFIdentity     string            `json:"spf_identity,omitempty"`
+	DMARC           *dmarc.EvalResult `json:"dmarc,omitempty"`
 }
 
 // Summary counts the messages of a run by result.
@@ -74,10 +87,10 @@ func NewCmdVerify(f *cmdutil.Factory) *cobra.Command { return newCmdVerify(f, ni
 
 func newCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{}
-	var at string
+	var at, ip, helo, mailFrom string
 	cmd := &cobra.Command{
 		Use:   "verify [MESSAGE|DIR|MBOX...]",
-		Short: "Verify the DKIM signatures of messages",
+		Short: "Verify the DKIM signatures of messages, and SPF and DMARC for a connection",
 		Long: `Verify every DKIM-Signature of a message (RFC 6376, RFC 8463 Ed25519), and say
 for each one its d=, s=, a=, c=, its result and why:
 
@@ -98,14 +111,23 @@ be given; their messages are verified concurrently, one line per signature,
 then a summary line. With no argument, or "-", the message is read from
 stdin. Bare-LF messages are read as CRLF.
 
+With --ip IP --helo NAME [--mail-from ADDR], verify also evaluates SPF for
+that SMTP connection (the HELO identity when --mail-from is empty, the null
+reverse-path), takes the domain of the message's From field, evaluates DMARC
+(RFC 9989, with what an RFC 7489 receiver would do) and, with --auth-results,
+prints one Authentication-Results header with spf=, dkim= and dmarc=.
+
 A message passes when at least one signature passes, or, with
---require-domain D, when a signature with d=D passes. Exit 0 when every
+--require-domain D, when a signature with d=D passes. With --ip, DMARC
+decides: a message fails when DMARC fails (and passes when it passes; when
+the From domain publishes no DMARC record, the DKIM verdict stands). Exit 0 when every
 message passes, 1 when one does not, 2 when one is not a readable message, 3
 when the only problem was temporary.`,
 		Example: `  emailauth verify signed.eml
   emailauth verify --auth-results mx.example.net signed.eml
   emailauth verify --require-domain example.com -o json signed.eml
   emailauth verify --offline --zone example.com.zone outbox/ archive.mbox
+  emailauth verify --ip 198.51.100.7 --helo out.example.net --mail-from bounce@example.com --auth-results mx.example.org msg.eml
   cat signed.eml | emailauth verify -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
@@ -123,6 +145,21 @@ when the only problem was temporary.`,
 					return cmdutil.BadInput("--time", err)
 				}
 				opts.At = t
+			}
+			if ip != "" {
+				addr, err := netip.ParseAddr(ip)
+				if err != nil {
+					return cmdutil.BadInputHint("--ip", fmt.Errorf("%q is not an IP address", ip), "give the connecting client's IPv4 or IPv6 address, such as 192.0.2.7")
+				}
+				if helo == "" {
+					return cmdutil.FlagErrorf("--ip needs --helo: the name the client gave in EHLO/HELO")
+				}
+				if err := dns.CheckName(helo); err != nil {
+					return cmdutil.BadInput("--helo", err)
+				}
+				opts.Conn = &msgauth.Connection{IP: addr.Unmap(), HELO: helo, MailFrom: mailFrom}
+			} else if helo != "" || cmd.Flags().Changed("mail-from") {
+				return cmdutil.FlagErrorf("--helo and --mail-from describe an SMTP connection: give its client address with --ip too")
 			}
 			if opts.MinRSABits < 512 {
 				return cmdutil.FlagErrorf("--min-rsa-bits %d: at least 512 (RFC 8301 says 1024)", opts.MinRSABits)
@@ -143,6 +180,9 @@ when the only problem was temporary.`,
 	fl.IntVar(&opts.MinRSABits, "min-rsa-bits", 1024, "smallest RSA key trusted; smaller keys give policy")
 	fl.StringVar(&at, "time", "", "check expiration (x=) as of this time (Unix seconds or RFC 3339), for archived messages")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 4*runtime.GOMAXPROCS(0), "messages verified at once")
+	fl.StringVar(&ip, "ip", "", "the SMTP client's `address`: evaluate SPF and DMARC too")
+	fl.StringVar(&helo, "helo", "", "the `name` the client gave in EHLO/HELO (with --ip)")
+	fl.StringVar(&mailFrom, "mail-from", "", "the MAIL FROM `address` (with --ip); empty: the null reverse-path")
 	return cmd
 }
 
@@ -256,6 +296,9 @@ func verifyOne(f *cmdutil.Factory, v *dkim.Verifier, opts *VerifyOptions, j *job
 		return fail(err)
 	}
 	defer r.Close()
+	if opts.Conn != nil {
+		return authenticate(f, v, opts, r, rep, fail)
+	}
 	sigs, err := v.Verify(f.Ctx(), r)
 	if err != nil {
 		return fail(err)
@@ -265,6 +308,38 @@ func verifyOne(f *cmdutil.Factory, v *dkim.Verifier, opts *VerifyOptions, j *job
 		rep.AuthenticationResults = dkim.AuthenticationResults(opts.AuthResults, sigs)
 	}
 	rep.Result, rep.Reason = judge(sigs, opts.RequireDomain)
+	return rep, nil
+}
+
+// authenticate verifies one message received over opts.Conn: DKIM, SPF and
+// DMARC; DMARC decides the result when the From domain has a policy.
+func authenticate(f *cmdutil.Factory, v *dkim.Verifier, opts *VerifyOptions, r io.Reader, rep *MessageReport, fail func(error) (*MessageReport, error)) (*MessageReport, error) {
+	res, err := f.Resolver()
+	if err != nil {
+		return fail(err)
+	}
+	m, err := msgauth.Authenticate(f.Ctx(), r, res, v, opts.Conn, msgauth.Options{
+		AuthServID: opts.AuthResults,
+		SPF:        spf.Options{Receiver: opts.AuthResults, Now: f.Now},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	rep.Signatures = m.DKIM
+	rep.AuthenticationResults = m.AuthenticationResults
+	rep.HeaderFrom, rep.HeaderFromError = m.FromDomain, m.FromError
+	rep.SPF, rep.SPFIdentity, rep.DMARC = m.SPF, m.SPFIdentity, m.DMARC
+	rep.Result, rep.Reason = judge(m.DKIM, opts.RequireDomain)
+	switch d := m.DMARC; {
+	case d == nil:
+		rep.Result, rep.Reason = resultFail, "DMARC cannot be evaluated: "+m.FromError
+	case d.Result == "pass" && opts.RequireDomain == "":
+		rep.Result, rep.Reason = resultPass, ""
+	case d.Result == "fail":
+		rep.Result, rep.Reason = resultFail, fmt.Sprintf("DMARC fails for %s: no aligned SPF or DKIM pass (disposition %s)", d.FromDomain, d.Disposition)
+	case d.Result == "temperror":
+		rep.Result, rep.Reason = resultTemperror, "DMARC could not be evaluated: "+d.Reason
+	}
 	return rep, nil
 }
 
@@ -331,6 +406,14 @@ func writeVerifyTable(w io.Writer, rep *VerifyReport) {
 		if len(m.Signatures) > 0 && m.Result != resultPass && m.Reason != "" && (len(m.Signatures) > 1 || strings.HasPrefix(m.Reason, "no signature from") || strings.HasPrefix(m.Reason, "no passing signature from")) {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Source, m.Result, m.Reason)
 		}
+		if m.SPF != nil {
+			fmt.Fprintf(tw, "%s\tspf=%s\t%s=%s\t%s\n", m.Source, m.SPF.Result, m.SPFIdentity, m.SPF.Domain, spfWhy(m.SPF))
+		}
+		if m.DMARC != nil {
+			fmt.Fprintf(tw, "%s\tdmarc=%s\theader.from=%s\t%s\n", m.Source, m.DMARC.Result, m.DMARC.FromDomain, dmarcWhy(m.DMARC))
+		} else if m.HeaderFromError != "" {
+			fmt.Fprintf(tw, "%s\tdmarc=none\t\t%s\n", m.Source, m.HeaderFromError)
+		}
 		if m.AuthenticationResults != "" {
 			tw.Flush()
 			fmt.Fprintf(w, "Authentication-Results: %s\n", m.AuthenticationResults)
@@ -341,4 +424,31 @@ func writeVerifyTable(w io.Writer, rep *VerifyReport) {
 		s := rep.Summary
 		fmt.Fprintf(w, "%d messages: %d pass, %d fail, %d none, %d temperror, %d error\n", s.Messages, s.Pass, s.Fail, s.None, s.Temperror, s.Error)
 	}
+}
+
+func spfWhy(r *spf.Result) string {
+	switch {
+	case r.Error != "":
+		return r.Error
+	case r.Mechanism != "":
+		return "matched " + r.Mechanism
+	}
+	return "no mechanism matched"
+}
+
+func dmarcWhy(d *dmarc.EvalResult) string {
+	var parts []string
+	if d.Policy != "" {
+		parts = append(parts, fmt.Sprintf("policy %s (%s at %s)", d.Policy, d.PolicySource, d.RecordDomain))
+	}
+	if d.Result == "fail" {
+		parts = append(parts, "disposition "+string(d.Disposition))
+	}
+	if d.Reason != "" {
+		parts = append(parts, d.Reason)
+	}
+	if d.ViewsDiffer && len(d.Differences) > 0 {
+		parts = append(parts, "RFC 7489: "+strings.Join(d.Differences, "; "))
+	}
+	return strings.Join(parts, "; ")
 }
