@@ -15,18 +15,26 @@
 # OpenDKIM a TestPublicKeys file, dkimpy a dnsfunc, Mail::DKIM an overridden
 # Mail::DKIM::DNS::query, mailauth a resolver function.
 #
-# Usage: scripts/interop-dkim.sh [--no-install] [--keep]
+# Usage: scripts/interop-dkim.sh [--no-install] [--keep] [--ci]
 #   --no-install  use what is installed (skip apt-get and npm)
 #   --keep        keep the work directory (printed at the end)
-# Exit 0 when every supported cell is complete, 1 otherwise.
+#   --ci          gate only on the cells emailauth is part of: what emailauth
+#                 signs must verify everywhere, and what a peer signs must
+#                 verify in emailauth whenever the peer verifies it itself
+#                 (a peer's own flaky signing does not fail CI); if the
+#                 peers cannot be installed, say so and exit 0
+# Exit 0 when every supported cell (with --ci: every gated cell) is
+# complete, 1 otherwise.
 set -euo pipefail
 
 install=1
 keep=0
+ci=0
 for a in "$@"; do
 	case "$a" in
 	--no-install) install=0 ;;
 	--keep) keep=1 ;;
+	--ci) ci=1 ;;
 	-h | --help)
 		sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 		exit 0
@@ -59,8 +67,15 @@ if [ "$install" = 1 ]; then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo="sudo"
 	log "installing opendkim, opendkim-tools, python3-dkim, libmail-dkim-perl"
-	$sudo apt-get update -qq >/dev/null
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq opendkim opendkim-tools python3-dkim python3-nacl libmail-dkim-perl >/dev/null
+	if ! { $sudo apt-get update -qq >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq opendkim opendkim-tools python3-dkim python3-nacl libmail-dkim-perl >/dev/null; }; then
+		log "the Debian packages could not be installed"
+		[ "$ci" = 1 ] && {
+			echo "interop-dkim: SKIPPED: the peers could not be installed (package registry unreachable?)"
+			exit 0
+		}
+		exit 2
+	fi
 	# The opendkim package may start its daemon; we only use its test mode.
 	$sudo systemctl stop opendkim >/dev/null 2>&1 || true
 fi
@@ -68,7 +83,14 @@ npmdir="$work/npm"
 mkdir -p "$npmdir"
 if [ "$install" = 1 ] || [ ! -d "${MAILAUTH_DIR:-/nonexistent}/node_modules/mailauth" ]; then
 	log "installing mailauth from npm into $npmdir"
-	(cd "$npmdir" && npm init -y >/dev/null 2>&1 && npm install --no-audit --no-fund --silent mailauth >/dev/null 2>&1)
+	if ! (cd "$npmdir" && npm init -y >/dev/null 2>&1 && npm install --no-audit --no-fund --silent mailauth >/dev/null 2>&1); then
+		log "mailauth could not be installed from npm"
+		[ "$ci" = 1 ] && {
+			echo "interop-dkim: SKIPPED: mailauth could not be installed (npm registry unreachable?)"
+			exit 0
+		}
+		exit 2
+	fi
 else
 	npmdir=$MAILAUTH_DIR
 fi
@@ -413,7 +435,14 @@ for signer in $signers; do
 			else
 				n=${pass[$signer-$alg/$v]:-0}
 				printf '%-11s' "$n/$nmsg"
-				[ "$n" = "$nmsg" ] || ok=0
+				if [ "$n" != "$nmsg" ]; then
+					if [ "$ci" = 0 ] || [ "$signer" = emailauth ] ||
+						{ [ "$v" = emailauth ] && [ "${pass[$signer-$alg/$signer]:-0}" = "$nmsg" ]; }; then
+						ok=0
+					else
+						peer_only=1
+					fi
+				fi
 			fi
 		done
 		echo
@@ -421,7 +450,10 @@ for signer in $signers; do
 done
 echo
 echo "n/a(sign): the signer cannot make this algorithm; n/a(ver): the verifier cannot check it."
-if [ "$ok" = 0 ]; then
+if [ "${peer_only:-0}" = 1 ]; then
+	echo "note: some cells between other implementations (or of a peer that does not verify its own signature) are incomplete; with --ci they do not fail the run"
+fi
+if [ "$ok" = 0 ] || [ "${peer_only:-0}" = 1 ]; then
 	echo
 	echo "Failures (signer-alg verifier message result):"
 	grep ' fail$' "$results" | while read -r row v f r; do

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"sort"
 	"strings"
 
@@ -127,9 +128,9 @@ func Check(ctx context.Context, r dns.Resolver, domain, selector string, dm DMAR
 		for _, t := range txts {
 			if IsRecord(t) {
 				cands = append(cands, t)
-			} else if looksLikeRecord(t) {
+			} else if txtrec.LooksVersioned(t, "bimi") {
 				_, perr := ParseRecord(t)
-				msg := fmt.Sprintf("the TXT record %q at %s is not a BIMI record", abbreviate(t, 80), name)
+				msg := fmt.Sprintf("the TXT record %q at %s is not a BIMI record", txtrec.Abbreviate(t, 80), name)
 				var se *SyntaxError
 				if errors.As(perr, &se) {
 					msg += ": " + se.Problems[0].Message

@@ -13,6 +13,7 @@ package bimi
 
 import (
 	"fmt"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"net/url"
 	"strings"
 )
@@ -77,13 +78,6 @@ func IsRecord(txt string) bool {
 	return ok && strings.Trim(name, wsp) == "v" && strings.Trim(value, wsp) == Version
 }
 
-// looksLikeRecord reports whether a TXT record that is not a BIMI record
-// was probably meant as one ("v=bimi1", "V=BIMI1", "v=BIMI2").
-func looksLikeRecord(txt string) bool {
-	t := strings.ToLower(strings.Join(strings.Fields(txt), ""))
-	return strings.HasPrefix(t, "v=bimi")
-}
-
 const wsp = " \t\r\n"
 
 // ParseRecord parses a BIMI assertion record (character-strings joined):
@@ -109,7 +103,7 @@ func ParseRecord(txt string) (*Record, error) {
 		if strings.TrimSpace(first) == "" {
 			first = txt
 		}
-		bad(CodeBadVersion, "the record must begin with \"v=BIMI1\" (exactly so, first), not %q", abbreviate(strings.TrimSpace(first), 40))
+		bad(CodeBadVersion, "the record must begin with \"v=BIMI1\" (exactly so, first), not %q", txtrec.Abbreviate(strings.TrimSpace(first), 40))
 		return rec, &SyntaxError{Problems: probs}
 	}
 	seen := map[string]bool{}
@@ -123,12 +117,12 @@ func ParseRecord(txt string) (*Record, error) {
 		}
 		name, value, ok := strings.Cut(part, "=")
 		if !ok {
-			bad(CodeSyntax, "%q is not of the form tag=value", abbreviate(strings.Trim(part, wsp), 40))
+			bad(CodeSyntax, "%q is not of the form tag=value", txtrec.Abbreviate(strings.Trim(part, wsp), 40))
 			continue
 		}
 		name, value = strings.Trim(name, wsp), strings.Trim(value, wsp)
 		if !validTagName(name) {
-			bad(CodeSyntax, "the tag name %q is not valid (a letter, then letters, digits or \"_\")", abbreviate(name, 40))
+			bad(CodeSyntax, "the tag name %q is not valid (a letter, then letters, digits or \"_\")", txtrec.Abbreviate(name, 40))
 			continue
 		}
 		if seen[name] {
@@ -153,12 +147,12 @@ func ParseRecord(txt string) (*Record, error) {
 		case "lps":
 			rec.LocalPartSelectors = value
 			if value != "true" && value != "false" {
-				warn(CodeBadTagValue, "lps=%q is neither \"true\" nor \"false\"; receivers ignore it", abbreviate(value, 40))
+				warn(CodeBadTagValue, "lps=%q is neither \"true\" nor \"false\"; receivers ignore it", txtrec.Abbreviate(value, 40))
 			}
 		case "avp":
 			rec.AvatarPreference = value
 			if value != "brand" && value != "personal" {
-				warn(CodeBadTagValue, "avp=%q is neither \"brand\" nor \"personal\"; receivers ignore it (some treat the record as failing)", abbreviate(value, 40))
+				warn(CodeBadTagValue, "avp=%q is neither \"brand\" nor \"personal\"; receivers ignore it (some treat the record as failing)", txtrec.Abbreviate(value, 40))
 			}
 		}
 	}
@@ -188,26 +182,26 @@ func checkURL(v, tag string, bad, warn func(code, format string, args ...any)) {
 		return
 	}
 	if strings.ContainsAny(v, " \t") {
-		bad(invalid, "%s=%q holds a space", tag, abbreviate(v, 60))
+		bad(invalid, "%s=%q holds a space", tag, txtrec.Abbreviate(v, 60))
 		return
 	}
 	u, err := url.Parse(v)
 	if err != nil || u.Scheme == "" {
-		bad(invalid, "%s=%q is not an absolute URL", tag, abbreviate(v, 60))
+		bad(invalid, "%s=%q is not an absolute URL", tag, txtrec.Abbreviate(v, 60))
 		return
 	}
 	if !strings.EqualFold(u.Scheme, "https") {
-		bad(notHTTPS, "%s=%q uses %s:; BIMI requires https:", tag, abbreviate(v, 60), u.Scheme)
+		bad(notHTTPS, "%s=%q uses %s:; BIMI requires https:", tag, txtrec.Abbreviate(v, 60), u.Scheme)
 		return
 	}
 	if h := u.Hostname(); !strings.Contains(strings.TrimSuffix(h, "."), ".") || u.Opaque != "" {
-		bad(invalid, "%s=%q does not name a fully qualified host", tag, abbreviate(v, 60))
+		bad(invalid, "%s=%q does not name a fully qualified host", tag, txtrec.Abbreviate(v, 60))
 		return
 	}
 	if tag == "l" {
 		p := strings.ToLower(u.Path)
 		if !strings.HasSuffix(p, ".svg") && !strings.HasSuffix(p, ".svgz") {
-			warn(CodeLocationNotSVG, "l=%q does not end in .svg: the logo must be an SVG (Tiny PS) file, and receivers judge the format by the suffix", abbreviate(v, 60))
+			warn(CodeLocationNotSVG, "l=%q does not end in .svg: the logo must be an SVG (Tiny PS) file, and receivers judge the format by the suffix", txtrec.Abbreviate(v, 60))
 		}
 	}
 }
@@ -262,11 +256,4 @@ func ValidSelector(s string) bool {
 		}
 	}
 	return true
-}
-
-func abbreviate(s string, n int) string {
-	if len(s) > n {
-		return s[:n-3] + "..."
-	}
-	return s
 }

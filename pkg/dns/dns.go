@@ -259,9 +259,8 @@ func FromRR(rr mdns.RR) Record {
 	return r
 }
 
-// quoteStrings writes character-strings as a zone file does: each quoted,
-// separated by a space, with " and \ escaped by a backslash and octets
-// outside printable ASCII as \DDD.
+// quoteStrings writes character-strings as a zone file does: each quoted
+// (EscapeString), separated by a space.
 func quoteStrings(in []string) string {
 	var b strings.Builder
 	for i, s := range in {
@@ -269,18 +268,28 @@ func quoteStrings(in []string) string {
 			b.WriteByte(' ')
 		}
 		b.WriteByte('"')
-		for j := 0; j < len(s); j++ {
-			switch c := s[j]; {
-			case c == '"' || c == '\\':
-				b.WriteByte('\\')
-				b.WriteByte(c)
-			case c < ' ' || c > '~':
-				fmt.Fprintf(&b, "\\%03d", c)
-			default:
-				b.WriteByte(c)
-			}
-		}
+		b.WriteString(EscapeString(s))
 		b.WriteByte('"')
+	}
+	return b.String()
+}
+
+// EscapeString writes the octets of a character-string in zone-file
+// presentation form (without the quotes): " and \ escaped by a backslash,
+// octets outside printable ASCII as \DDD. It is the form miekg/dns expects in
+// a TXT record's Txt field.
+func EscapeString(s string) string {
+	var b strings.Builder
+	for j := 0; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c > '~':
+			fmt.Fprintf(&b, "\\%03d", c)
+		default:
+			b.WriteByte(c)
+		}
 	}
 	return b.String()
 }
@@ -295,7 +304,11 @@ func unescapeStrings(in []string) []string {
 
 // unescape decodes the escapes of a character-string in presentation form:
 // \DDD (a decimal octet) and \X (X itself).
-func unescape(s string) string {
+func unescape(s string) string { return decodeEscapes(s, false) }
+
+// decodeEscapes decodes \DDD and \X; with keepDots, an escaped dot or
+// backslash stays escaped (in a name, decoding it would change the labels).
+func decodeEscapes(s string, keepDots bool) string {
 	if strings.IndexByte(s, '\\') < 0 {
 		return s
 	}
@@ -307,11 +320,22 @@ func unescape(s string) string {
 			continue
 		}
 		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			if v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); v <= 255 {
-				b = append(b, byte(v))
-				i += 3
+			v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')
+			switch {
+			case v > 255:
+				b = append(b, s[i+1]) // not an octet: \X with X the first digit
+				i++
 				continue
+			case keepDots && (v == '.' || v == '\\'):
+				b = append(b, s[i:i+4]...)
+			default:
+				b = append(b, byte(v))
 			}
+			i += 3
+			continue
+		}
+		if keepDots && (s[i+1] == '.' || s[i+1] == '\\') {
+			b = append(b, c)
 		}
 		b = append(b, s[i+1])
 		i++
@@ -336,7 +360,7 @@ func canonicalTarget(s string) string {
 func CanonicalName(name string) string {
 	name = strings.TrimSuffix(name, ".")
 	if strings.IndexByte(name, '\\') >= 0 {
-		name = unescapeName(name)
+		name = decodeEscapes(name, true)
 	}
 	// Fast path: most names are already lower case ASCII.
 	for i := 0; i < len(name); i++ {
@@ -345,36 +369,6 @@ func CanonicalName(name string) string {
 		}
 	}
 	return name
-}
-
-// unescapeName decodes \DDD and \X in a name, except escaped dots.
-func unescapeName(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b = append(b, c)
-			continue
-		}
-		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')
-			if v <= 255 && v != '.' && v != '\\' {
-				b = append(b, byte(v))
-				i += 3
-				continue
-			}
-			b = append(b, s[i:i+4]...)
-			i += 3
-			continue
-		}
-		if s[i+1] == '.' || s[i+1] == '\\' {
-			b = append(b, c, s[i+1])
-		} else {
-			b = append(b, s[i+1])
-		}
-		i++
-	}
-	return string(b)
 }
 
 // CheckName reports whether name is a valid domain name as a person would

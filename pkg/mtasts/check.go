@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"net/http"
 	"sort"
 	"strings"
@@ -150,7 +151,7 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 	for _, t := range res.Records {
 		if IsRecord(t) {
 			cands = append(cands, t)
-		} else if looksLikeRecord(t) {
+		} else if txtrec.LooksVersioned(t, "sts") {
 			nearMiss = append(nearMiss, t)
 		}
 	}
@@ -161,7 +162,7 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 		}
 		for _, t := range nearMiss {
 			_, err := ParseRecord(t)
-			msg := fmt.Sprintf("the TXT record %q at %s is not a valid MTA-STS record", abbreviate(t, 80), res.RecordName)
+			msg := fmt.Sprintf("the TXT record %q at %s is not a valid MTA-STS record", txtrec.Abbreviate(t, 80), res.RecordName)
 			var se *SyntaxError
 			if errors.As(err, &se) {
 				msg += ": " + se.Problems[0].Message

@@ -2,6 +2,7 @@ package mtasts
 
 import (
 	"fmt"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -95,17 +96,17 @@ func ParsePolicy(body []byte) (*Policy, error) {
 			continue
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			bad(n, CodePolicySyntax, "the line begins with white space: %q", abbreviate(line, 60))
+			bad(n, CodePolicySyntax, "the line begins with white space: %q", txtrec.Abbreviate(line, 60))
 			continue
 		}
 		key, value, ok := strings.Cut(line, ":")
 		if !ok {
-			bad(n, CodePolicySyntax, "the line %q is not of the form \"key: value\"", abbreviate(line, 60))
+			bad(n, CodePolicySyntax, "the line %q is not of the form \"key: value\"", txtrec.Abbreviate(line, 60))
 			continue
 		}
 		value = strings.Trim(value, " \t")
-		if !validExtName(key) {
-			bad(n, CodePolicySyntax, "the key %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space before \":\")", abbreviate(key, 40))
+		if !txtrec.ValidExtName(key) {
+			bad(n, CodePolicySyntax, "the key %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space before \":\")", txtrec.Abbreviate(key, 40))
 			continue
 		}
 		for j := 0; j < len(value); j++ {
@@ -126,7 +127,7 @@ func ParsePolicy(body []byte) (*Policy, error) {
 		case "version":
 			p.Version = value
 			if value != Version {
-				bad(n, CodePolicyBadVersion, "the version is %q; it must be %q", abbreviate(value, 40), Version)
+				bad(n, CodePolicyBadVersion, "the version is %q; it must be %q", txtrec.Abbreviate(value, 40), Version)
 			}
 		case "mode":
 			p.Mode = value
@@ -137,12 +138,12 @@ func ParsePolicy(body []byte) (*Policy, error) {
 				if l := strings.ToLower(value); l == ModeEnforce || l == ModeTesting || l == ModeNone {
 					hint = fmt.Sprintf(" (values are case-sensitive: write %q)", l)
 				}
-				bad(n, CodePolicyBadMode, "the mode is %q; it must be enforce, testing or none%s", abbreviate(value, 40), hint)
+				bad(n, CodePolicyBadMode, "the mode is %q; it must be enforce, testing or none%s", txtrec.Abbreviate(value, 40), hint)
 			}
 		case "max_age":
 			v, err := parseMaxAge(value)
 			if err != nil {
-				bad(n, CodePolicyBadMaxAge, "max_age %q %s", abbreviate(value, 40), err)
+				bad(n, CodePolicyBadMaxAge, "max_age %q %s", txtrec.Abbreviate(value, 40), err)
 				break
 			}
 			p.MaxAge = v
@@ -154,7 +155,7 @@ func ParsePolicy(body []byte) (*Policy, error) {
 		case "mx":
 			p.MX = append(p.MX, value)
 			if err := checkPattern(value); err != nil {
-				bad(n, CodePolicyBadMX, "the mx pattern %q %s", abbreviate(value, 60), err)
+				bad(n, CodePolicyBadMX, "the mx pattern %q %s", txtrec.Abbreviate(value, 60), err)
 			}
 		default:
 			if hint := strings.ToLower(key); hint == "version" || hint == "mode" || hint == "max_age" || hint == "mx" {
@@ -237,7 +238,7 @@ func checkPattern(p string) error {
 			return fmt.Errorf("has a label that begins or ends with \"-\"")
 		}
 		for i := 0; i < len(l); i++ {
-			if c := l[i]; !isAlnum(c) && c != '-' {
+			if c := l[i]; !txtrec.IsAlnum(c) && c != '-' {
 				return fmt.Errorf("has the character %q; a host name has letters, digits, \"-\" and \".\"", c)
 			}
 		}

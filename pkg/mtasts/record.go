@@ -12,6 +12,7 @@ package mtasts
 
 import (
 	"fmt"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"strings"
 )
 
@@ -82,14 +83,6 @@ func IsRecord(txt string) bool {
 	return ok && (rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t')
 }
 
-// looksLikeRecord reports whether a TXT record that is not an MTA-STS record
-// was probably meant as one ("v=STSv2;", "V=stsv1;", " v=STSv1;").
-func looksLikeRecord(txt string) bool {
-	t := strings.ToLower(strings.TrimLeft(txt, " \t"))
-	return strings.HasPrefix(t, "v=sts") || strings.HasPrefix(t, "v = sts") || strings.HasPrefix(t, "v =sts") ||
-		strings.HasPrefix(t, "v= sts")
-}
-
 // ParseRecord parses an "_mta-sts" TXT record (the character-strings
 // joined) with the RFC 8461 §3.1 grammar: "v=STSv1" first, then fields
 // separated by ";" with optional spaces, an "id" of 1 to 32 letters and
@@ -111,11 +104,11 @@ func ParseRecord(txt string) (*Record, error) {
 		if v == "" {
 			v = txt
 		}
-		bad(CodeRecordBadVersion, "the record must begin with \"v=STSv1;\", not %q", abbreviate(v, 40))
+		bad(CodeRecordBadVersion, "the record must begin with \"v=STSv1;\", not %q", txtrec.Abbreviate(v, 40))
 		return rec, &SyntaxError{What: "record", Problems: probs}
 	}
 	if strings.TrimRight(first, " \t") != "v="+Version {
-		bad(CodeRecordSyntax, "the version field %q has trailing text", abbreviate(first, 40))
+		bad(CodeRecordSyntax, "the version field %q has trailing text", txtrec.Abbreviate(first, 40))
 	}
 	rec.Version = Version
 	seen := map[string]bool{"v": true}
@@ -129,11 +122,11 @@ func ParseRecord(txt string) (*Record, error) {
 		}
 		name, value, ok := strings.Cut(f, "=")
 		if !ok {
-			bad(CodeRecordSyntax, "the field %q is not of the form name=value", abbreviate(f, 40))
+			bad(CodeRecordSyntax, "the field %q is not of the form name=value", txtrec.Abbreviate(f, 40))
 			continue
 		}
-		if !validExtName(name) {
-			bad(CodeRecordSyntax, "the field name %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space around \"=\")", abbreviate(name, 40))
+		if !txtrec.ValidExtName(name) {
+			bad(CodeRecordSyntax, "the field name %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space around \"=\")", txtrec.Abbreviate(name, 40))
 			continue
 		}
 		if seen[name] {
@@ -144,14 +137,14 @@ func ParseRecord(txt string) (*Record, error) {
 		switch name {
 		case "id":
 			if !validID(value) {
-				bad(CodeRecordBadID, "the id %q is not 1 to 32 letters and digits", abbreviate(value, 40))
+				bad(CodeRecordBadID, "the id %q is not 1 to 32 letters and digits", txtrec.Abbreviate(value, 40))
 				continue
 			}
 			rec.ID = value
 		case "v":
 			// Already seen: a second v= is a duplicate, handled above.
 		default:
-			if !validExtValue(value) {
+			if !txtrec.ValidExtValue(value) {
 				bad(CodeRecordSyntax, "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
 				continue
 			}
@@ -177,52 +170,14 @@ func (r *Record) String() string {
 	return b.String()
 }
 
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
 func validID(s string) bool {
 	if len(s) < 1 || len(s) > 32 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isAlnum(s[i]) {
+		if !txtrec.IsAlnum(s[i]) {
 			return false
 		}
 	}
 	return true
-}
-
-// validExtName: (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".").
-func validExtName(s string) bool {
-	if len(s) < 1 || len(s) > 32 || !isAlnum(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-// validExtValue: 1*(%x21-3A / %x3C / %x3E-7E).
-func validExtValue(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c > 0x7e || c == ';' || c == '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func abbreviate(s string, n int) string {
-	if len(s) > n {
-		return s[:n-3] + "..."
-	}
-	return s
 }

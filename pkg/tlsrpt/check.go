@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"sort"
 	"strings"
 
@@ -155,9 +156,9 @@ func Check(ctx context.Context, r dns.Resolver, domain string) *Result {
 	if len(cands) == 0 {
 		near := false
 		for _, t := range res.Records {
-			if looksLikeRecord(t) {
+			if txtrec.LooksVersioned(t, "tlsrpt") {
 				near = true
-				res.Findings = append(res.Findings, spec(CodeBadVersion).New(fmt.Sprintf("the TXT record %q at %s is not a valid TLS-RPT record: it must begin with \"v=TLSRPTv1\"", abbreviate(t, 80), res.RecordName),
+				res.Findings = append(res.Findings, spec(CodeBadVersion).New(fmt.Sprintf("the TXT record %q at %s is not a valid TLS-RPT record: it must begin with \"v=TLSRPTv1\"", txtrec.Abbreviate(t, 80), res.RecordName),
 					"replace it with "+suggest(goodRUA(t))).WithName(res.RecordName))
 			}
 		}

@@ -5,6 +5,7 @@ package tlsrpt
 
 import (
 	"fmt"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -62,13 +63,6 @@ func IsRecord(txt string) bool {
 	return ok && (rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t')
 }
 
-// looksLikeRecord reports whether a TXT record that is not a TLSRPT record
-// was probably meant as one ("v=tlsrptv1", "v=TLSRPTv2", " v=TLSRPTv1").
-func looksLikeRecord(txt string) bool {
-	t := strings.ToLower(strings.ReplaceAll(strings.TrimLeft(txt, " \t"), " ", ""))
-	return strings.HasPrefix(t, "v=tlsrpt")
-}
-
 // ParseRecord parses a "_smtp._tls" TXT record (character-strings joined)
 // with the RFC 8460 §3 grammar: "v=TLSRPTv1" first, fields separated by ";"
 // with optional spaces, a required "rua" holding one or more mailto: or
@@ -89,11 +83,11 @@ func ParseRecord(txt string) (*Record, error) {
 		if v == "" {
 			v = txt
 		}
-		bad(CodeBadVersion, "", "the record must begin with \"v=TLSRPTv1\", not %q", abbreviate(v, 40))
+		bad(CodeBadVersion, "", "the record must begin with \"v=TLSRPTv1\", not %q", txtrec.Abbreviate(v, 40))
 		return rec, &SyntaxError{Problems: probs}
 	}
 	if strings.TrimRight(fields[0], " \t") != "v="+Version {
-		bad(CodeSyntax, "", "the version field %q has trailing text (fields are separated by \";\")", abbreviate(fields[0], 40))
+		bad(CodeSyntax, "", "the version field %q has trailing text (fields are separated by \";\")", txtrec.Abbreviate(fields[0], 40))
 	}
 	rec.Version = Version
 	seen := map[string]bool{"v": true}
@@ -107,11 +101,11 @@ func ParseRecord(txt string) (*Record, error) {
 		}
 		name, value, ok := strings.Cut(f, "=")
 		if !ok {
-			bad(CodeSyntax, "", "the field %q is not of the form name=value", abbreviate(f, 40))
+			bad(CodeSyntax, "", "the field %q is not of the form name=value", txtrec.Abbreviate(f, 40))
 			continue
 		}
-		if !validExtName(name) {
-			bad(CodeSyntax, "", "the field name %q is not valid (no spaces around \"=\"; a letter or digit, then letters, digits, \"_\", \"-\" or \".\")", abbreviate(name, 40))
+		if !txtrec.ValidExtName(name) {
+			bad(CodeSyntax, "", "the field name %q is not valid (no spaces around \"=\"; a letter or digit, then letters, digits, \"_\", \"-\" or \".\")", txtrec.Abbreviate(name, 40))
 			continue
 		}
 		if seen[name] {
@@ -130,7 +124,7 @@ func ParseRecord(txt string) (*Record, error) {
 			}
 		case "v":
 		default:
-			if !validExtValue(value) {
+			if !txtrec.ValidExtValue(value) {
 				bad(CodeSyntax, "", "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
 				continue
 			}
@@ -153,14 +147,14 @@ func checkURI(u string) (code, msg string) {
 		return CodeRUAInvalid, "the rua list has an empty URI (a stray comma)"
 	}
 	if strings.ContainsAny(u, " \t") {
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds a space", abbreviate(u, 60))
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds a space", txtrec.Abbreviate(u, 60))
 	}
 	if strings.Contains(u, "!") {
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds \"!\", which must be percent-encoded (TLS-RPT has no DMARC-style size limit)", abbreviate(u, 60))
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds \"!\", which must be percent-encoded (TLS-RPT has no DMARC-style size limit)", txtrec.Abbreviate(u, 60))
 	}
 	p, err := url.Parse(u)
 	if err != nil {
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q is not a valid URI", abbreviate(u, 60))
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q is not a valid URI", txtrec.Abbreviate(u, 60))
 	}
 	switch strings.ToLower(p.Scheme) {
 	case "mailto":
@@ -175,32 +169,32 @@ func checkURI(u string) (code, msg string) {
 			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has no address", u)
 		}
 		if strings.Contains(addr, ",") {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds more than one address; give each as its own mailto: URI", abbreviate(u, 60))
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds more than one address; give each as its own mailto: URI", txtrec.Abbreviate(u, 60))
 		}
 		a, err := mail.ParseAddress(addr)
 		if err != nil || a.Address != addr || a.Name != "" {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q does not hold a valid e-mail address", abbreviate(u, 60))
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q does not hold a valid e-mail address", txtrec.Abbreviate(u, 60))
 		}
 		_, domain, _ := strings.Cut(addr, "@")
 		if !validHost(domain) {
-			return CodeRUAInvalid, fmt.Sprintf("the address in the rua URI %q has an invalid domain %q", abbreviate(u, 60), domain)
+			return CodeRUAInvalid, fmt.Sprintf("the address in the rua URI %q has an invalid domain %q", txtrec.Abbreviate(u, 60), domain)
 		}
 	case "https":
 		if p.Host == "" || p.Opaque != "" {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has no host (write https://host/path)", abbreviate(u, 60))
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has no host (write https://host/path)", txtrec.Abbreviate(u, 60))
 		}
 		if !validHost(p.Hostname()) {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has an invalid host %q", abbreviate(u, 60), p.Hostname())
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has an invalid host %q", txtrec.Abbreviate(u, 60), p.Hostname())
 		}
 	case "http":
-		return CodeRUAHTTP, fmt.Sprintf("the rua URI %q uses http:; RFC 8460 allows only https: (and mailto:)", abbreviate(u, 60))
+		return CodeRUAHTTP, fmt.Sprintf("the rua URI %q uses http:; RFC 8460 allows only https: (and mailto:)", txtrec.Abbreviate(u, 60))
 	case "":
 		if strings.Contains(u, "@") {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme: write mailto:%s", abbreviate(u, 60), u)
+			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme: write mailto:%s", txtrec.Abbreviate(u, 60), u)
 		}
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme (mailto: or https:)", abbreviate(u, 60))
+		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme (mailto: or https:)", txtrec.Abbreviate(u, 60))
 	default:
-		return CodeRUAScheme, fmt.Sprintf("the rua URI %q uses %s:; only mailto: and https: are defined", abbreviate(u, 60), p.Scheme)
+		return CodeRUAScheme, fmt.Sprintf("the rua URI %q uses %s:; only mailto: and https: are defined", txtrec.Abbreviate(u, 60), p.Scheme)
 	}
 	return "", ""
 }
@@ -224,7 +218,7 @@ func validHost(h string) bool {
 			return false
 		}
 		for i := 0; i < len(l); i++ {
-			if c := l[i]; !isAlnum(c) && c != '-' {
+			if c := l[i]; !txtrec.IsAlnum(c) && c != '-' {
 				return false
 			}
 		}
@@ -240,39 +234,4 @@ func (r *Record) String() string {
 		b.WriteString("; " + e.Name + "=" + e.Value)
 	}
 	return b.String()
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
-
-func validExtName(s string) bool {
-	if len(s) < 1 || len(s) > 32 || !isAlnum(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-func validExtValue(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 || c > 0x7e || c == ';' || c == '=' {
-			return false
-		}
-	}
-	return true
-}
-
-func abbreviate(s string, n int) string {
-	if len(s) > n {
-		return s[:n-3] + "..."
-	}
-	return s
 }

@@ -79,26 +79,9 @@ func (f *Fake) AddRR(rr mdns.RR) {
 func (f *Fake) AddTXT(name string, strs ...string) {
 	esc := make([]string, len(strs))
 	for i, s := range strs {
-		esc[i] = escapeTXT(s)
+		esc[i] = dns.EscapeString(s)
 	}
 	f.AddRR(&mdns.TXT{Hdr: mdns.RR_Header{Name: mdns.Fqdn(name), Rrtype: mdns.TypeTXT, Class: mdns.ClassINET, Ttl: 300}, Txt: esc})
-}
-
-// escapeTXT writes octets in miekg's presentation form.
-func escapeTXT(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < ' ' || c > '~':
-			fmt.Fprintf(&b, "\\%03d", c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // AddName makes name exist with no records (an empty non-terminal, or a
