@@ -145,7 +145,7 @@ func Max(fs []Finding) (Severity, bool) {
 type Catalog struct {
 	mu    sync.Mutex
 	specs []*Spec
-	codes map[string]bool
+	codes map[string]*Spec
 }
 
 // Define adds a spec to the catalogue and returns it. It panics on a
@@ -161,15 +161,27 @@ func (c *Catalog) Define(s Spec) *Spec {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.codes == nil {
-		c.codes = map[string]bool{}
+		c.codes = map[string]*Spec{}
 	}
-	if c.codes[s.Code] {
+	if c.codes[s.Code] != nil {
 		panic(fmt.Sprintf("finding: %s defined twice", s.Code))
 	}
-	c.codes[s.Code] = true
 	p := &s
+	c.codes[s.Code] = p
 	c.specs = append(c.specs, p)
 	return p
+}
+
+// Must returns the spec of a code defined in the catalogue. It panics on an
+// undefined code: a programming error, caught by any test that emits it.
+func (c *Catalog) Must(code string) *Spec {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.codes[code]
+	if s == nil {
+		panic("finding: undefined finding code " + code)
+	}
+	return s
 }
 
 // Specs returns the catalogue's specs sorted by code.
@@ -185,7 +197,7 @@ func (c *Catalog) Specs() []*Spec {
 func (c *Catalog) Has(code string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.codes[code]
+	return c.codes[code] != nil
 }
 
 func checkCode(code string) error {

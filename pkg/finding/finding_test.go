@@ -64,3 +64,17 @@ func TestSeverityText(t *testing.T) {
 		t.Error("fatal parsed")
 	}
 }
+
+func TestCatalogMust(t *testing.T) {
+	var c Catalog
+	s := c.Define(Spec{Code: "mx.x", Title: "t", Meaning: "m", Fix: "f"})
+	if c.Must("mx.x") != s || !c.Has("mx.x") || c.Has("mx.y") {
+		t.Error("Must/Has")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Must of an undefined code did not panic")
+		}
+	}()
+	c.Must("mx.y")
+}

@@ -32,62 +32,51 @@ const (
 	CodeRUAScheme       = "tls-rpt.rua-scheme"
 )
 
-var specs = map[string]*finding.Spec{}
-
-func define(s finding.Spec) {
-	specs[s.Code] = catalog.Define(s)
-}
-
-func spec(code string) *finding.Spec {
-	s, ok := specs[code]
-	if !ok {
-		panic("tlsrpt: undefined finding code " + code)
-	}
-	return s
-}
+// spec returns the catalogue entry of a code this package defines.
+func spec(code string) *finding.Spec { return catalog.Must(code) }
 
 func init() {
-	define(finding.Spec{Code: CodeInvalidDomain, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeInvalidDomain, Severity: finding.Error,
 		Title:   "the domain name is not valid",
 		Meaning: "The name given to the check is not a syntactically valid domain name, so nothing could be looked up.",
 		Fix:     "Give a domain name such as `example.com`."})
-	define(finding.Spec{Code: CodeDNSError, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeDNSError, Severity: finding.Error,
 		Title:   "the TLS-RPT lookup failed",
 		Meaning: "The TXT query for `_smtp._tls.DOMAIN` timed out or was answered with SERVFAIL or REFUSED. The check could not complete.",
 		Fix:     "Check that every authoritative name server of the domain answers TXT queries for `_smtp._tls.DOMAIN`, then run the check again."})
-	define(finding.Spec{Code: CodeNoRecord, Severity: finding.Warning,
+	catalog.Define(finding.Spec{Code: CodeNoRecord, Severity: finding.Warning,
 		Title:   "no TLS-RPT record",
 		Meaning: "No TXT record beginning with `v=TLSRPTv1` is published at `_smtp._tls.DOMAIN`. Senders then cannot tell you when TLS to your MX hosts fails (an expired certificate, an MTA-STS mismatch, an attack), so such failures go unnoticed.",
 		Fix:     "Publish `_smtp._tls.DOMAIN. TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN\"` with a mailbox (or an https: endpoint) that receives the daily JSON reports."})
-	define(finding.Spec{Code: CodeMultipleRecords, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeMultipleRecords, Severity: finding.Error,
 		Title:   "more than one TLS-RPT record",
 		Meaning: "More than one TXT record at `_smtp._tls.DOMAIN` begins with `v=TLSRPTv1`. RFC 8460 §3 tells senders to assume then that the domain does not implement TLS reporting.",
 		Fix:     "Merge them into one record: `v=TLSRPTv1; rua=URI1,URI2`."})
-	define(finding.Spec{Code: CodeBadVersion, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeBadVersion, Severity: finding.Error,
 		Title:   "the TLS-RPT record has a wrong version",
 		Meaning: "A TXT record at `_smtp._tls.DOMAIN` looks like a TLS-RPT record but does not begin exactly with `v=TLSRPTv1` (case-sensitive, first). Senders discard it.",
 		Fix:     "Begin the record with `v=TLSRPTv1;`."})
-	define(finding.Spec{Code: CodeSyntax, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeSyntax, Severity: finding.Error,
 		Title:   "the TLS-RPT record is malformed",
 		Meaning: "The record does not follow the RFC 8460 §3 grammar: fields `name=value` separated by `;`, no spaces around `=`. Senders treat an invalid record as no record.",
 		Fix:     "Publish the record as `v=TLSRPTv1; rua=mailto:tlsrpt@DOMAIN`."})
-	define(finding.Spec{Code: CodeDuplicateField, Severity: finding.Warning,
+	catalog.Define(finding.Spec{Code: CodeDuplicateField, Severity: finding.Warning,
 		Title:   "a TLS-RPT field is repeated",
 		Meaning: "A field appears twice. Senders use the first, which may not be the one you meant; to give several destinations, list them in one `rua` separated by commas.",
 		Fix:     "Keep one `rua=` with all the URIs separated by commas."})
-	define(finding.Spec{Code: CodeNoRUA, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeNoRUA, Severity: finding.Error,
 		Title:   "the TLS-RPT record has no rua",
 		Meaning: "`rua` is required: it says where senders send reports. Without it the record is invalid.",
 		Fix:     "Add `rua=mailto:tlsrpt@DOMAIN` (or an https: URL that accepts reports)."})
-	define(finding.Spec{Code: CodeRUAInvalid, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeRUAInvalid, Severity: finding.Error,
 		Title:   "a TLS-RPT rua URI is not valid",
 		Meaning: "A rua destination is not a valid `mailto:` address or `https:` URL (a missing scheme, an empty entry, a space, a bad address, or a `!` that must be percent-encoded). Senders treat the record as invalid.",
 		Fix:     "Write each destination as `mailto:user@example.com` or `https://host.example.com/path`, separated by commas."})
-	define(finding.Spec{Code: CodeRUAHTTP, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeRUAHTTP, Severity: finding.Error,
 		Title:   "a TLS-RPT rua URI uses http:",
 		Meaning: "RFC 8460 defines only `https:` (and `mailto:`) destinations; reports are not posted over plain HTTP.",
 		Fix:     "Change `http://` to `https://` and make sure the endpoint serves HTTPS."})
-	define(finding.Spec{Code: CodeRUAScheme, Severity: finding.Error,
+	catalog.Define(finding.Spec{Code: CodeRUAScheme, Severity: finding.Error,
 		Title:   "a TLS-RPT rua URI has an unsupported scheme",
 		Meaning: "Only `mailto:` and `https:` destinations are defined; senders cannot deliver reports to others.",
 		Fix:     "Use a `mailto:` address or an `https:` URL."})
