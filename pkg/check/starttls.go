@@ -43,20 +43,25 @@ func checkSTARTTLS(ctx context.Context, d *domainState) *CheckResult {
 		}(i, h)
 	}
 	wg.Wait()
-	res := &CheckResult{Details: det}
-	incomplete := 0
+	// The probes' own statuses decide: a host that could not be reached is
+	// "could not check" (error), never a failure, whatever its findings say.
+	res := &CheckResult{Details: det, Status: StatusPass}
+	rank := func(st Status) {
+		if st.Rank() > res.Status.Rank() {
+			res.Status = st
+		}
+	}
 	for _, p := range det.Probes {
+		rank(Status(p.Status))
 		res.Records = append(res.Records, fmt.Sprintf("%s: %s", p.Host, p.Status))
 		for _, f := range p.Findings {
 			res.Findings = append(res.Findings, f.WithName(p.Host))
 		}
 		if p.Status == starttls.StatusError {
-			incomplete++
 			if res.Error == "" {
 				res.Error = fmt.Sprintf("could not check %s: %s", p.Host, p.Error)
 			}
 		}
 	}
-	res.Status = statusWithIncomplete(res.Findings, incomplete > 0)
 	return res
 }
