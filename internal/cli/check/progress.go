@@ -22,7 +22,7 @@ type progress struct {
 }
 
 func newProgress(f *cmdutil.Factory, total int) *progress {
-	return &progress{io: f.IO, total: total, start: f.Now(), on: f.IO.StderrTTY && !f.IO.Quiet && total > 1}
+	return &progress{io: f.IO, total: total, start: time.Now(), on: f.IO.StderrTTY && !f.IO.Quiet && total > 1}
 }
 
 func (p *progress) step() {
