@@ -42,7 +42,7 @@ func runForScript() int {
 //
 //	$ZONES        the repository's testdata/zones
 //	$TESTDATA     the repository's testdata
-//	$CONFORMANCE  ../shared/conformance
+//	$CONFORMANCE  the repository's testdata/conformance
 //
 // and a HOME and XDG_CONFIG_HOME of its own, so no user config leaks in.
 func TestScripts(t *testing.T) {
@@ -61,7 +61,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EMAILAUTH_TEST_NOW", "2026-11-23T12:00:00Z")
 			env.Setenv("ZONES", filepath.Join(root, "testdata", "zones"))
 			env.Setenv("TESTDATA", filepath.Join(root, "testdata"))
-			env.Setenv("CONFORMANCE", filepath.Join(root, "..", "shared", "conformance"))
+			env.Setenv("CONFORMANCE", filepath.Join(root, "testdata", "conformance"))
 			env.Values[serversKey{}] = map[string]*dnstest.Server{}
 			return nil
 		},

@@ -20,13 +20,13 @@ import (
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 )
 
-// conformanceDir is ../shared/conformance beside the repository. Tests fail,
+// conformanceDir is testdata/conformance in the repository. Tests fail,
 // not skip, when it is missing.
 func conformanceDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "conformance", "dkim")
+	dir := filepath.Join("..", "..", "testdata", "conformance", "dkim")
 	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("the conformance suites are missing (%v): they belong at ../shared/conformance beside the repository", err)
+		t.Fatalf("the conformance suites are missing (%v): they belong at testdata/conformance in the repository", err)
 	}
 	return dir
 }

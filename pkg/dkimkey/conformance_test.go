@@ -12,9 +12,9 @@ import (
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 )
 
-// The public suites (see ../../../shared/conformance/INDEX.md §2). The tests
+// The public suites (see testdata/conformance/INDEX.md §2). The tests
 // fail, not skip, when the directory is missing.
-const conformanceDir = "../../../shared/conformance/dkim"
+const conformanceDir = "../../testdata/conformance/dkim"
 
 func readConformance(t *testing.T, name string) string {
 	t.Helper()

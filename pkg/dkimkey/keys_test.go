@@ -32,8 +32,8 @@ func TestParsePrivateKey(t *testing.T) {
 		{"rsa1024.pem", AlgRSA, 1024},
 		{"rsa1024-pkcs1.pem", AlgRSA, 1024},
 		{"ed25519.pem", AlgEd25519, 256},
-		{"../../../shared/conformance/dkim/rfc8463/rsa-test.private.pem", AlgRSA, 1024},
-		{"../../../shared/conformance/dkim/rfc6376/brisbane.private.pem", AlgRSA, 1024},
+		{"../../testdata/conformance/dkim/rfc8463/rsa-test.private.pem", AlgRSA, 1024},
+		{"../../testdata/conformance/dkim/rfc6376/brisbane.private.pem", AlgRSA, 1024},
 	}
 	for _, tt := range tests {
 		k, err := ParsePrivateKey(readKey(t, tt.file))
@@ -55,7 +55,7 @@ func TestParsePrivateKey(t *testing.T) {
 
 // RFC 8463 A.1/A.2: the base64 seed gives the published public key.
 func TestParsePrivateKeyRFC8463Seed(t *testing.T) {
-	seed := readKey(t, "../../../shared/conformance/dkim/rfc8463/ed25519.seed.b64")
+	seed := readKey(t, "../../testdata/conformance/dkim/rfc8463/ed25519.seed.b64")
 	k, err := ParsePrivateKey(seed)
 	if err != nil {
 		t.Fatal(err)

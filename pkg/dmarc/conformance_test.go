@@ -18,8 +18,8 @@ import (
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 )
 
-// conformanceDir is ../shared/conformance from the repository root.
-var conformanceDir = filepath.Join("..", "..", "..", "shared", "conformance")
+// conformanceDir is testdata/conformance in the repository.
+var conformanceDir = filepath.Join("..", "..", "testdata", "conformance")
 
 func readConformance(t *testing.T, rel string) []byte {
 	t.Helper()

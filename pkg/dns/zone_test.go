@@ -840,8 +840,8 @@ func BenchmarkParseZone(b *testing.B) {
 	}
 }
 
-// zoneConformanceDir is the shared conformance suite (INDEX.md there).
-const zoneConformanceDir = "../../../shared/conformance"
+// zoneConformanceDir is the public suites copied into testdata (INDEX.md there).
+const zoneConformanceDir = "../../testdata/conformance"
 
 // TestZoneConformanceFiles loads the BIND zone files that come with the
 // conformance suites (dkim/*/dns.zone) and checks that every TXT record

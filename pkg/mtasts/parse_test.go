@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// conformanceDir is where the shared suites live (CI has them at the same
-// relative place). Tests fail, not skip, when they are missing.
-const conformanceDir = "../../../shared/conformance/mta-sts"
+// conformanceDir is the public suites copied into the repository (see
+// testdata/conformance/INDEX.md). Tests fail, not skip, when they are missing.
+const conformanceDir = "../../testdata/conformance/mta-sts"
 
 func readConformance(t *testing.T, name string, v any) {
 	t.Helper()

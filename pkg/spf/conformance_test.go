@@ -12,9 +12,9 @@ import (
 )
 
 // The OpenSPF suites, kept outside the repository (see
-// ../shared/conformance/INDEX.md, section 1). The tests fail, not skip, when
+// testdata/conformance/INDEX.md, section 1). The tests fail, not skip, when
 // they are missing.
-var conformanceDir = filepath.Join("..", "..", "..", "shared", "conformance", "spf", "json")
+var conformanceDir = filepath.Join("..", "..", "testdata", "conformance", "spf", "json")
 
 func loadSuite(t testing.TB, name string) *spftest.Suite {
 	t.Helper()
@@ -158,10 +158,10 @@ var stalwartDifferences = map[string]string{
 }
 
 // TestStalwartSuite runs the 163 "expect:" checks of stalwartlabs/mail-auth's
-// SPF files (../shared/conformance/spf/stalwart-mail-auth, INDEX.md §1.4),
+// SPF files (testdata/conformance/spf/stalwart-mail-auth, INDEX.md §1.4),
 // with %{r} = localdomain.org as upstream sets it.
 func TestStalwartSuite(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "conformance", "spf", "stalwart-mail-auth")
+	dir := filepath.Join("..", "..", "testdata", "conformance", "spf", "stalwart-mail-auth")
 	files, err := filepath.Glob(filepath.Join(dir, "*.yml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("the stalwart SPF cases are required in %s: %v", dir, err)

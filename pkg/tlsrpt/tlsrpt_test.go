@@ -85,7 +85,7 @@ func TestParseRecord(t *testing.T) {
 // TestRFCVectors runs the RFC 8460 part of
 // mta-sts/rfc8461-rfc8460-vectors.json.
 func TestRFCVectors(t *testing.T) {
-	b, err := os.ReadFile("../../../shared/conformance/mta-sts/rfc8461-rfc8460-vectors.json")
+	b, err := os.ReadFile("../../testdata/conformance/mta-sts/rfc8461-rfc8460-vectors.json")
 	if err != nil {
 		t.Fatalf("conformance data missing: %v", err)
 	}

@@ -215,7 +215,7 @@ func TestRecord(t *testing.T) {
 	}
 	// From stdin.
 	env3 := newEnv(t, "table", nil)
-	seed, _ := os.ReadFile("../../../../shared/conformance/dkim/rfc8463/ed25519.seed.b64")
+	seed, _ := os.ReadFile("../../../testdata/conformance/dkim/rfc8463/ed25519.seed.b64")
 	env3.in.Write(seed)
 	if err := run(t, NewCmdRecord(env3.f, nil), "--private-key", "-", "--domain", "football.example.com", "--selector", "brisbane"); err != nil {
 		t.Fatal(err)

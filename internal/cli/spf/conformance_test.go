@@ -33,7 +33,7 @@ func TestRFC7208SuiteThroughCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 203 evaluations over loopback DNS")
 	}
-	path := filepath.Join("..", "..", "..", "..", "shared", "conformance", "spf", "json", "rfc7208-tests.json")
+	path := filepath.Join("..", "..", "..", "testdata", "conformance", "spf", "json", "rfc7208-tests.json")
 	suite, err := spftest.Load(path)
 	if err != nil {
 		t.Fatalf("the SPF conformance suite is required: %v", err)
