@@ -122,9 +122,7 @@ func configFile(cmd *cobra.Command, f *cmdutil.Factory) (string, bool) {
 func splitList(in []string) []string {
 	var out []string
 	for _, s := range in {
-		for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' }) {
-			out = append(out, item)
-		}
+		out = append(out, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })...)
 	}
 	return out
 }

@@ -20,15 +20,6 @@ func codes(res *CheckResult) []string {
 	return out
 }
 
-func hasCode(res *CheckResult, code string) bool {
-	for _, f := range res.Findings {
-		if f.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
 func TestCheck(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

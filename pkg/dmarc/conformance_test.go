@@ -318,9 +318,7 @@ func runStep(t *testing.T, st mailauthStep) (outcome, bool) {
 			o.err = err
 			return o, true
 		}
-		for _, l := range d.session.queried() {
-			o.queries = append(o.queries, l)
-		}
+		o.queries = append(o.queries, d.session.queried()...)
 		if d.Status != StatusFound {
 			o.falsy = true
 			return o, true

@@ -115,11 +115,6 @@ func ancestor(domain string, n int) string {
 
 func labelCount(domain string) int { return strings.Count(domain, ".") + 1 }
 
-// isSubdomainOrSelf reports whether d is parent or a subdomain of it.
-func isSubdomainOrSelf(d, parent string) bool {
-	return d == parent || strings.HasSuffix(d, "."+parent)
-}
-
 // Lookup is the outcome of one DMARC query.
 type Lookup struct {
 	// Domain is the domain whose record was asked (Name without "_dmarc.").

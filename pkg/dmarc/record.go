@@ -134,7 +134,6 @@ var ErrNotDMARC = errors.New("dmarc: not a DMARC record (it does not start with 
 
 // The tags RFC 9989 defines, and the ones it removed.
 var (
-	knownTags   = map[string]bool{"v": true, "p": true, "sp": true, "np": true, "psd": true, "t": true, "adkim": true, "aspf": true, "rua": true, "ruf": true, "fo": true}
 	removedTags = map[string]string{
 		"pct": "pct (RFC 7489 sampling) was removed by RFC 9989; an RFC 9989 receiver ignores it, an RFC 7489 receiver applies the policy to that percentage of failing mail and the next weaker policy to the rest; use t=y to test a policy instead",
 		"rf":  "rf (failure-report format) was removed by RFC 9989 (RFC 9991 defines only AFRF); receivers ignore it",

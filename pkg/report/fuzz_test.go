@@ -140,7 +140,7 @@ func FuzzRenderers(f *testing.F) {
 					continue
 				}
 				if strings.HasPrefix(l, "```") {
-					inFence = strings.TrimRight(l, "text")
+					inFence = strings.TrimRight(l, "tex")
 					continue
 				}
 				if !strings.HasPrefix(l, "|") {

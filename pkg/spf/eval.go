@@ -101,21 +101,20 @@ func tempErr(format string, args ...any) error {
 }
 
 type evaluator struct {
-	ctx      context.Context
-	r        dns.Resolver
-	ip       netip.Addr
-	env      macroEnv
-	opts     Options
-	maxLook  int
-	maxVoid  int
-	lookups  int
-	voids    int
-	trace    []Step
-	depth    int
-	nest     int // check_host recursion depth (includes and redirects)
-	ptrDone  bool
-	ptrName  string
-	ptrNames []string
+	ctx     context.Context
+	r       dns.Resolver
+	ip      netip.Addr
+	env     macroEnv
+	opts    Options
+	maxLook int
+	maxVoid int
+	lookups int
+	voids   int
+	trace   []Step
+	depth   int
+	nest    int // check_host recursion depth (includes and redirects)
+	ptrDone bool
+	ptrName string
 }
 
 // CheckMailFrom runs check_host() for an SMTP connection as RFC 7208 §2.4
