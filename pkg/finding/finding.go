@@ -87,11 +87,16 @@ type Spec struct {
 	// Fix explains in general terms how to fix it (markdown). Each finding
 	// also carries a specific fix naming the record to change.
 	Fix string
+	// Transient marks a finding that says something could not be found out
+	// (a DNS timeout or SERVFAIL, an unreachable server), not that the
+	// configuration is wrong. Judge makes a result with a transient finding
+	// an error ("could not complete", exit 3), never a failure.
+	Transient bool
 }
 
 // New returns a finding with this spec's code and severity.
 func (s *Spec) New(message, fix string) Finding {
-	return Finding{Code: s.Code, Severity: s.Severity, Message: message, Fix: fix}
+	return Finding{Code: s.Code, Severity: s.Severity, Message: message, Fix: fix, Transient: s.Transient}
 }
 
 // Newf returns a finding with a formatted message and no specific fix.
@@ -110,6 +115,9 @@ type Finding struct {
 	// Name is the DNS name the finding is about, when it is not the domain
 	// being checked (an include target, a selector's record).
 	Name string `json:"name,omitempty"`
+	// Transient is true when the finding says that something could not be
+	// found out (Spec.Transient): retrying later may give another answer.
+	Transient bool `json:"transient,omitempty"`
 }
 
 // WithFix returns a copy of f with the fix set.
