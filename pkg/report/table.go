@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/penguinmails/emailauth/pkg/check"
 	"github.com/penguinmails/emailauth/pkg/finding"
@@ -17,15 +16,25 @@ import (
 // Info findings and every record are shown when verbose. Text from DNS is
 // made printable (no terminal escapes).
 type tableWriter struct {
-	w     io.Writer
-	opts  Options
-	width int
-	buf   bytes.Buffer
-	n     int
+	out    func(string) error
+	colors ColorScheme
+	opts   Options
+	width  int
+	buf    bytes.Buffer
+	n      int
 }
 
+// newTable writes to w. When w is a Term, the table is written through it
+// in its colour scheme (the text is made safe here, field by field, so that
+// colour can pass); otherwise opts.Color decides.
 func newTable(w io.Writer, opts Options) *tableWriter {
-	return &tableWriter{w: w, opts: opts, width: opts.width()}
+	t := &tableWriter{opts: opts, width: opts.width(), colors: ColorScheme{Enabled: opts.Color}}
+	if term, ok := w.(*Term); ok {
+		t.out, t.colors = term.writeSafe, term.Colors()
+	} else {
+		t.out = func(s string) error { _, err := io.WriteString(w, s); return err }
+	}
+	return t
 }
 
 const (
@@ -55,39 +64,18 @@ func tableMark(status string) string {
 	return "?"
 }
 
-func statusColor(status string) string {
-	switch status {
-	case "pass":
-		return ansiGreen
-	case "warn":
-		return ansiYellow
-	case "fail", "invalid":
-		return ansiRed
-	case "error":
-		return ansiMagenta
-	case "skip":
-		return ansiDim
-	}
-	return ""
-}
-
-func severityMark(s finding.Severity) (mark, color string) {
+func severityMark(s finding.Severity) (mark string, st Style) {
 	switch s {
 	case finding.Error:
-		return "✗", ansiRed
+		return "✗", SeverityStyle(s)
 	case finding.Warning:
-		return "!", ansiYellow
+		return "!", SeverityStyle(s)
 	}
-	return "i", ansiDim
+	return "i", SeverityStyle(s)
 }
 
 // paint wraps s in an ANSI colour when colour is on.
-func (t *tableWriter) paint(color, s string) string {
-	if !t.opts.Color || color == "" {
-		return s
-	}
-	return color + s + ansiReset
-}
+func (t *tableWriter) paint(st Style, s string) string { return t.colors.Paint(st, s) }
 
 // checkNameWidth fits every standard check name (starttls, mta-sts...).
 const checkNameWidth = 8
@@ -99,7 +87,7 @@ func (t *tableWriter) domain(d *check.DomainResult) error {
 	}
 	t.n++
 	label := statusLabel(d)
-	fmt.Fprintf(&t.buf, "%s  %s", t.paint(ansiBold, oneLine(printable(d.Domain))), t.paint(statusColor(label), strings.ToUpper(label)))
+	fmt.Fprintf(&t.buf, "%s  %s", t.paint(StyleBold, oneLine(printable(d.Domain))), t.paint(StatusStyle(label), strings.ToUpper(label)))
 	if n := countFindings(d); n.errors+n.warnings > 0 {
 		var parts []string
 		if n.errors > 0 {
@@ -117,20 +105,19 @@ func (t *tableWriter) domain(d *check.DomainResult) error {
 	for _, c := range d.Checks {
 		t.check(c)
 	}
-	_, err := t.w.Write(t.buf.Bytes())
-	return err
+	return t.out(t.buf.String())
 }
 
 func (t *tableWriter) check(c *check.CheckResult) {
 	st := checkLabel(c)
 	name := oneLine(printable(c.Check))
-	pad := checkNameWidth - utf8.RuneCountInString(name)
+	pad := checkNameWidth - Width(name)
 	if pad < 0 {
 		pad = 0
 	}
-	lead := fmt.Sprintf("  %s %s%s  %s%s", t.paint(statusColor(st), tableMark(st)), name, strings.Repeat(" ", pad),
-		t.paint(statusColor(st), st), strings.Repeat(" ", max(0, 5-len(st))))
-	used := 2 + 1 + 1 + max(utf8.RuneCountInString(name), checkNameWidth) + 2 + max(5, len(st))
+	lead := fmt.Sprintf("  %s %s%s  %s%s", t.paint(StatusStyle(st), tableMark(st)), name, strings.Repeat(" ", pad),
+		t.paint(StatusStyle(st), st), strings.Repeat(" ", max(0, 5-len(st))))
+	used := 2 + 1 + 1 + max(Width(name), checkNameWidth) + 2 + max(5, len(st))
 	var summary string
 	var wrapped []string // an error too long for the line, wrapped under the summary column
 	switch {
@@ -139,7 +126,7 @@ func (t *tableWriter) check(c *check.CheckResult) {
 		if len(c.Records) > 1 {
 			more = fmt.Sprintf(" (+%d more)", len(c.Records)-1)
 		}
-		room := t.width - used - 2 - utf8.RuneCountInString(more)
+		room := t.width - used - 2 - Width(more)
 		summary = truncate(oneLine(printable(c.Records[0])), max(room, 10)) + more
 	case c.Error != "":
 		wrapped = wrap(oneLine(printable(c.Error)), max(t.width-used-2, 20))
@@ -168,11 +155,11 @@ func (t *tableWriter) check(c *check.CheckResult) {
 		if !shown(f, t.opts.Verbose) {
 			continue
 		}
-		mark, color := severityMark(f.Severity)
+		mark, style := severityMark(f.Severity)
 		head := fmt.Sprintf("%s %s %s:", mark, f.Severity, printable(f.Code))
 		lines := wrap(head+" "+printable(f.Message), t.width-6)
 		rest := strings.TrimPrefix(lines[0], head)
-		fmt.Fprintf(&t.buf, "      %s %s %s:%s\n", t.paint(color, mark), t.paint(color, f.Severity.String()), printable(f.Code), rest)
+		fmt.Fprintf(&t.buf, "      %s %s %s:%s\n", t.paint(style, mark), t.paint(style, f.Severity.String()), printable(f.Code), rest)
 		for _, l := range lines[1:] {
 			fmt.Fprintf(&t.buf, "        %s\n", l)
 		}
@@ -204,6 +191,5 @@ func (t *tableWriter) close(s check.Summary) error {
 	if t.n > 0 {
 		sep = "\n"
 	}
-	_, err := fmt.Fprintf(t.w, "%s%s\n", sep, summaryLine(s))
-	return err
+	return t.out(fmt.Sprintf("%s%s\n", sep, summaryLine(s)))
 }

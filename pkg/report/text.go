@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/clipperhouse/displaywidth"
 )
 
 // printable makes s safe to write to a terminal or a document: control
@@ -65,25 +67,20 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " \n ")), " ")
 }
 
-// truncate shortens s to at most n runes, ending with "…" when cut.
+// truncate shortens s to at most n terminal columns, ending with "…" when
+// cut.
 func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if Width(s) <= n {
 		return s
 	}
 	if n <= 1 {
 		return "…"
 	}
-	i := 0
-	for j := range s {
-		if i == n-1 {
-			return s[:j] + "…"
-		}
-		i++
-	}
-	return s
+	return displaywidth.TruncateString(s, n, "…")
 }
 
-// wrap breaks text into lines of at most width runes, after words. Each of
+// wrap breaks text into lines of at most width terminal columns, after
+// words. Each of
 // the text's own lines starts a new line. A quoted ("...") or backquoted
 // span is never broken, nor is a word: one longer than width gets a line of
 // its own, whole, so record values and names can be copied from the
@@ -93,13 +90,13 @@ func wrap(text string, width int) []string {
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
 		para = strings.TrimRight(para, " ")
-		if utf8.RuneCountInString(para) <= width || looksLikeRecord(para) {
+		if Width(para) <= width || looksLikeRecord(para) {
 			out = append(out, para)
 			continue
 		}
 		line, n := "", 0
 		for _, u := range units(para) {
-			un := utf8.RuneCountInString(u)
+			un := Width(u)
 			switch {
 			case n == 0:
 				line, n = u, un
