@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"strings"
 
-	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -34,34 +33,16 @@ func NormalizeDomain(domain string) (string, error) {
 	if strings.HasPrefix(d, "[") || isIPLiteral(d) {
 		return "", fmt.Errorf("dmarc: %q is an address literal, not a domain; DMARC does not apply", domain)
 	}
-	a, err := idna.Lookup.ToASCII(d)
+	a, err := dns.NormalizeName(d)
 	if err != nil {
-		// Lookup's profile rejects names with "_" (used in DNS but not
-		// in hostnames); fall back to plain lower-casing for ASCII.
-		if isASCII(d) {
-			a = strings.ToLower(d)
-		} else {
-			return "", fmt.Errorf("dmarc: %q is not a valid domain name: %v", domain, err)
-		}
-	}
-	if err := dns.CheckName(a); err != nil {
 		return "", fmt.Errorf("dmarc: %w", err)
 	}
-	return strings.ToLower(a), nil
+	return a, nil
 }
 
 func isIPLiteral(s string) bool {
 	_, err := netip.ParseAddr(s)
 	return err == nil
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // OrgDomain7489 returns the RFC 7489 §3.2 organizational domain of domain:

@@ -423,11 +423,15 @@ func abbreviate(s string) string {
 type NameError struct {
 	Name   string
 	Reason string
+	hint   string
 }
 
 func (e *NameError) Error() string {
 	return fmt.Sprintf("dns: invalid domain name %q: %s", e.Name, e.Reason)
 }
+
+// Hint says how to fix the name, when that is known.
+func (e *NameError) Hint() string { return e.hint }
 
 // ErrTimeout is wrapped by every *Error caused by a query timing out.
 var ErrTimeout = errors.New("timed out")
