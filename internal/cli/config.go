@@ -1,16 +1,20 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 )
@@ -23,17 +27,69 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.Bool("tcp", false, "always query over TCP")
 	fs.StringArray("zone", nil, "BIND zone `file` that answers for the names at and below its apex; repeatable")
 	fs.Bool("offline", false, "send no DNS packet: the --zone files are the whole DNS")
-	fs.StringP("output", "o", "table", "output `format`: table, json (some commands support more)")
 	fs.String("config", "", "config `file` (default $XDG_CONFIG_HOME/emailauth/config.yaml, then ./emailauth.yaml)")
 	fs.Bool("no-color", false, "never use colour (also NO_COLOR)")
 	fs.CountP("verbose", "v", "say more on stderr; -vv shows every DNS query")
-	fs.BoolP("quiet", "q", false, "print only results and errors")
+	fs.BoolP("quiet", "q", false, "print only results and errors: no notes, warnings or progress")
+}
+
+// fileConfig is the config file's schema: every key it may hold. A key not
+// here is an error naming the file, the line and the nearest known key.
+type fileConfig struct {
+	Resolver stringList    `yaml:"resolver"`
+	Timeout  time.Duration `yaml:"timeout"`
+	Retries  int           `yaml:"retries"`
+	TCP      bool          `yaml:"tcp"`
+	Zone     stringList    `yaml:"zone"`
+	Offline  bool          `yaml:"offline"`
+	Output   string        `yaml:"output"`
+	NoColor  bool          `yaml:"no-color"`
+	Verbose  int           `yaml:"verbose"`
+	Quiet    bool          `yaml:"quiet"`
+	DKIM     struct {
+		Selectors stringList `yaml:"selectors"`
+	} `yaml:"dkim"`
+}
+
+// stringList is a YAML list of strings, or one string of items separated by
+// commas or spaces.
+type stringList []string
+
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*l = splitList([]string{n.Value})
+		return nil
+	case yaml.SequenceNode:
+		var items []string
+		for _, c := range n.Content {
+			if c.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: want a string, got a %s", c.Line, kindName(c.Kind))
+			}
+			items = append(items, c.Value)
+		}
+		*l = items
+		return nil
+	}
+	return fmt.Errorf("line %d: want a list of strings, got a %s", n.Line, kindName(n.Kind))
+}
+
+func kindName(k yaml.Kind) string {
+	switch k {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.ScalarNode:
+		return "single value"
+	}
+	return "value"
 }
 
 // loadConfig merges flags, EMAILAUTH_* environment, the config file and the
-// defaults into f.Config and validates the global options into f.Global.
+// defaults and validates them into f.Global.
 func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
-	v := f.Config
+	v := viper.New()
 	v.SetEnvPrefix("EMAILAUTH")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
 	v.AutomaticEnv()
@@ -41,34 +97,40 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 		return err
 	}
 
-	file, explicit := configFile(cmd, f)
+	file, explicit := configFile(v, f)
 	if file != "" {
-		v.SetConfigFile(file)
-		v.SetConfigType("yaml")
-		if err := v.ReadInConfig(); err != nil {
-			var nf viper.ConfigFileNotFoundError
-			if errors.As(err, &nf) || errors.Is(err, os.ErrNotExist) {
-				if explicit {
-					return cmdutil.BadInputHint(file, errors.New("config file not found"), "check the path given to --config or EMAILAUTH_CONFIG")
-				}
-			} else {
+		data, err := os.ReadFile(file)
+		switch {
+		case err != nil && errors.Is(err, os.ErrNotExist):
+			if explicit {
+				return cmdutil.BadInputHint(file, errors.New("config file not found"), "check the path given to --config or EMAILAUTH_CONFIG")
+			}
+			file = ""
+		case err != nil:
+			return cmdutil.BadInput(file, errors.Unwrap(err))
+		default:
+			if err := validateConfig(file, data); err != nil {
+				return err
+			}
+			v.SetConfigType("yaml")
+			if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
 				return cmdutil.BadInputHint(file, fmt.Errorf("malformed config file: %v", cleanYAMLError(err)), "the config file is YAML; see docs/configuration.md")
 			}
 		}
 	}
 
 	g := &cmdutil.GlobalOptions{
-		Resolvers:  splitList(v.GetStringSlice("resolver")),
-		Timeout:    v.GetDuration("timeout"),
-		Retries:    v.GetInt("retries"),
-		TCP:        v.GetBool("tcp"),
-		Zones:      splitList(v.GetStringSlice("zone")),
-		Offline:    v.GetBool("offline"),
-		Output:     v.GetString("output"),
-		NoColor:    v.GetBool("no-color") || f.Getenv("NO_COLOR") != "",
-		Verbose:    v.GetInt("verbose"),
-		Quiet:      v.GetBool("quiet"),
-		ConfigFile: v.ConfigFileUsed(),
+		Resolvers:     splitList(v.GetStringSlice("resolver")),
+		Timeout:       v.GetDuration("timeout"),
+		Retries:       v.GetInt("retries"),
+		TCP:           v.GetBool("tcp"),
+		Zones:         splitList(v.GetStringSlice("zone")),
+		Offline:       v.GetBool("offline"),
+		NoColor:       v.GetBool("no-color") || f.Getenv("NO_COLOR") != "",
+		Verbose:       v.GetInt("verbose"),
+		Quiet:         v.GetBool("quiet"),
+		ConfigFile:    file,
+		DKIMSelectors: splitList(v.GetStringSlice("dkim.selectors")),
 	}
 	if raw := v.GetString("timeout"); g.Timeout <= 0 {
 		return cmdutil.FlagErrorf("invalid --timeout %q: want a positive duration such as 2s or 500ms", raw)
@@ -76,8 +138,21 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 	if g.Retries < 0 || g.Retries > 10 {
 		return cmdutil.FlagErrorf("invalid --retries %d: want 0 to 10", g.Retries)
 	}
-	if err := cmdutil.CheckOutput(cmd, g.Output); err != nil {
-		return err
+	if len(cmdutil.Outputs(cmd)) > 0 {
+		from := ""
+		if fl := cmd.Flags().Lookup("output"); fl == nil || !fl.Changed {
+			switch {
+			case f.Getenv("EMAILAUTH_OUTPUT") != "":
+				from = "EMAILAUTH_OUTPUT"
+			case v.InConfig("output"):
+				from = file
+			}
+		}
+		out, err := cmdutil.NormalizeOutput(cmd, v.GetString("output"), from)
+		if err != nil {
+			return err
+		}
+		g.Output = out
 	}
 	if g.Offline && len(g.Zones) == 0 {
 		return cmdutil.FlagErrorf("--offline needs at least one --zone file: with neither, there is no DNS to ask")
@@ -86,7 +161,7 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 	f.IO.Verbosity = g.Verbose
 	f.IO.Quiet = g.Quiet
 	if g.NoColor {
-		f.IO.Color = false
+		f.IO.DisableColor()
 	}
 	if g.Verbose > 0 && g.ConfigFile != "" {
 		f.IO.Verbosef(1, "config: %s", g.ConfigFile)
@@ -94,9 +169,107 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 	return nil
 }
 
+// validateConfig checks the config file against fileConfig: every key known
+// (an unknown one is reported with its line and the nearest known key) and
+// every value of the right type.
+func validateConfig(file string, data []byte) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return cmdutil.BadInputHint(file, fmt.Errorf("malformed config file: %v", cleanYAMLError(err)), "the config file is YAML; see docs/configuration.md")
+	}
+	if len(doc.Content) == 0 {
+		return nil // an empty file
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return cmdutil.BadInputHint(file, fmt.Errorf("line %d: the config file must be a mapping of keys to values", root.Line), "see docs/configuration.md for an example")
+	}
+	if err := checkKeys(file, root, reflect.TypeOf(fileConfig{}), ""); err != nil {
+		return err
+	}
+	var fc fileConfig
+	if err := root.Decode(&fc); err != nil {
+		return cmdutil.BadInputHint(file, fmt.Errorf("%v", cleanYAMLError(err)), "see docs/configuration.md for each key's type")
+	}
+	return nil
+}
+
+// checkKeys walks a mapping node against the struct type t.
+func checkKeys(file string, n *yaml.Node, t reflect.Type, prefix string) error {
+	fields := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		fields[name] = t.Field(i).Type
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		key := prefix + k.Value
+		ft, ok := fields[k.Value]
+		if !ok {
+			known := make([]string, 0, len(fields))
+			for name := range fields {
+				known = append(known, prefix+name)
+			}
+			sort.Strings(known)
+			hint := "known keys here: " + strings.Join(known, ", ")
+			if near := nearest(key, known); near != "" {
+				hint = fmt.Sprintf("did you mean %q? %s", near, hint)
+			}
+			return cmdutil.BadInputHint(file, fmt.Errorf("line %d: unknown key %q", k.Line, key), hint)
+		}
+		if prev, dup := seen[k.Value]; dup {
+			return cmdutil.BadInput(file, fmt.Errorf("line %d: key %q given twice (first on line %d)", k.Line, key, prev))
+		}
+		seen[k.Value] = k.Line
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(time.Duration(0)) {
+			if val.Kind != yaml.MappingNode {
+				return cmdutil.BadInputHint(file, fmt.Errorf("line %d: %q holds a %s; want a mapping", val.Line, key, kindName(val.Kind)), "see docs/configuration.md")
+			}
+			if err := checkKeys(file, val, ft, key+"."); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nearest returns the candidate closest to s by edit distance, if it is
+// close enough to be a likely typo.
+func nearest(s string, candidates []string) string {
+	best, bestD := "", len(s)/2+2
+	for _, c := range candidates {
+		if d := editDistance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
 // configFile returns the config file to read and whether the user named it.
-func configFile(cmd *cobra.Command, f *cmdutil.Factory) (string, bool) {
-	if p := f.Config.GetString("config"); p != "" {
+func configFile(v *viper.Viper, f *cmdutil.Factory) (string, bool) {
+	if p := v.GetString("config"); p != "" {
 		return p, true
 	}
 	dir := f.Getenv("XDG_CONFIG_HOME")
@@ -127,11 +300,13 @@ func splitList(in []string) []string {
 	return out
 }
 
-// cleanYAMLError removes viper's wrapping from a YAML error, keeping the line.
+// cleanYAMLError removes the YAML library's wrapping from an error, keeping
+// the line.
 func cleanYAMLError(err error) string {
 	s := err.Error()
 	if i := strings.Index(s, "yaml: "); i >= 0 {
-		return s[i:]
+		s = s[i+len("yaml: "):]
 	}
-	return s
+	s = strings.TrimPrefix(s, "unmarshal errors:\n  ")
+	return strings.ReplaceAll(s, "\n  ", "; ")
 }

@@ -24,10 +24,12 @@ func runProbe(t *testing.T, env map[string]string, args ...string) (*cmdutil.Glo
 	f.Getenv = func(k string) string { return env[k] }
 	var got *cmdutil.GlobalOptions
 	root := NewCmdRoot(f)
-	root.AddCommand(&cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error {
+	probe := &cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error {
 		got = f.Global
 		return nil
-	}})
+	}}
+	cmdutil.AddOutputFlag(probe, "table", "json")
+	root.AddCommand(probe)
 	root.SetArgs(append([]string{"probe"}, args...))
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
@@ -104,17 +106,30 @@ func TestConfigErrors(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("timeout: 2s\nresolver: [192.0.2.1\nretries: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
 		want string
 	}{
-		{"malformed file", []string{"--config", bad}, "bad.yaml: malformed config file: yaml: line"},
+		{"malformed file", []string{"--config", bad}, "bad.yaml: malformed config file: line"},
 		{"missing file", []string{"--config", filepath.Join(dir, "nope.yaml")}, "nope.yaml: config file not found"},
 		{"negative timeout", []string{"--timeout", "-1s"}, `invalid --timeout "-1s"`},
 		{"zero timeout", []string{"--timeout", "0s"}, `invalid --timeout "0s"`},
 		{"retries", []string{"--retries", "99"}, "invalid --retries 99"},
 		{"output", []string{"-o", "xml"}, `invalid --output "xml"`},
+		{"unknown key", []string{"--config", write("typo.yaml", "timeout: 2s\nresolvers:\n  - 192.0.2.1\n")}, `typo.yaml: line 2: unknown key "resolvers"`},
+		{"unknown nested key", []string{"--config", write("nested.yaml", "dkim:\n  selector: [s1]\n")}, `nested.yaml: line 2: unknown key "dkim.selector"`},
+		{"wrong type", []string{"--config", write("type.yaml", "retries: many\n")}, `type.yaml: line 1: cannot unmarshal`},
+		{"wrong shape", []string{"--config", write("shape.yaml", "dkim: s1\n")}, `shape.yaml: line 1: "dkim" holds a single value; want a mapping`},
+		{"duplicate key", []string{"--config", write("dup.yaml", "tcp: true\ntcp: false\n")}, `key "tcp" given twice`},
+		{"output from config", []string{"--config", write("out.yaml", "output: xml\n")}, `invalid --output "xml" (from `},
 		{"offline without zone", []string{"--offline"}, "--offline needs at least one --zone"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,5 +141,44 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("error %q does not contain %q", msg, tc.want)
 			}
 		})
+	}
+}
+
+// TestConfigHints: an unknown key's error names the nearest known key.
+func TestConfigHints(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(p, []byte("resolvers: [192.0.2.1]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	io, _, _, _ := cmdutil.Test()
+	f := NewFactory(io)
+	f.Getenv = func(string) string { return "" }
+	root := NewCmdRoot(f)
+	probe := &cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error { return nil }}
+	root.AddCommand(probe)
+	root.SetArgs([]string{"probe", "--config", p})
+	_, err := root.ExecuteC()
+	if hint := cmdutil.HintFor(err); !strings.Contains(hint, `did you mean "resolver"?`) {
+		t.Errorf("hint %q (error %v)", hint, err)
+	}
+}
+
+func TestConfigValues(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(cfg, []byte("dkim:\n  selectors: [mailu, s2]\nzone: a.zone, b.zone\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g, code, msg := runProbe(t, nil, "--config", cfg, "-o", "JSON")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if strings.Join(g.DKIMSelectors, " ") != "mailu s2" || strings.Join(g.Zones, " ") != "a.zone b.zone" || g.Output != "json" {
+		t.Errorf("values = %+v", g)
+	}
+	g, _, _ = runProbe(t, map[string]string{"EMAILAUTH_DKIM_SELECTORS": "x1,x2"}, "--config", cfg)
+	if strings.Join(g.DKIMSelectors, " ") != "x1 x2" {
+		t.Errorf("env selectors = %v", g.DKIMSelectors)
 	}
 }

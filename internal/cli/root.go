@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/internal/cli/lookup"
@@ -36,7 +35,6 @@ func Main() int {
 func NewFactory(io *cmdutil.IOStreams) *cmdutil.Factory {
 	return &cmdutil.Factory{
 		IO:          io,
-		Config:      viper.New(),
 		Now:         time.Now,
 		Rand:        rand.Reader,
 		Getenv:      os.Getenv,
@@ -54,37 +52,58 @@ func Run(f *cmdutil.Factory, args []string) int {
 	root.SetErr(f.IO.ErrOut)
 	cmd, err := root.ExecuteContextC(f.Ctx())
 	printStats(f)
+	if ferr := f.IO.Flush(); ferr != nil && (err == nil || cmdutil.ExitCode(err) != cmdutil.ExitBadInput) {
+		err = ferr
+	}
 	if err == nil {
 		return cmdutil.ExitOK
 	}
 	var ee *cmdutil.ExitError
 	if !errors.As(err, &ee) {
-		fmt.Fprintf(f.IO.ErrOut, "emailauth: %v\n", err)
+		f.IO.Errorf("emailauth: %s", err)
 		if hint := cmdutil.HintFor(err); hint != "" {
-			fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", hint)
+			f.IO.Errorf("hint: %s", hint)
 		}
 		var fe *cmdutil.FlagError
-		if errors.As(err, &fe) || isCobraUsageError(err) {
-			fmt.Fprintf(f.IO.ErrOut, "usage: %s\n", cmd.UseLine())
-			fmt.Fprintf(f.IO.ErrOut, "Run '%s --help' for more.\n", cmd.CommandPath())
+		if errors.As(err, &fe) {
+			f.IO.Errorf("usage: %s", cmd.UseLine())
+			f.IO.Errorf("Run '%s --help' for more.", cmd.CommandPath())
 			return cmdutil.ExitBadInput
 		}
 	}
 	return cmdutil.ExitCode(err)
 }
 
-// isCobraUsageError recognizes the errors Cobra itself returns for bad
-// flags and arguments, which are usage errors.
-func isCobraUsageError(err error) bool {
-	s := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand flag", "unknown command", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "requires at most", "received ", "bad flag syntax",
-		"if any flags in the group", "none of the others can be"} {
-		if strings.Contains(s, p) {
-			return true
+// prepareTree makes every usage error Cobra can produce a *FlagError, so
+// that Run tells them apart by type, never by text: positional-argument
+// validators are wrapped, and a command group given an unknown subcommand
+// says so (with suggestions) instead of printing its help and exiting 0.
+func prepareTree(c *cobra.Command) {
+	switch {
+	case c.Args != nil:
+		v := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := v(cmd, args); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			return nil
+		}
+	case c.HasSubCommands() && c.Run == nil && c.RunE == nil:
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if sugg := cmd.SuggestionsFor(args[0]); len(sugg) > 0 {
+				msg += "; did you mean " + strings.Join(sugg, " or ") + "?"
+			}
+			return cmdutil.FlagErrorf("%s", msg)
 		}
 	}
-	return false
+	for _, sub := range c.Commands() {
+		prepareTree(sub)
+	}
 }
 
 // NewCmdRoot builds the root command and all its children.
@@ -112,6 +131,7 @@ Exit codes: 0 passed, 1 a check failed, 2 bad input, 3 could not complete.`,
 		version.NewCmdVersion(f),
 	)
 	addCommands(root, f)
+	prepareTree(root)
 	return root
 }
 

@@ -107,11 +107,9 @@ func (c ColorScheme) Paint(st Style, s string) string {
 // first write error, which the command reports: output lost to a full disk
 // is an error, never silence. It is safe for concurrent use.
 //
-// Printf trusts only its format string, which must be a constant written by
-// emailauth: every argument is made safe before formatting, and the result
-// is made safe again, so a string nested in a struct formatted with %v is
-// escaped too. Text and Styled arguments are the only way to colour: they
-// are made safe, then painted.
+// Printf formats, then makes the whole result safe, so a string nested in a
+// struct formatted with %v is escaped too. Styled arguments are the only way
+// to colour: their text is made safe, then painted.
 type Term struct {
 	mu     sync.Mutex
 	w      io.Writer
@@ -145,39 +143,21 @@ const (
 	markClose = '\ue001'
 )
 
-// Printf formats according to format, which is trusted, with arguments that
-// are made safe, and writes the result.
+// Printf formats according to format, makes the result safe and writes it.
 func (t *Term) Printf(format string, args ...any) {
 	var styled []Styled
 	var nonce string
-	safeArgs := make([]any, len(args))
 	for i, a := range args {
-		switch v := a.(type) {
-		case Styled:
+		if v, ok := a.(Styled); ok {
 			if nonce == "" {
 				nonce = strconv.FormatUint(rand.Uint64(), 36) + ":"
+				args = append([]any(nil), args...)
 			}
-			safeArgs[i] = string(markOpen) + nonce + strconv.Itoa(len(styled)) + string(markClose)
+			args[i] = string(markOpen) + nonce + strconv.Itoa(len(styled)) + string(markClose)
 			styled = append(styled, v)
-		case string:
-			safeArgs[i] = safeData(v)
-		case []byte:
-			safeArgs[i] = safeData(string(v))
-		case error:
-			safeArgs[i] = safeData(v.Error())
-		case fmt.Stringer:
-			safeArgs[i] = safeData(v.String())
-		case []string:
-			c := make([]string, len(v))
-			for j, s := range v {
-				c[j] = safeData(s)
-			}
-			safeArgs[i] = c
-		default:
-			safeArgs[i] = a
 		}
 	}
-	t.write(t.expand(printable(fmt.Sprintf(format, safeArgs...)), nonce, styled))
+	t.write(t.expand(printable(fmt.Sprintf(format, args...)), nonce, styled))
 }
 
 // Println writes its arguments separated by spaces and a newline, made safe.

@@ -108,7 +108,7 @@ failed.`,
 			return run(f, opts)
 		},
 	}
-	cmdutil.SetOutputs(cmd, report.Formats...)
+	cmdutil.AddOutputFlag(cmd, report.Formats...)
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.File, "file", "f", "", "read domains from `FILE`, one per line (- for standard input)")
 	fl.StringSliceVar(&opts.Checks, "checks", nil, "run only these `checks` (comma-separated): "+strings.Join(pcheck.AllChecks, ","))
@@ -253,20 +253,20 @@ func run(f *cmdutil.Factory, opts *Options) error {
 			return cmdutil.FlagErrorf("--skip leaves no check to run")
 		}
 	}
-	var extra []string
-	if f.Config != nil {
-		extra = f.Config.GetStringSlice("dkim.selectors")
+	// dkim.selectors in the config means exactly what --selector means.
+	selectors := opts.Selectors
+	if len(selectors) == 0 {
+		selectors = f.Global.DKIMSelectors
 	}
 	copts := pcheck.Options{
-		Checks:         checks,
-		Selectors:      opts.Selectors,
-		ExtraSelectors: extra,
-		BIMISelector:   opts.BIMISelector,
-		Now:            f.Now,
-		Concurrency:    opts.Concurrency,
-		SMTPPort:       opts.SMTPPort,
-		HeloName:       opts.HeloName,
-		Offline:        f.Global.Offline,
+		Checks:       checks,
+		Selectors:    selectors,
+		BIMISelector: opts.BIMISelector,
+		Now:          f.Now,
+		Concurrency:  opts.Concurrency,
+		SMTPPort:     opts.SMTPPort,
+		HeloName:     opts.HeloName,
+		Offline:      f.Global.Offline,
 	}
 	checker, err := pcheck.New(r, copts)
 	if err != nil {

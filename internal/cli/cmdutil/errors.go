@@ -5,16 +5,34 @@ import (
 	"fmt"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
 // Exit codes: a documented contract (docs/exit-codes.md), the same for every
-// command.
+// command, defined with the verdict model in pkg/finding.
 const (
-	ExitOK         = 0 // everything checked passed (warnings allowed)
-	ExitFailed     = 1 // a check or a verification failed
-	ExitBadInput   = 2 // usage error or bad input
-	ExitIncomplete = 3 // could not complete: DNS timeouts, SERVFAIL, network
+	ExitOK         = finding.ExitOK         // everything checked passed (warnings allowed)
+	ExitFailed     = finding.ExitFailed     // a check or a verification failed
+	ExitBadInput   = finding.ExitBadInput   // usage error or bad input
+	ExitIncomplete = finding.ExitIncomplete // could not complete: DNS timeouts, SERVFAIL, network
 )
+
+// ExitFor returns the error that carries the exit code of a run whose
+// results were counted in t (finding.Tally.ExitCode), or nil for exit 0.
+// The results have already been printed.
+func ExitFor(t finding.Tally, failOn finding.Severity) error {
+	if code := t.ExitCode(failOn); code != ExitOK {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// ExitForStatus is ExitFor for a command with one result.
+func ExitForStatus(s finding.Status) error {
+	var t finding.Tally
+	t.Add(s)
+	return ExitFor(t, finding.Error)
+}
 
 // FlagError is a usage error: Main prints it with the command's usage line.
 type FlagError struct{ Err error }

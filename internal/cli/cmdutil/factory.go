@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spf13/viper"
-
 	"github.com/penguinmails/emailauth/pkg/dns"
 )
 
@@ -19,10 +17,10 @@ import (
 // Factory with fakes.
 type Factory struct {
 	IO *IOStreams
-	// Config holds the merged settings: flags, EMAILAUTH_* environment,
-	// config file, defaults. It is filled before any command runs.
-	Config *viper.Viper
-	// Global holds the validated global flags; filled before RunE.
+	// Global holds the merged, validated configuration: flags over
+	// EMAILAUTH_* environment over the config file over defaults. It is
+	// filled before any command runs; commands read it, never a config
+	// library's keys.
 	Global *GlobalOptions
 	// Now is the clock.
 	Now func() time.Time
@@ -66,8 +64,9 @@ func (f *Factory) Ctx() context.Context {
 	return f.Context
 }
 
-// GlobalOptions are the persistent flags every command accepts, after
-// merging with the environment and the config file.
+// GlobalOptions are the configuration every command sees: the persistent
+// flags and the config file's other keys, after merging with the
+// environment (docs/configuration.md lists every key).
 type GlobalOptions struct {
 	Resolvers []string
 	Timeout   time.Duration
@@ -81,4 +80,22 @@ type GlobalOptions struct {
 	Quiet     bool
 	// ConfigFile is the config file that was read, if any.
 	ConfigFile string
+	// DKIMSelectors (dkim.selectors) are the DKIM selectors the platform
+	// signs with: they mean exactly what --selector means.
+	DKIMSelectors []string
+}
+
+// Domain reads a DOMAIN argument or list entry as dns.ParseDomain does: a
+// URL or an e-mail address is reduced to its domain with a note on stderr;
+// anything else that is not a domain name is bad input (exit 2), with a hint.
+// input names where the value came from ("DOMAIN", "tenants.txt:12").
+func (f *Factory) Domain(input, arg string) (dns.Domain, error) {
+	d, note, err := dns.ParseDomain(arg)
+	if err != nil {
+		return dns.Domain{}, BadInput(input, err)
+	}
+	if note != "" {
+		f.IO.Notef("%s", note)
+	}
+	return d, nil
 }

@@ -70,6 +70,7 @@ bad input, 3 when some lookups could not complete.`,
 	}
 	cmd.Flags().StringSliceVarP(&opts.Selectors, "selector", "s", nil, "`selector` to check (repeatable or comma-separated); none: discover common ones")
 	cmd.Flags().StringVar(&opts.PrivateKey, "private-key", "", "private key `file`: say whether each published key matches it")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 
@@ -86,15 +87,12 @@ func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	var extra []string
-	if f.Config != nil {
-		// A list in the config file; a comma- or space-separated string in
-		// EMAILAUTH_DKIM_SELECTORS.
-		for _, s := range f.Config.GetStringSlice("dkim.selectors") {
-			extra = append(extra, strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })...)
-		}
+	// dkim.selectors in the config means what --selector means.
+	sels := o.Selectors
+	if len(sels) == 0 {
+		sels = f.Global.DKIMSelectors
 	}
-	res, err := dkimkey.Check(f.Ctx(), r, o.Domain, o.Selectors, dkimkey.CheckOptions{PublicKey: pub, ExtraSelectors: extra})
+	res, err := dkimkey.Check(f.Ctx(), r, o.Domain, sels, dkimkey.CheckOptions{PublicKey: pub})
 	if err != nil {
 		var ne *dns.NameError
 		if errors.As(err, &ne) {

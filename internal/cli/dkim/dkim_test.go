@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
@@ -33,7 +32,6 @@ func newEnv(t *testing.T, output string, r dns.Resolver) *testEnv {
 	io, in, out, errOut := cmdutil.Test()
 	f := &cmdutil.Factory{
 		IO:     io,
-		Config: viper.New(),
 		Global: &cmdutil.GlobalOptions{Output: output},
 		Rand:   bytes.NewReader(bytes.Repeat([]byte{42}, 1024)),
 		NewResolver: func(*cmdutil.Factory) (dns.Resolver, error) {
@@ -279,7 +277,7 @@ func TestCheck(t *testing.T) {
 		{[]string{"example.com", "-s", "bad"}, 1, []string{"error dkim.malformed", `tag "t" at offset 16`}},
 		{[]string{"example.com", "-s", "nope"}, 1, []string{"error dkim.no-record"}},
 		{[]string{"example.com", "-s", "s1", "-s", "down"}, 3, []string{"could not look it up", "SERVFAIL"}},
-		{[]string{"example.com"}, 0, []string{"probed", "discovery can never be complete", "tenant-7"}},
+		{[]string{"example.com"}, 0, []string{"probed", "discovery can never be complete"}},
 		{[]string{"example.org"}, 0, []string{"warning dkim.none-found"}},
 		{[]string{"exa mple.com"}, 2, nil},
 		{[]string{"example.com", "-s", "x._domainkey.example.com"}, 2, nil},
@@ -287,7 +285,6 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		env := newEnv(t, "table", fake)
-		env.f.Config.Set("dkim.selectors", []string{"tenant-7,x1 x2"})
 		err := run(t, NewCmdCheck(env.f, nil), tt.args...)
 		if code := cmdutil.ExitCode(err); code != tt.code {
 			t.Errorf("%v: exit %d (%v), want %d\n%s", tt.args, code, err, tt.code, env.out)
@@ -297,6 +294,29 @@ func TestCheck(t *testing.T) {
 			if !strings.Contains(env.out.String(), want) {
 				t.Errorf("%v: output lacks %q:\n%s", tt.args, want, env.out)
 			}
+		}
+	}
+}
+
+// TestConfigSelectorsAreRequired: dkim.selectors in the config means what
+// --selector means (no discovery; a missing key fails).
+func TestConfigSelectorsAreRequired(t *testing.T) {
+	fake := checkFake(t)
+	for _, tc := range []struct {
+		config []string
+		args   []string
+	}{
+		{[]string{"nope"}, []string{"example.com"}},
+		{nil, []string{"example.com", "-s", "nope"}},
+	} {
+		env := newEnv(t, "table", fake)
+		env.f.Global.DKIMSelectors = tc.config
+		err := run(t, NewCmdCheck(env.f, nil), tc.args...)
+		if code := cmdutil.ExitCode(err); code != 1 {
+			t.Errorf("config %v, args %v: exit %d, want 1\n%s", tc.config, tc.args, code, env.out)
+		}
+		if !strings.Contains(env.out.String(), "dkim.no-record") || strings.Contains(env.out.String(), "probed") {
+			t.Errorf("config %v, args %v: output\n%s", tc.config, tc.args, env.out)
 		}
 	}
 }

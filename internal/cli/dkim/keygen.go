@@ -75,6 +75,7 @@ octets (a 2048-bit key does not fit in one). -o json gives the same as JSON.`,
 	fl.BoolVar(&opts.Force, "force", false, "replace an existing private key file")
 	fl.BoolVar(&opts.Insecure, "insecure", false, "allow a 1024-bit RSA key")
 	cmd.MarkFlagsMutuallyExclusive("out", "private-key")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

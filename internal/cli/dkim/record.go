@@ -49,6 +49,7 @@ the value split into strings of at most 255 octets; -o json for JSON.`,
 	}
 	opts.recordFlags.add(cmd)
 	cmd.Flags().StringVar(&opts.PrivateKey, "private-key", "", "private key `file` (PEM, or base64 Ed25519 seed); - reads stdin")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

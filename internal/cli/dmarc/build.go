@@ -57,6 +57,7 @@ No DNS query is made. Exit 0, or 2 for a bad flag value.`,
 	fl.StringVar(&opts.FO, "fo", "", "failure reporting options: 0, 1, d, s (colon-separated)")
 	fl.BoolVar(&opts.Testing, "testing", false, "t=y: ask receivers to apply one step less than the policy")
 	fl.StringVar(&opts.PSD, "psd", "", "psd: y for a public suffix domain, n for an organizational domain")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

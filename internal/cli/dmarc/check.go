@@ -61,6 +61,7 @@ Exit 0 when no finding is an error, 1 when one is, 3 when a DNS lookup failed,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.SkipDestinations, "skip-destinations", false, "do not check report destinations (authorization records, mail servers)")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

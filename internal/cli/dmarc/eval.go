@@ -63,6 +63,7 @@ Exit 0 for pass or none, 1 for fail, 3 for temperror, 2 for bad input.`,
 	cmd.Flags().StringVar(&opts.From, "from", "", "the RFC5322.From domain (or address)")
 	cmd.Flags().StringArrayVar(&opts.SPFPass, "spf-pass", nil, "a domain that passed SPF (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.DKIMPass, "dkim-pass", nil, "the d= of a DKIM signature that passed (repeatable)")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

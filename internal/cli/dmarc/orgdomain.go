@@ -45,6 +45,7 @@ Exit 0, 3 when a DNS lookup failed, 2 for a malformed domain.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.PSLOnly, "psl", false, "only the Public Suffix List (no DNS queries)")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

@@ -61,7 +61,7 @@ warning, unless no file could be read).`,
 			return runReport(f, opts)
 		},
 	}
-	cmdutil.SetOutputs(cmd, "table", "json", "csv")
+	cmdutil.AddOutputFlag(cmd, "table", "json", "csv")
 	cmd.Flags().StringVar(&maxSize, "max-size", "50MB", "the most octets read from a file, and the most XML it may expand to")
 	cmd.Flags().BoolVar(&opts.KeepGoing, "keep-going", false, "skip files that are not readable reports, with a warning")
 	return cmd

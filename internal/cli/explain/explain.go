@@ -28,7 +28,7 @@ func toJSON(s *finding.Spec) specJSON {
 
 // NewCmdExplain returns the explain command.
 func NewCmdExplain(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "explain [CODE...]",
 		Short: "Explain a finding code, or list them all",
 		Long: `Explain what a finding code means and how to fix it. Without a code, list
@@ -72,6 +72,8 @@ every code with its severity and title. The same text is in docs/findings.md.`,
 			return nil
 		},
 	}
+	cmdutil.AddOutputFlag(cmd, "table", "json")
+	return cmd
 }
 
 // suggest names the codes that share the unknown code's check, or the checks.

@@ -22,7 +22,7 @@ type Options struct {
 // NewCmdLookup returns the lookup command. runF, when not nil, replaces the
 // run function (tests stop after flag parsing).
 func NewCmdLookup(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "lookup NAME [TYPE]",
 		Short: "Show what the DNS answers for one name and type",
 		Long: `Show what emailauth's resolver layer sees for one question: the records, the
@@ -54,6 +54,8 @@ none could be.`,
 			return run(f, opts)
 		},
 	}
+	cmdutil.AddOutputFlag(cmd, "table", "json")
+	return cmd
 }
 
 func run(f *cmdutil.Factory, opts *Options) error {

@@ -183,6 +183,7 @@ when the only problem was temporary.`,
 	fl.StringVar(&ip, "ip", "", "the SMTP client's `address`: evaluate SPF and DMARC too")
 	fl.StringVar(&helo, "helo", "", "the `name` the client gave in EHLO/HELO (with --ip)")
 	fl.StringVar(&mailFrom, "mail-from", "", "the MAIL FROM `address` (with --ip); empty: the null reverse-path")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

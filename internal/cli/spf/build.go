@@ -75,6 +75,7 @@ The zone-file line splits the record into strings of at most 255 octets.`,
 	fl.BoolVar(&opts.Parts.AllowPassAll, "allow-pass-all", false, "permit --all pass (+all), which authorizes every host")
 	fl.IntVar(&opts.Parts.MaxLookups, "max-lookups", 10, "refuse a record that needs more lookups than this")
 	fl.Uint32Var(&opts.TTL, "ttl", 3600, "the TTL of the zone-file line")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

@@ -57,6 +57,7 @@ Exit 0 when no finding is an error, 1 when one is, 3 when a DNS lookup failed
 		},
 	}
 	cmd.Flags().IntVar(&opts.MaxLookups, "max-lookups", 10, "the lookup limit to judge against")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

@@ -73,6 +73,7 @@ Exit 0 for pass, 1 for any other result, 3 for temperror, 2 for bad input.`,
 	cmd.Flags().StringVar(&opts.Helo, "helo", "", "the HELO/EHLO name")
 	cmd.Flags().StringVar(&opts.Receiver, "receiver", "unknown", "the receiving host's name, for %{r}")
 	cmd.Flags().StringVar(&opts.DefaultExplanation, "default-explanation", "", "the explanation of a fail when the record gives none")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

@@ -81,6 +81,7 @@ exceeds --max-lookups), 2 for bad input, 3 when a lookup failed.`,
 	fl.IntVar(&opts.Opts.MaxRecordLen, "max-length", 450, "the longest record, in octets")
 	fl.Uint32Var(&opts.Opts.TTL, "ttl", 3600, "the TTL of the zone-file lines")
 	fl.StringVar(&opts.Check, "check", "", "compare a previously flattened `FILE` with today's DNS")
+	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 

@@ -57,7 +57,7 @@ func Get() Info {
 
 // NewCmdVersion returns the version command.
 func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print emailauth's version",
 		Args:  cobra.NoArgs,
@@ -79,4 +79,6 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 			return nil
 		},
 	}
+	cmdutil.AddOutputFlag(cmd, "table", "json")
+	return cmd
 }
