@@ -135,17 +135,15 @@ func (d *domainState) mxHosts(ctx context.Context) *mxResult {
 }
 
 // CheckDomain runs the selected checks for one domain concurrently and
-// returns its result. A malformed name is reported in the result (status
-// error, Error set), not as a Go error.
+// returns its result. The name is normalised first (dns.NormalizeName: IDNA
+// A-labels, case, trailing dot). A malformed name is reported in the result
+// (Invalid), not as a Go error.
 func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult {
-	name := dns.CanonicalName(strings.TrimSpace(domain))
-	res := &DomainResult{Domain: name, Checks: []*CheckResult{}}
-	if err := dns.CheckName(name); err != nil {
-		res.Domain = domain
-		res.Status = StatusError
-		res.Error = err.Error()
-		return res
+	name, err := dns.NormalizeName(domain)
+	if err != nil {
+		return Invalid(domain, err)
 	}
+	res := &DomainResult{Domain: name, Unicode: dns.UnicodeName(name), Checks: []*CheckResult{}}
 	if c.opts.CheckTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.opts.CheckTimeout)

@@ -64,9 +64,13 @@ type Report struct {
 
 // DomainResult is everything found about one domain.
 type DomainResult struct {
-	Domain string         `json:"domain"`
-	Status Status         `json:"status"`
-	Checks []*CheckResult `json:"checks"`
+	// Domain is the name checked, in A-label form (IDNA), lower case.
+	Domain string `json:"domain"`
+	// Unicode is the name in U-label form when it differs from Domain
+	// ("bücher.example" for "xn--bcher-kva.example"); absent otherwise.
+	Unicode string         `json:"unicode,omitempty"`
+	Status  Status         `json:"status"`
+	Checks  []*CheckResult `json:"checks"`
 	// Error is set when the domain could not be checked at all: a malformed
 	// name (bad input) is reported here and the other domains still run.
 	Error string `json:"error,omitempty"`
@@ -141,4 +145,10 @@ func DomainStatus(checks []*CheckResult) Status {
 		}
 	}
 	return st
+}
+
+// Invalid is the result of an input that is not a domain name: it is
+// reported, counted as invalid (bad input), and not checked.
+func Invalid(input string, err error) *DomainResult {
+	return &DomainResult{Domain: input, Status: StatusError, Checks: []*CheckResult{}, Error: err.Error()}
 }

@@ -229,7 +229,12 @@ func (t *Term) expand(s, nonce string, styled []Styled) string {
 			body := rest[len(nonce):]
 			if j := strings.IndexRune(body, markClose); j >= 0 {
 				if n, err := strconv.Atoi(body[:j]); err == nil && n >= 0 && n < len(styled) {
-					b.WriteString(t.colors.Paint(styled[n].Style, safeData(styled[n].Text)))
+					st := styled[n]
+					if st.Style == styleProgress {
+						b.WriteString("\r" + ansiEraseLine + safeData(oneLine(st.Text)))
+					} else {
+						b.WriteString(t.colors.Paint(st.Style, safeData(st.Text)))
+					}
 					s = body[j+size:]
 					continue
 				}
@@ -249,3 +254,13 @@ func safeData(s string) string {
 	}
 	return s
 }
+
+// ProgressLine is a Printf argument that returns the cursor to the start of
+// the line, erases it, and writes line (made safe): the one terminal control
+// emailauth writes besides colour, for progress indicators on stderr.
+func ProgressLine(line string) Styled { return Styled{Style: styleProgress, Text: line} }
+
+const ansiEraseLine = "\x1b[K"
+
+// styleProgress is ProgressLine's style: "\r", erase the line, the text.
+const styleProgress Style = -1

@@ -57,8 +57,14 @@ stable code, a severity and a fix that names the record to publish or change.
 The finding codes are listed in docs/findings.md.
 
 Domains come from the arguments, from --file (one per line, # comments), or
-from standard input with "-". Duplicates are removed; a malformed name is
-reported as invalid and the others still run.
+from standard input with "-". A URL or an e-mail address is reduced to its
+domain (with a note); internationalized names are asked in A-label form.
+Duplicates are removed; a malformed name (a line with a comma or a space, an
+IP address) is reported as invalid, with its line, and the others still run.
+
+DKIM selectors given with --selector (or dkim.selectors in the config file)
+are required: a missing key fails. Without them, common selectors are
+discovered, and finding none is only a warning.
 
 Exit codes: 0 every domain passed (warnings allowed unless --fail-on warning),
 1 a domain failed, 2 bad input, 3 some check could not complete and nothing
@@ -70,10 +76,13 @@ failed.`,
   emailauth check -o markdown example.com
 
   # every tenant, 64 at a time, as JSON lines, in the 3rd of 8 CI jobs
-  emailauth check --file tenants.txt --concurrency 64 -o jsonl --shard 3/8
+  emailauth check --file tenants.txt -j 64 -o jsonl --shard 3/8
 
   # only SPF and DMARC, failing on warnings too
-  emailauth check --checks spf,dmarc --fail-on warning example.com`,
+  emailauth check --checks spf,dmarc --fail-on warning example.com
+
+  # the platform's selector must be published
+  emailauth check -s mailu tenant.example`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Domains = args
 			sev, err := finding.ParseSeverity(failOn)
@@ -113,14 +122,15 @@ failed.`,
 	fl.StringVarP(&opts.File, "file", "f", "", "read domains from `FILE`, one per line (- for standard input)")
 	fl.StringSliceVar(&opts.Checks, "checks", nil, "run only these `checks` (comma-separated): "+strings.Join(pcheck.AllChecks, ","))
 	fl.StringSliceVar(&opts.Skip, "skip", nil, "skip these `checks` (comma-separated)")
-	fl.StringArrayVar(&opts.Selectors, "selector", nil, "DKIM `selector` to check (repeatable); default: discover common selectors")
+	fl.StringArrayVarP(&opts.Selectors, "selector", "s", nil, "DKIM `selector` the domain must publish (repeatable); default: dkim.selectors from the config, else discover common selectors")
 	fl.StringVar(&opts.BIMISelector, "bimi-selector", "default", "BIMI `selector`")
 	fl.StringVar(&failOn, "fail-on", "error", "exit 1 on findings of this `severity` or worse: error or warning")
-	fl.IntVar(&opts.Concurrency, "concurrency", 16, "how many domains to check at once")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 16, "how many domains to check at once")
 	fl.StringVar(&shard, "shard", "", "check only the K-th of N deterministic slices of the input (`K/N`, K from 1)")
 	fl.BoolVar(&opts.SMTP, "smtp", false, "also connect to each MX on port 25 to check STARTTLS (often blocked)")
 	fl.IntVar(&opts.SMTPPort, "smtp-port", 25, "port for --smtp")
-	fl.StringVar(&opts.HeloName, "helo-name", "", "name to send in EHLO with --smtp (default: this host's name)")
+	fl.StringVar(&opts.HeloName, "helo", "", "`name` to send in EHLO with --smtp (default: this host's name)")
+	cmdutil.DeprecatedAlias(f.IO, fl, "helo-name", "helo")
 	_ = fl.MarkHidden("smtp-port")
 	return cmd
 }
@@ -153,24 +163,44 @@ func inShard(domain string, k, n int) bool {
 	return int(h.Sum64()%uint64(n)) == k-1
 }
 
-// readDomains collects the domains from the arguments and the file,
-// removing duplicates (case-insensitive) and keeping the first order.
-func readDomains(f *cmdutil.Factory, opts *Options) ([]string, error) {
-	var all []string
-	add := func(s string) {
-		if s = strings.TrimSpace(s); s != "" {
-			all = append(all, s)
+// entry is one input of the run: a domain to check, or an input that is not
+// a domain name (Err set), reported as invalid.
+type entry struct {
+	where  string // "DOMAIN", "tenants.txt:12", "standard input:3"
+	input  string
+	domain dns.Domain
+	err    error
+}
+
+// readDomains collects the inputs from the arguments and the file, each
+// parsed as a domain (a URL or an address reduced, with a note), removing
+// duplicates and keeping the first order. Inputs that are not domain names
+// are kept, with their error, to be reported as invalid.
+func readDomains(f *cmdutil.Factory, opts *Options) ([]entry, error) {
+	var all []entry
+	add := func(where, s string) {
+		if s = strings.TrimSpace(s); s == "" {
+			return
 		}
+		d, note, err := dns.ParseDomain(s)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", where, err)
+		} else if note != "" {
+			f.IO.Notef("%s: %s", where, note)
+		}
+		all = append(all, entry{where: where, input: s, domain: d, err: err})
 	}
 	readFrom := func(name string, r io.Reader) error {
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		line := 0
 		for sc.Scan() {
-			line := sc.Text()
-			if i := strings.IndexByte(line, '#'); i >= 0 {
-				line = line[:i]
+			line++
+			text := sc.Text()
+			if i := strings.IndexByte(text, '#'); i >= 0 {
+				text = text[:i]
 			}
-			add(line)
+			add(fmt.Sprintf("%s:%d", name, line), text)
 		}
 		if err := sc.Err(); err != nil {
 			return cmdutil.BadInput(name, err)
@@ -188,7 +218,7 @@ func readDomains(f *cmdutil.Factory, opts *Options) ([]string, error) {
 			}
 			continue
 		}
-		add(a)
+		add("DOMAIN", a)
 	}
 	switch opts.File {
 	case "":
@@ -209,9 +239,12 @@ func readDomains(f *cmdutil.Factory, opts *Options) ([]string, error) {
 		}
 	}
 	seen := map[string]bool{}
-	var out []string
-	for _, d := range all {
-		key := dns.CanonicalName(d)
+	var out []entry
+	for _, e := range all {
+		key := e.domain.ASCII
+		if e.err != nil {
+			key = "\x00" + e.input
+		}
 		if seen[key] {
 			continue
 		}
@@ -219,24 +252,32 @@ func readDomains(f *cmdutil.Factory, opts *Options) ([]string, error) {
 		if opts.ShardN > 0 && !inShard(key, opts.ShardK, opts.ShardN) {
 			continue
 		}
-		out = append(out, d)
+		out = append(out, e)
 	}
 	return out, nil
 }
 
 func run(f *cmdutil.Factory, opts *Options) error {
-	domains, err := readDomains(f, opts)
+	entries, err := readDomains(f, opts)
 	if err != nil {
 		return err
 	}
-	if len(domains) == 0 && opts.ShardN == 0 {
+	if len(entries) == 0 && opts.ShardN == 0 {
 		return cmdutil.BadInputHint("--file", errors.New("no domains in the input"), "give one domain per line; lines starting with # are comments")
 	}
 	// A single malformed domain given as an argument is bad input, not a
 	// report: say so at once.
-	if len(domains) == 1 && opts.File == "" {
-		if err := dns.CheckName(domains[0]); err != nil {
-			return cmdutil.BadInput("DOMAIN", err)
+	if len(entries) == 1 && opts.File == "" && entries[0].err != nil {
+		return cmdutil.BadInput("", entries[0].err)
+	}
+	// The valid domains are checked; the invalid inputs are reported in
+	// their place.
+	var domains []string
+	var index []int // index[i] is the entry of domains[i]
+	for i, e := range entries {
+		if e.err == nil {
+			domains = append(domains, e.domain.ASCII)
+			index = append(index, i)
 		}
 	}
 	r, err := f.Resolver()
@@ -289,7 +330,7 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		return cmdutil.FlagErrorf("%v", err)
 	}
 
-	prog := newProgress(f, len(domains))
+	prog := newProgress(f, len(entries))
 	var summary pcheck.Summary
 	var writeErr error
 	order := newReorder(func(d *pcheck.DomainResult) {
@@ -299,19 +340,25 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		}
 	})
 	streamNow := f.Global.Output == "jsonl"
-	checker.Run(f.Ctx(), domains, func(i int, d *pcheck.DomainResult) {
+	deliver := func(i int, d *pcheck.DomainResult) {
 		prog.step()
 		if streamNow {
 			order.emit(d)
 		} else {
 			order.put(i, d)
 		}
-	})
+	}
+	for i, e := range entries {
+		if e.err != nil {
+			deliver(i, pcheck.Invalid(e.input, e.err))
+		}
+	}
+	checker.Run(f.Ctx(), domains, func(i int, d *pcheck.DomainResult) { deliver(index[i], d) })
 	prog.done()
 	closeErr := w.Close(summary)
 	if err := f.Ctx().Err(); err != nil {
 		// The report written so far is complete and valid, but partial.
-		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted after %d of %d domains", summary.Domains, len(domains))}
+		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted after %d of %d domains", summary.Domains, len(entries))}
 	}
 	if writeErr != nil {
 		return writeErr

@@ -96,10 +96,71 @@ func TestReadDomains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(got, " ") != "a.example Example.com b.example" {
-		t.Errorf("got %q", got)
+	var names []string
+	for _, e := range got {
+		names = append(names, e.domain.ASCII)
+	}
+	if strings.Join(names, " ") != "a.example example.com b.example" {
+		t.Errorf("got %q", names)
 	}
 	if _, err := readDomains(f, &Options{File: "/nonexistent/tenants.txt"}); err == nil || cmdutil.ExitCode(err) != 2 {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestReadDomainsForms: URLs and addresses are reduced (with a note), IDN
+// names are asked in A-label form, and lines that are not a domain are kept
+// as invalid entries naming their line.
+func TestReadDomainsForms(t *testing.T) {
+	io, in, _, errOut := cmdutil.Test()
+	in.WriteString("https://tenant.example/\nuser@other.example\nbücher.example\na.example,b.example\nc.example d.example\n192.0.2.1\n")
+	f := &cmdutil.Factory{IO: io}
+	got, err := readDomains(f, &Options{Domains: []string{"-"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ ascii, err string }{
+		{"tenant.example", ""},
+		{"other.example", ""},
+		{"xn--bcher-kva.example", ""},
+		{"", "standard input:4: dns: invalid domain name \"a.example,b.example\": a domain name has no comma"},
+		{"", "standard input:5: dns: invalid domain name \"c.example d.example\""},
+		{"", "standard input:6: dns: invalid domain name \"192.0.2.1\": it is an IP address"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d entries, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		e := got[i]
+		if w.err == "" && (e.err != nil || e.domain.ASCII != w.ascii) || w.err != "" && (e.err == nil || !strings.HasPrefix(e.err.Error(), w.err)) {
+			t.Errorf("entry %d = %+v (err %v), want %+v", i, e.domain, e.err, w)
+		}
+	}
+	if got[2].domain.Unicode != "bücher.example" {
+		t.Errorf("unicode = %q", got[2].domain.Unicode)
+	}
+	notes := errOut.String()
+	if !strings.Contains(notes, `standard input:1: "https://tenant.example/" is a URL: using its host name tenant.example`) ||
+		!strings.Contains(notes, `is an e-mail address: using its domain other.example`) {
+		t.Errorf("notes:\n%s", notes)
+	}
+}
+
+func TestDeprecatedHeloName(t *testing.T) {
+	io, _, _, errOut := cmdutil.Test()
+	f := &cmdutil.Factory{IO: io}
+	var got *Options
+	cmd := NewCmdCheck(f, func(o *Options) error { got = o; return nil })
+	cmd.SetArgs([]string{"--smtp", "--helo-name", "probe.example", "-s", "mailu", "-j", "4", "x.example"})
+	cmd.SetOut(io.Out)
+	cmd.SetErr(errOut)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.HeloName != "probe.example" || strings.Join(got.Selectors, ",") != "mailu" || got.Concurrency != 4 {
+		t.Errorf("options = %+v", got)
+	}
+	if !strings.Contains(errOut.String(), "warning: --helo-name is deprecated: use --helo instead") {
+		t.Errorf("no deprecation notice: %q", errOut.String())
 	}
 }

@@ -40,11 +40,11 @@ func (p *progress) step() {
 	const width = 30
 	filled := width * p.n / p.total
 	rate := float64(p.n) / now.Sub(p.start).Seconds()
-	fmt.Fprintf(p.io.ErrOut, "\r[%s%s] %d/%d domains  %.0f/s ", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), p.n, p.total, rate)
+	p.io.Progress(fmt.Sprintf("[%s%s] %d/%d domains  %.0f/s ", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), p.n, p.total, rate))
 }
 
 func (p *progress) done() {
 	if p.on {
-		fmt.Fprint(p.io.ErrOut, "\r\033[K")
+		p.io.ProgressDone()
 	}
 }

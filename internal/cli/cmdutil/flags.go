@@ -7,17 +7,40 @@ import (
 )
 
 // DeprecatedAlias adds old as a deprecated spelling of the flag name, which
-// must already be defined: both set the same value, and using old prints
-// Cobra's deprecation notice naming the new spelling. Old scripts keep
-// working; docs/cli.md lists every such alias.
-func DeprecatedAlias(fs *pflag.FlagSet, old, name string) {
+// must already be defined: both set the same value, and using old prints a
+// warning on stderr naming the new spelling (unless -q). The alias is hidden
+// from help; docs/cli.md lists every one. Old scripts keep working.
+//
+// Cobra's own flag deprecation is not used: it prints its notice on the
+// command's output stream, which is standard output, where it would corrupt
+// JSON.
+func DeprecatedAlias(io *IOStreams, fs *pflag.FlagSet, old, name string) {
 	f := fs.Lookup(name)
 	if f == nil {
 		panic(fmt.Sprintf("cmdutil: DeprecatedAlias(%q): no flag --%s", old, name))
 	}
-	fs.Var(f.Value, old, f.Usage)
+	fs.Var(&deprecatedValue{Value: f.Value, io: io, old: old, name: name}, old, f.Usage)
 	alias := fs.Lookup(old)
 	alias.NoOptDefVal = f.NoOptDefVal
 	alias.DefValue = f.DefValue
-	_ = fs.MarkDeprecated(old, "use --"+name+" instead")
+	alias.Hidden = true
 }
+
+// deprecatedValue sets the new flag's value and warns once.
+type deprecatedValue struct {
+	pflag.Value
+	io        *IOStreams
+	old, name string
+	warned    bool
+}
+
+func (v *deprecatedValue) Set(s string) error {
+	if !v.warned {
+		v.warned = true
+		v.io.Warnf("--%s is deprecated: use --%s instead", v.old, v.name)
+	}
+	return v.Value.Set(s)
+}
+
+// Type returns the type of the aliased flag, so usage reads the same.
+func (v *deprecatedValue) Type() string { return v.Value.Type() }

@@ -109,3 +109,14 @@ func (s *IOStreams) Flush() error {
 	}
 	return nil
 }
+
+// Progress redraws a one-line progress indicator on stderr, which must be a
+// terminal: the caller decides (StderrTTY, not Quiet). The line is made safe.
+func (s *IOStreams) Progress(line string) {
+	s.ErrTerm().Printf("%s", report.ProgressLine(line))
+}
+
+// ProgressDone erases the progress line.
+func (s *IOStreams) ProgressDone() {
+	s.ErrTerm().Printf("%s", report.ProgressLine(""))
+}
