@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func problemCodes(err error) []string {
 	}
 	var out []string
 	for _, p := range se.Problems {
-		out = append(out, p.Code)
+		out = append(out, p.Code())
 	}
 	return out
 }
@@ -42,26 +43,26 @@ func TestParseRecord(t *testing.T) {
 		{txt: "v=BIMI1; l=", declined: true},
 		{txt: "v=BIMI1; l=; a=; lps=true", declined: true},
 		{txt: "v=BIMI1; l=https://example.com/l.svg; avp=personal; lps=false; x=y", l: "https://example.com/l.svg"},
-		{txt: "v=BIMI1; l=https://example.com/logo.png", l: "https://example.com/logo.png", warnings: []string{CodeLocationNotSVG}},
-		{txt: "v=BIMI1; l=https://example.com/l.svg; avp=logo", l: "https://example.com/l.svg", warnings: []string{CodeBadTagValue}},
-		{txt: "v=BIMI1; l=https://example.com/l.svg; lps=yes", l: "https://example.com/l.svg", warnings: []string{CodeBadTagValue}},
-		{txt: "v=BIMI1;; l=https://example.com/l.svg", l: "https://example.com/l.svg", warnings: []string{CodeSyntax}},
-		{txt: "v=bimi1; l=https://example.com/l.svg", codes: []string{CodeBadVersion}},
-		{txt: "V=BIMI1; l=https://example.com/l.svg", codes: []string{CodeBadVersion}},
-		{txt: "l=https://example.com/l.svg; v=BIMI1", codes: []string{CodeBadVersion}},
-		{txt: "v=BIMI2; l=https://example.com/l.svg", codes: []string{CodeBadVersion}},
-		{txt: "", codes: []string{CodeBadVersion}},
-		{txt: "v=BIMI1", codes: []string{CodeNoLocation}},
-		{txt: "v=BIMI1; a=https://example.com/vmc.pem", codes: []string{CodeNoLocation}},
-		{txt: "v=BIMI1; l=http://example.com/l.svg", codes: []string{CodeLocationNotHTTPS}},
-		{txt: "v=BIMI1; l=example.com/l.svg", codes: []string{CodeLocationInvalid}},
-		{txt: "v=BIMI1; l=https://localhost/l.svg", codes: []string{CodeLocationInvalid}},
-		{txt: "v=BIMI1; l=https://a.example/1.svg,https://a.example/2.svg", codes: []string{CodeLocationInvalid}},
-		{txt: "v=BIMI1; l=https://example.com/l.svg; a=http://example.com/vmc.pem", codes: []string{CodeEvidenceNotHTTPS}},
-		{txt: "v=BIMI1; l=https://example.com/l.svg; a=vmc.pem", codes: []string{CodeEvidenceInvalid}},
-		{txt: "v=BIMI1; l=https://example.com/l.svg; l=https://example.com/m.svg", codes: []string{CodeSyntax}},
-		{txt: "v=BIMI1; l=https://example.com/l.svg; junk", codes: []string{CodeSyntax}},
-		{txt: "v=BIMI1; 1x=y; l=https://example.com/l.svg", codes: []string{CodeSyntax}},
+		{txt: "v=BIMI1; l=https://example.com/logo.png", l: "https://example.com/logo.png", warnings: []string{FindLocationNotSVG.Code}},
+		{txt: "v=BIMI1; l=https://example.com/l.svg; avp=logo", l: "https://example.com/l.svg", warnings: []string{FindBadTagValue.Code}},
+		{txt: "v=BIMI1; l=https://example.com/l.svg; lps=yes", l: "https://example.com/l.svg", warnings: []string{FindBadTagValue.Code}},
+		{txt: "v=BIMI1;; l=https://example.com/l.svg", l: "https://example.com/l.svg", warnings: []string{FindSyntax.Code}},
+		{txt: "v=bimi1; l=https://example.com/l.svg", codes: []string{FindBadVersion.Code}},
+		{txt: "V=BIMI1; l=https://example.com/l.svg", codes: []string{FindBadVersion.Code}},
+		{txt: "l=https://example.com/l.svg; v=BIMI1", codes: []string{FindBadVersion.Code}},
+		{txt: "v=BIMI2; l=https://example.com/l.svg", codes: []string{FindBadVersion.Code}},
+		{txt: "", codes: []string{FindBadVersion.Code}},
+		{txt: "v=BIMI1", codes: []string{FindNoLocation.Code}},
+		{txt: "v=BIMI1; a=https://example.com/vmc.pem", codes: []string{FindNoLocation.Code}},
+		{txt: "v=BIMI1; l=http://example.com/l.svg", codes: []string{FindLocationNotHTTPS.Code}},
+		{txt: "v=BIMI1; l=example.com/l.svg", codes: []string{FindLocationInvalid.Code}},
+		{txt: "v=BIMI1; l=https://localhost/l.svg", codes: []string{FindLocationInvalid.Code}},
+		{txt: "v=BIMI1; l=https://a.example/1.svg,https://a.example/2.svg", codes: []string{FindLocationInvalid.Code}},
+		{txt: "v=BIMI1; l=https://example.com/l.svg; a=http://example.com/vmc.pem", codes: []string{FindEvidenceNotHTTPS.Code}},
+		{txt: "v=BIMI1; l=https://example.com/l.svg; a=vmc.pem", codes: []string{FindEvidenceInvalid.Code}},
+		{txt: "v=BIMI1; l=https://example.com/l.svg; l=https://example.com/m.svg", codes: []string{FindSyntax.Code}},
+		{txt: "v=BIMI1; l=https://example.com/l.svg; junk", codes: []string{FindSyntax.Code}},
+		{txt: "v=BIMI1; 1x=y; l=https://example.com/l.svg", codes: []string{FindSyntax.Code}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.txt, func(t *testing.T) {
@@ -77,7 +78,7 @@ func TestParseRecord(t *testing.T) {
 			}
 			var warns []string
 			for _, w := range rec.Warnings {
-				warns = append(warns, w.Code)
+				warns = append(warns, w.Code())
 			}
 			if rec.Location != tt.l || rec.Evidence != tt.a || rec.Declined != tt.declined || !reflect.DeepEqual(warns, tt.warnings) {
 				t.Errorf("record %+v, want l=%q a=%q declined=%v warnings %v", rec, tt.l, tt.a, tt.declined, tt.warnings)
@@ -103,44 +104,49 @@ func TestCheck(t *testing.T) {
 		domain   string
 		selector string
 		dm       DMARC
-		status   Status
+		status   finding.Status
 		want     []string
 		not      []string
 		record   string // RecordName
 		fix      map[string]string
 	}{
-		{name: "good", zone: good, dm: enforced, status: StatusPass, want: []string{CodeAssetsNotChecked}, not: []string{CodeNoEvidence}, record: "default._bimi.example.test"},
-		{name: "quarantine 100", zone: good, dm: DMARC{Checked: true, Found: true, P: "quarantine", Pct: pct(100)}, status: StatusPass, record: "default._bimi.example.test"},
-		{name: "no record", zone: "example.test. 300 IN A 192.0.2.1", dm: enforced, status: StatusSkip, want: []string{CodeNoRecord},
-			fix: map[string]string{CodeNoRecord: `default._bimi.example.test. TXT "v=BIMI1; l=https://example.test/bimi/logo.svg"`}},
-		{name: "no evidence", zone: `default._bimi.example.test. 300 IN TXT "v=BIMI1; l=https://example.test/logo.svg"`, dm: enforced, status: StatusPass, want: []string{CodeNoEvidence, CodeAssetsNotChecked}},
-		{name: "declined", zone: `default._bimi.example.test. 300 IN TXT "v=BIMI1; l=; a=;"`, dm: DMARC{Checked: true, Found: true, P: "none"}, status: StatusPass,
-			want: []string{CodeDeclined}, not: []string{CodeDMARCNone, CodeAssetsNotChecked}},
-		{name: "selector", zone: good + "\nbrand2._bimi.example.test. 300 IN TXT \"v=BIMI1; l=https://example.test/b2.svg\"", selector: "Brand2", dm: enforced, status: StatusPass, record: "brand2._bimi.example.test"},
+		{name: "good", zone: good, dm: enforced, status: finding.StatusPass, want: []string{FindAssetsNotChecked.Code}, not: []string{FindNoEvidence.Code}, record: "default._bimi.example.test"},
+		{name: "quarantine 100", zone: good, dm: DMARC{Checked: true, Found: true, P: "quarantine", Pct: pct(100)}, status: finding.StatusPass, record: "default._bimi.example.test"},
+		{name: "no record", zone: "example.test. 300 IN A 192.0.2.1", dm: enforced, status: finding.StatusSkip, want: []string{FindNoRecord.Code},
+			fix: map[string]string{FindNoRecord.Code: `default._bimi.example.test. TXT "v=BIMI1; l=https://example.test/bimi/logo.svg"`}},
+		{name: "no evidence", zone: `default._bimi.example.test. 300 IN TXT "v=BIMI1; l=https://example.test/logo.svg"`, dm: enforced, status: finding.StatusPass, want: []string{FindNoEvidence.Code, FindAssetsNotChecked.Code}},
+		{name: "declined", zone: `default._bimi.example.test. 300 IN TXT "v=BIMI1; l=; a=;"`, dm: DMARC{Checked: true, Found: true, P: "none"}, status: finding.StatusPass,
+			want: []string{FindDeclined.Code}, not: []string{FindDMARCNone.Code, FindAssetsNotChecked.Code}},
+		{name: "selector", zone: good + "\nbrand2._bimi.example.test. 300 IN TXT \"v=BIMI1; l=https://example.test/b2.svg\"", selector: "Brand2", dm: enforced, status: finding.StatusPass, record: "brand2._bimi.example.test"},
 		{name: "org fallback", domain: "mail.example.test", zone: good, dm: DMARC{Checked: true, Found: true, RecordDomain: "example.test", P: "reject", OrgDomain: "example.test"},
-			status: StatusPass, want: []string{CodeOrgFallback}, record: "default._bimi.example.test"},
-		{name: "no fallback without org domain", domain: "mail.example.test", zone: good, dm: enforced, status: StatusSkip, want: []string{CodeNoRecord}},
+			status: finding.StatusPass, want: []string{FindOrgFallback.Code}, record: "default._bimi.example.test"},
+		{name: "no fallback without org domain", domain: "mail.example.test", zone: good, dm: enforced, status: finding.StatusSkip, want: []string{FindNoRecord.Code}},
 		{name: "own record wins over org", domain: "mail.example.test", zone: good + "\ndefault._bimi.mail.example.test. 300 IN TXT \"v=BIMI1; l=https://mail.example.test/m.svg\"",
-			dm: DMARC{Checked: true, Found: true, P: "reject", OrgDomain: "example.test"}, status: StatusPass, not: []string{CodeOrgFallback}, record: "default._bimi.mail.example.test"},
-		{name: "multiple", zone: good + "\ndefault._bimi.example.test. 300 IN TXT \"v=BIMI1; l=https://example.test/2.svg\"", dm: enforced, status: StatusFail, want: []string{CodeMultipleRecords}},
-		{name: "bad version", zone: `default._bimi.example.test. 300 IN TXT "v=bimi1; l=https://example.test/logo.svg"`, dm: enforced, status: StatusFail, want: []string{CodeBadVersion},
-			not: []string{CodeNoRecord}, fix: map[string]string{CodeBadVersion: `default._bimi.example.test. TXT "v=BIMI1; l=https://example.test/logo.svg"`}},
-		{name: "http logo", zone: `default._bimi.example.test. 300 IN TXT "v=BIMI1; l=http://example.test/logo.svg"`, dm: enforced, status: StatusFail, want: []string{CodeLocationNotHTTPS}},
-		{name: "dmarc none", zone: good, dm: DMARC{Checked: true, Found: true, P: "none"}, status: StatusFail, want: []string{CodeDMARCNone},
-			fix: map[string]string{CodeDMARCNone: "_dmarc.example.test, change p=none to p=quarantine"}},
-		{name: "dmarc missing", zone: good, dm: DMARC{Checked: true}, status: StatusFail, want: []string{CodeDMARCMissing},
-			fix: map[string]string{CodeDMARCMissing: `_dmarc.example.test. TXT "v=DMARC1; p=quarantine;`}},
-		{name: "dmarc unknown", zone: good, dm: DMARC{}, status: StatusWarn, want: []string{CodeDMARCNotChecked}},
-		{name: "quarantine pct 50", zone: good, dm: DMARC{Checked: true, Found: true, P: "quarantine", Pct: pct(50)}, status: StatusFail, want: []string{CodeDMARCPct}},
-		{name: "reject pct 50", zone: good, dm: DMARC{Checked: true, Found: true, P: "reject", Pct: pct(50)}, status: StatusWarn, want: []string{CodeDMARCRejectPct}},
-		{name: "sp none", zone: good, dm: DMARC{Checked: true, Found: true, P: "reject", SP: "none"}, status: StatusFail, want: []string{CodeDMARCSubdomainNone}},
-		{name: "t=y", zone: good, dm: DMARC{Checked: true, Found: true, P: "reject", Testing: true}, status: StatusFail, want: []string{CodeDMARCTesting}},
+			dm: DMARC{Checked: true, Found: true, P: "reject", OrgDomain: "example.test"}, status: finding.StatusPass, not: []string{FindOrgFallback.Code}, record: "default._bimi.mail.example.test"},
+		{name: "multiple", zone: good + "\ndefault._bimi.example.test. 300 IN TXT \"v=BIMI1; l=https://example.test/2.svg\"", dm: enforced, status: finding.StatusFail, want: []string{FindMultipleRecords.Code}},
+		{name: "bad version", zone: `default._bimi.example.test. 300 IN TXT "v=bimi1; l=https://example.test/logo.svg"`, dm: enforced, status: finding.StatusFail, want: []string{FindBadVersion.Code},
+			not: []string{FindNoRecord.Code}, fix: map[string]string{FindBadVersion.Code: `default._bimi.example.test. TXT "v=BIMI1; l=https://example.test/logo.svg"`}},
+		{name: "http logo", zone: `default._bimi.example.test. 300 IN TXT "v=BIMI1; l=http://example.test/logo.svg"`, dm: enforced, status: finding.StatusFail, want: []string{FindLocationNotHTTPS.Code}},
+		{name: "dmarc none", zone: good, dm: DMARC{Checked: true, Found: true, P: "none"}, status: finding.StatusFail, want: []string{FindDMARCNone.Code},
+			fix: map[string]string{FindDMARCNone.Code: "_dmarc.example.test, change p=none to p=quarantine"}},
+		{name: "dmarc missing", zone: good, dm: DMARC{Checked: true}, status: finding.StatusFail, want: []string{FindDMARCMissing.Code},
+			fix: map[string]string{FindDMARCMissing.Code: `_dmarc.example.test. TXT "v=DMARC1; p=quarantine;`}},
+		{name: "dmarc unknown", zone: good, dm: DMARC{}, status: finding.StatusWarn, want: []string{FindDMARCNotChecked.Code}},
+		{name: "quarantine pct 50", zone: good, dm: DMARC{Checked: true, Found: true, P: "quarantine", Pct: pct(50)}, status: finding.StatusFail, want: []string{FindDMARCPct.Code}},
+		{name: "reject pct 50", zone: good, dm: DMARC{Checked: true, Found: true, P: "reject", Pct: pct(50)}, status: finding.StatusWarn, want: []string{FindDMARCRejectPct.Code}},
+		{name: "sp none", zone: good, dm: DMARC{Checked: true, Found: true, P: "reject", SP: "none"}, status: finding.StatusFail, want: []string{FindDMARCSubdomainNone.Code}},
+		{name: "t=y", zone: good, dm: DMARC{Checked: true, Found: true, P: "reject", Testing: true}, status: finding.StatusFail, want: []string{FindDMARCTesting.Code}},
 		{name: "inherited dmarc names org record", domain: "mail.example.test", zone: good, dm: DMARC{Checked: true, Found: true, RecordDomain: "example.test", P: "none", OrgDomain: "example.test"},
-			status: StatusFail, fix: map[string]string{CodeDMARCNone: "_dmarc.example.test"}},
-		{name: "timeout", zone: good, setup: func(f *dnstest.Fake) { f.Timeout("default._bimi.example.test", dns.TypeTXT) }, dm: enforced, status: StatusError, want: []string{CodeDNSError}},
+			status: finding.StatusFail, fix: map[string]string{FindDMARCNone.Code: "_dmarc.example.test"}},
+		{name: "timeout", zone: good, setup: func(f *dnstest.Fake) { f.Timeout("default._bimi.example.test", dns.TypeTXT) }, dm: enforced, status: finding.StatusError, want: []string{FindDNSError.Code}},
 		{name: "org timeout", domain: "mail.example.test", zone: good, setup: func(f *dnstest.Fake) { f.ServFail("default._bimi.example.test", 0) },
-			dm: DMARC{Checked: true, Found: true, P: "reject", OrgDomain: "example.test"}, status: StatusError, want: []string{CodeDNSError}},
-		{name: "bad selector", zone: good, selector: "a_b", dm: enforced, status: StatusError, want: []string{CodeInvalidSelector}},
+			dm: DMARC{Checked: true, Found: true, P: "reject", OrgDomain: "example.test"}, status: finding.StatusError, want: []string{FindDNSError.Code}},
+		// What is definitely wrong is reported even when the rest could not
+		// be found out.
+		{name: "bad own record, org timeout", domain: "mail.example.test", zone: good + "\ndefault._bimi.mail.example.test. 300 IN TXT \"v=bimi1; l=https://mail.example.test/m.svg\"",
+			setup: func(f *dnstest.Fake) { f.ServFail("default._bimi.example.test", 0) },
+			dm:    DMARC{Checked: true, Found: true, P: "reject", OrgDomain: "example.test"}, status: finding.StatusFail, want: []string{FindBadVersion.Code, FindDNSError.Code}},
+		{name: "bad selector", zone: good, selector: "a_b", dm: enforced, status: finding.StatusError, want: []string{FindInvalidSelector.Code}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +193,7 @@ func TestCheck(t *testing.T) {
 			if res.AssetsChecked {
 				t.Error("assets_checked is true")
 			}
-			if res.Status == StatusError && res.Error == "" {
+			if res.Status == finding.StatusError && res.Error == "" {
 				t.Error("error status without a message")
 			}
 		})
@@ -232,4 +238,18 @@ func FuzzParseRecord(f *testing.F) {
 			t.Fatalf("%q: String() %q does not parse back: %v", s, rec.String(), err)
 		}
 	})
+}
+
+// TestTransientFindings pins the findings that mean "could not find out"
+// (finding.Judge makes a result with one error, never fail).
+func TestTransientFindings(t *testing.T) {
+	var got []string
+	for _, s := range Findings() {
+		if s.Transient {
+			got = append(got, s.Code)
+		}
+	}
+	if want := []string{"bimi.dns-error"}; !slices.Equal(got, want) {
+		t.Errorf("transient findings %v, want %v", got, want)
+	}
 }

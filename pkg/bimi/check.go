@@ -4,28 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
-	"sort"
 	"strings"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 )
 
 // DefaultSelector is the selector used when none is given.
 const DefaultSelector = "default"
-
-// Status is the outcome of a check.
-type Status string
-
-// Statuses, the vocabulary every check of emailauth uses.
-const (
-	StatusPass  Status = "pass"
-	StatusWarn  Status = "warn"
-	StatusFail  Status = "fail"
-	StatusError Status = "error"
-	StatusSkip  Status = "skip" // no BIMI record: nothing to check
-)
 
 // DMARC is what the caller's DMARC check found for the domain: the policy
 // of the DMARC record that applies to it (its own, or the organizational
@@ -60,7 +47,10 @@ type DMARC struct {
 type Result struct {
 	Domain   string `json:"domain"`
 	Selector string `json:"selector"`
-	Status   Status `json:"status"`
+	// Status is judged from the findings (finding.Judge); skip when no
+	// BIMI record was found and nothing is wrong (BIMI is optional), error
+	// when the domain or the selector is not valid.
+	Status finding.Status `json:"status"`
 	// Queried are the names asked, in order (the author domain's, then the
 	// organizational domain's on fallback).
 	Queried []string `json:"queried"`
@@ -100,13 +90,13 @@ func Check(ctx context.Context, r dns.Resolver, domain, selector string, dm DMAR
 		if err == nil {
 			err = fmt.Errorf("the name begins with a dot")
 		}
-		res.Domain, res.Status, res.Error = domain, StatusError, fmt.Sprintf("bimi: %v", err)
-		res.add(spec(CodeInvalidDomain).New(fmt.Sprintf("%q is not a valid domain name: %v", domain, err), "give a domain name such as example.com"))
+		res.Domain, res.Status, res.Error = domain, finding.StatusError, fmt.Sprintf("bimi: %v", err)
+		res.add(FindInvalidDomain.New(fmt.Sprintf("%q is not a valid domain name: %v", domain, err), "give a domain name such as example.com"))
 		return res
 	}
 	if !ValidSelector(selector) {
-		res.Status, res.Error = StatusError, fmt.Sprintf("bimi: invalid selector %q", selector)
-		res.add(spec(CodeInvalidSelector).New(fmt.Sprintf("the selector %q is not valid: a selector is dot-separated labels of letters, digits and \"-\"", selector), "give a selector such as default or brand2"))
+		res.Status, res.Error = finding.StatusError, fmt.Sprintf("bimi: invalid selector %q", selector)
+		res.add(FindInvalidSelector.New(fmt.Sprintf("the selector %q is not valid: a selector is dot-separated labels of letters, digits and \"-\"", selector), "give a selector such as default or brand2"))
 		return res
 	}
 	names := []string{res.Selector + "._bimi." + res.Domain}
@@ -118,9 +108,9 @@ func Check(ctx context.Context, r dns.Resolver, domain, selector string, dm DMAR
 		res.Queried = append(res.Queried, name)
 		ans, err := r.Query(ctx, name, dns.TypeTXT)
 		if err != nil {
-			res.Status, res.Error = StatusError, fmt.Sprintf("bimi: TXT lookup for %s failed: %v", name, err)
-			res.add(spec(CodeDNSError).New(fmt.Sprintf("the TXT lookup for %s failed: %v", name, err), "make the name servers answer TXT queries for "+name+", then check again").WithName(name))
-			res.sort()
+			res.Error = fmt.Sprintf("bimi: TXT lookup for %s failed: %v", name, err)
+			res.add(FindDNSError.New(fmt.Sprintf("the TXT lookup for %s failed: %v", name, err), "make the name servers answer TXT queries for "+name+", then check again").WithName(name))
+			res.judge()
 			return res
 		}
 		txts := ans.TXT()
@@ -135,7 +125,7 @@ func Check(ctx context.Context, r dns.Resolver, domain, selector string, dm DMAR
 				if errors.As(perr, &se) {
 					msg += ": " + se.Problems[0].Message
 				}
-				res.add(spec(CodeBadVersion).New(msg+"; receivers discard it", "replace it with "+suggest(name, t)).WithName(name))
+				res.add(FindBadVersion.New(msg+"; receivers discard it", "replace it with "+suggest(name, t)).WithName(name))
 			}
 		}
 		if len(cands) > 0 {
@@ -146,17 +136,17 @@ func Check(ctx context.Context, r dns.Resolver, domain, selector string, dm DMAR
 	}
 	if len(cands) == 0 {
 		if len(res.Findings) == 0 {
-			res.add(spec(CodeNoRecord).New(fmt.Sprintf("no BIMI record at %s", strings.Join(res.Queried, " nor ")),
+			res.add(FindNoRecord.New(fmt.Sprintf("no BIMI record at %s", strings.Join(res.Queried, " nor ")),
 				fmt.Sprintf("to show your logo, publish %s (with DMARC at p=quarantine or p=reject)", suggest(names[0], ""))).WithName(names[0]))
 		}
 		res.finish(dm, false)
 		return res
 	}
 	if res.FromOrgDomain {
-		res.add(spec(CodeOrgFallback).New(fmt.Sprintf("no BIMI record at %s; the record at %s (the organizational domain) applies", res.Queried[0], res.RecordName), "").WithName(res.RecordName))
+		res.add(FindOrgFallback.New(fmt.Sprintf("no BIMI record at %s; the record at %s (the organizational domain) applies", res.Queried[0], res.RecordName), "").WithName(res.RecordName))
 	}
 	if len(cands) > 1 {
-		res.add(spec(CodeMultipleRecords).New(fmt.Sprintf("%d BIMI records at %s; receivers then show no logo", len(cands), res.RecordName),
+		res.add(FindMultipleRecords.New(fmt.Sprintf("%d BIMI records at %s; receivers then show no logo", len(cands), res.RecordName),
 			"keep only one: "+suggest(res.RecordName, cands[0])).WithName(res.RecordName))
 	}
 	rec, err := ParseRecord(cands[0])
@@ -167,23 +157,23 @@ func Check(ctx context.Context, r dns.Resolver, domain, selector string, dm DMAR
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		for _, p := range se.Problems {
-			res.add(spec(p.Code).New(res.RecordName+": "+p.Message, fix).WithName(res.RecordName))
+			res.add(p.Spec.New(res.RecordName+": "+p.Message, fix).WithName(res.RecordName))
 		}
 	}
 	for _, p := range rec.Warnings {
-		res.add(spec(p.Code).New(res.RecordName+": "+p.Message, fix).WithName(res.RecordName))
+		res.add(p.Spec.New(res.RecordName+": "+p.Message, fix).WithName(res.RecordName))
 	}
 	if res.Declined {
-		res.add(spec(CodeDeclined).New(res.RecordName+" declines BIMI (l= and a= are empty): no logo is shown for this selector", "").WithName(res.RecordName))
+		res.add(FindDeclined.New(res.RecordName+" declines BIMI (l= and a= are empty): no logo is shown for this selector", "").WithName(res.RecordName))
 		res.finish(dm, false)
 		return res
 	}
 	if rec.Location != "" && rec.Evidence == "" && err == nil {
-		res.add(spec(CodeNoEvidence).New(res.RecordName+" has no mark certificate (a= is empty): Gmail and Apple Mail show the logo only with a VMC or CMC",
+		res.add(FindNoEvidence.New(res.RecordName+" has no mark certificate (a= is empty): Gmail and Apple Mail show the logo only with a VMC or CMC",
 			"to have the logo shown by them, obtain a VMC or CMC and add a=https://.../vmc.pem to "+res.RecordName).WithName(res.RecordName))
 	}
 	if rec.Location != "" || rec.Evidence != "" {
-		res.add(spec(CodeAssetsNotChecked).New("the logo (l=) and the mark certificate (a=) were not fetched nor validated; only the DNS record was checked", ""))
+		res.add(FindAssetsNotChecked.New("the logo (l=) and the mark certificate (a=) were not fetched nor validated; only the DNS record was checked", ""))
 	}
 	res.finish(dm, true)
 	return res
@@ -197,11 +187,11 @@ func (res *Result) checkDMARC(dm DMARC) {
 		dmarcName = "_dmarc." + rd
 	}
 	if !dm.Checked {
-		res.add(spec(CodeDMARCNotChecked).New("the DMARC policy was not known, so BIMI's requirement of DMARC enforcement was not checked", "run the DMARC check with the BIMI check"))
+		res.add(FindDMARCNotChecked.New("the DMARC policy was not known, so BIMI's requirement of DMARC enforcement was not checked", "run the DMARC check with the BIMI check"))
 		return
 	}
 	if !dm.Found {
-		res.add(spec(CodeDMARCMissing).New(fmt.Sprintf("%s has no DMARC record; receivers show no BIMI logo without DMARC enforcement", res.Domain),
+		res.add(FindDMARCMissing.New(fmt.Sprintf("%s has no DMARC record; receivers show no BIMI logo without DMARC enforcement", res.Domain),
 			fmt.Sprintf("publish %s. TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@%s\" (or p=reject)", dmarcName, res.Domain)).WithName(dmarcName))
 		return
 	}
@@ -210,28 +200,28 @@ func (res *Result) checkDMARC(dm DMARC) {
 	switch p {
 	case "none", "":
 		enforced = false
-		res.add(spec(CodeDMARCNone).New(fmt.Sprintf("the DMARC policy at %s is p=%s; receivers ignore the BIMI record unless p is quarantine or reject", dmarcName, orNone(p)),
+		res.add(FindDMARCNone.New(fmt.Sprintf("the DMARC policy at %s is p=%s; receivers ignore the BIMI record unless p is quarantine or reject", dmarcName, orNone(p)),
 			fmt.Sprintf("in the TXT record at %s, change p=%s to p=quarantine (or p=reject), once your DMARC reports show all your mail passes", dmarcName, orNone(p))).WithName(dmarcName))
 	case "quarantine":
 		if dm.Pct != nil && *dm.Pct != 100 {
 			enforced = false
-			res.add(spec(CodeDMARCPct).New(fmt.Sprintf("the DMARC policy at %s is p=quarantine with pct=%d; BIMI requires quarantine at 100%%", dmarcName, *dm.Pct),
+			res.add(FindDMARCPct.New(fmt.Sprintf("the DMARC policy at %s is p=quarantine with pct=%d; BIMI requires quarantine at 100%%", dmarcName, *dm.Pct),
 				fmt.Sprintf("in the TXT record at %s, remove pct=%d (or set pct=100)", dmarcName, *dm.Pct)).WithName(dmarcName))
 		}
 	case "reject":
 		if dm.Pct != nil && *dm.Pct != 100 {
-			res.add(spec(CodeDMARCRejectPct).New(fmt.Sprintf("the DMARC policy at %s is p=reject with pct=%d; the BIMI draft accepts it, but some mailbox providers want pct=100", dmarcName, *dm.Pct),
+			res.add(FindDMARCRejectPct.New(fmt.Sprintf("the DMARC policy at %s is p=reject with pct=%d; the BIMI draft accepts it, but some mailbox providers want pct=100", dmarcName, *dm.Pct),
 				fmt.Sprintf("in the TXT record at %s, remove pct=%d (or set pct=100)", dmarcName, *dm.Pct)).WithName(dmarcName))
 		}
 	}
 	if sp == "none" {
 		enforced = false
-		res.add(spec(CodeDMARCSubdomainNone).New(fmt.Sprintf("the DMARC record at %s has sp=none; receivers do not apply BIMI when a subdomain policy is none", dmarcName),
+		res.add(FindDMARCSubdomainNone.New(fmt.Sprintf("the DMARC record at %s has sp=none; receivers do not apply BIMI when a subdomain policy is none", dmarcName),
 			fmt.Sprintf("in the TXT record at %s, change sp=none to sp=quarantine (or sp=reject), or remove sp=", dmarcName)).WithName(dmarcName))
 	}
 	if dm.Testing && (p == "quarantine" || p == "reject") {
 		enforced = false
-		res.add(spec(CodeDMARCTesting).New(fmt.Sprintf("the DMARC record at %s has t=y (test mode): the policy is not enforced", dmarcName),
+		res.add(FindDMARCTesting.New(fmt.Sprintf("the DMARC record at %s has t=y (test mode): the policy is not enforced", dmarcName),
 			fmt.Sprintf("in the TXT record at %s, remove t=y", dmarcName)).WithName(dmarcName))
 	}
 	res.DMARCEnforced = enforced
@@ -246,25 +236,21 @@ func orNone(p string) string {
 
 func (res *Result) add(f finding.Finding) { res.Findings = append(res.Findings, f) }
 
-func (res *Result) sort() {
-	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Severity > res.Findings[j].Severity })
-}
-
 func (res *Result) finish(dm DMARC, crossCheck bool) {
 	if crossCheck {
 		res.checkDMARC(dm)
 	}
-	res.sort()
-	m, _ := finding.Max(res.Findings)
-	switch {
-	case m == finding.Error:
-		res.Status = StatusFail
-	case m == finding.Warning:
-		res.Status = StatusWarn
-	case res.RecordName == "":
-		res.Status = StatusSkip
-	default:
-		res.Status = StatusPass
+	res.judge()
+}
+
+// judge sorts the findings and derives the status. The check is complete
+// unless a lookup failed (res.Error); a domain without a BIMI record and
+// with nothing wrong is skipped: BIMI is optional.
+func (res *Result) judge() {
+	finding.Sort(res.Findings)
+	res.Status = finding.Judge(res.Findings, res.Error == "")
+	if res.Status == finding.StatusPass && res.RecordName == "" {
+		res.Status = finding.StatusSkip
 	}
 }
 

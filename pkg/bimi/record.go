@@ -12,10 +12,11 @@
 package bimi
 
 import (
-	"fmt"
-	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"net/url"
 	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 )
 
 // Version is the only version of the record.
@@ -43,31 +44,14 @@ type Record struct {
 }
 
 // Tag is one tag=value pair.
-type Tag struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+type Tag = txtrec.Field
 
-// Problem is one thing wrong with a record; Code is its finding code.
-type Problem struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// Problem is one thing wrong with a record; Spec is the finding Check
+// reports it with (JSON carries its code).
+type Problem = txtrec.Problem
 
-// SyntaxError reports why a record is invalid.
-type SyntaxError struct {
-	Problems []Problem
-}
-
-func (e *SyntaxError) Error() string {
-	s := "bimi: invalid record: " + e.Problems[0].Message
-	if n := len(e.Problems) - 1; n == 1 {
-		s += " (and 1 more problem)"
-	} else if n > 1 {
-		s += fmt.Sprintf(" (and %d more problems)", n)
-	}
-	return s
-}
+// SyntaxError reports why a record is invalid (Package "bimi").
+type SyntaxError = txtrec.SyntaxError
 
 // IsRecord reports whether a TXT record starts with the version tag of BIMI
 // ("v=BIMI1", spaces allowed around "="). Receivers discard the others
@@ -92,41 +76,41 @@ const wsp = " \t\r\n"
 func ParseRecord(txt string) (*Record, error) {
 	rec := &Record{Tags: []Tag{}}
 	var probs []Problem
-	bad := func(code, format string, args ...any) {
-		probs = append(probs, Problem{Code: code, Message: fmt.Sprintf(format, args...)})
+	bad := func(s *finding.Spec, format string, args ...any) {
+		probs = append(probs, txtrec.Problemf(s, format, args...))
 	}
-	warn := func(code, format string, args ...any) {
-		rec.Warnings = append(rec.Warnings, Problem{Code: code, Message: fmt.Sprintf(format, args...)})
+	warn := func(s *finding.Spec, format string, args ...any) {
+		rec.Warnings = append(rec.Warnings, txtrec.Problemf(s, format, args...))
 	}
 	if !IsRecord(txt) {
 		first, _, _ := strings.Cut(txt, ";")
 		if strings.TrimSpace(first) == "" {
 			first = txt
 		}
-		bad(CodeBadVersion, "the record must begin with \"v=BIMI1\" (exactly so, first), not %q", txtrec.Abbreviate(strings.TrimSpace(first), 40))
-		return rec, &SyntaxError{Problems: probs}
+		bad(FindBadVersion, "the record must begin with \"v=BIMI1\" (exactly so, first), not %q", txtrec.Abbreviate(strings.TrimSpace(first), 40))
+		return rec, &SyntaxError{Package: "bimi", Problems: probs}
 	}
 	seen := map[string]bool{}
 	parts := strings.Split(txt, ";")
 	for i, part := range parts {
 		if strings.Trim(part, wsp) == "" {
 			if i != len(parts)-1 {
-				warn(CodeSyntax, "the record has an empty tag (two \";\" in a row)")
+				warn(FindSyntax, "the record has an empty tag (two \";\" in a row)")
 			}
 			continue
 		}
 		name, value, ok := strings.Cut(part, "=")
 		if !ok {
-			bad(CodeSyntax, "%q is not of the form tag=value", txtrec.Abbreviate(strings.Trim(part, wsp), 40))
+			bad(FindSyntax, "%q is not of the form tag=value", txtrec.Abbreviate(strings.Trim(part, wsp), 40))
 			continue
 		}
 		name, value = strings.Trim(name, wsp), strings.Trim(value, wsp)
 		if !validTagName(name) {
-			bad(CodeSyntax, "the tag name %q is not valid (a letter, then letters, digits or \"_\")", txtrec.Abbreviate(name, 40))
+			bad(FindSyntax, "the tag name %q is not valid (a letter, then letters, digits or \"_\")", txtrec.Abbreviate(name, 40))
 			continue
 		}
 		if seen[name] {
-			bad(CodeSyntax, "the tag %q is given more than once", name)
+			bad(FindSyntax, "the tag %q is given more than once", name)
 			continue
 		}
 		seen[name] = true
@@ -147,35 +131,35 @@ func ParseRecord(txt string) (*Record, error) {
 		case "lps":
 			rec.LocalPartSelectors = value
 			if value != "true" && value != "false" {
-				warn(CodeBadTagValue, "lps=%q is neither \"true\" nor \"false\"; receivers ignore it", txtrec.Abbreviate(value, 40))
+				warn(FindBadTagValue, "lps=%q is neither \"true\" nor \"false\"; receivers ignore it", txtrec.Abbreviate(value, 40))
 			}
 		case "avp":
 			rec.AvatarPreference = value
 			if value != "brand" && value != "personal" {
-				warn(CodeBadTagValue, "avp=%q is neither \"brand\" nor \"personal\"; receivers ignore it (some treat the record as failing)", txtrec.Abbreviate(value, 40))
+				warn(FindBadTagValue, "avp=%q is neither \"brand\" nor \"personal\"; receivers ignore it (some treat the record as failing)", txtrec.Abbreviate(value, 40))
 			}
 		}
 	}
 	if !seen["l"] {
 		if rec.Evidence != "" {
-			bad(CodeNoLocation, "the record has no l= tag (it is required; give the logo URL, or l= empty if the logo comes only from the mark certificate)")
+			bad(FindNoLocation, "the record has no l= tag (it is required; give the logo URL, or l= empty if the logo comes only from the mark certificate)")
 		} else {
-			bad(CodeNoLocation, "the record has no l= tag: receivers find no logo")
+			bad(FindNoLocation, "the record has no l= tag: receivers find no logo")
 		}
 	}
 	rec.Declined = seen["l"] && rec.Location == "" && rec.Evidence == ""
 	if len(probs) > 0 {
-		return rec, &SyntaxError{Problems: probs}
+		return rec, &SyntaxError{Package: "bimi", Problems: probs}
 	}
 	return rec, nil
 }
 
 // checkURL checks an l= or a= value: one https URL with a fully qualified
 // host; for l=, a path ending in .svg (or .svgz).
-func checkURL(v, tag string, bad, warn func(code, format string, args ...any)) {
-	notHTTPS, invalid := CodeLocationNotHTTPS, CodeLocationInvalid
+func checkURL(v, tag string, bad, warn func(s *finding.Spec, format string, args ...any)) {
+	notHTTPS, invalid := FindLocationNotHTTPS, FindLocationInvalid
 	if tag == "a" {
-		notHTTPS, invalid = CodeEvidenceNotHTTPS, CodeEvidenceInvalid
+		notHTTPS, invalid = FindEvidenceNotHTTPS, FindEvidenceInvalid
 	}
 	if strings.Contains(v, ",") {
 		bad(invalid, "%s= holds a comma: give a single URL (commas inside a URL must be encoded as %%2C)", tag)
@@ -201,7 +185,7 @@ func checkURL(v, tag string, bad, warn func(code, format string, args ...any)) {
 	if tag == "l" {
 		p := strings.ToLower(u.Path)
 		if !strings.HasSuffix(p, ".svg") && !strings.HasSuffix(p, ".svgz") {
-			warn(CodeLocationNotSVG, "l=%q does not end in .svg: the logo must be an SVG (Tiny PS) file, and receivers judge the format by the suffix", txtrec.Abbreviate(v, 60))
+			warn(FindLocationNotSVG, "l=%q does not end in .svg: the logo must be an SVG (Tiny PS) file, and receivers judge the format by the suffix", txtrec.Abbreviate(v, 60))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/starttls"
 )
 
@@ -57,7 +58,7 @@ func checkSTARTTLS(ctx context.Context, d *domainState) *CheckResult {
 		for _, f := range p.Findings {
 			res.Findings = append(res.Findings, f.WithName(p.Host))
 		}
-		if p.Status == starttls.StatusError {
+		if p.Status == finding.StatusError {
 			if res.Error == "" {
 				res.Error = fmt.Sprintf("could not check %s: %s", p.Host, p.Error)
 			}

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -33,15 +32,6 @@ var DefaultSelectors = []string{
 	"mxvault", "mailo", "turbo-smtp", "pm", "krs", // assorted providers
 	"ed25519", "rsa", "s1024", "s2048", // naming by key type or size
 }
-
-// Selector statuses.
-const (
-	StatusPass    = "pass"    // a usable key, nothing to fix
-	StatusWarn    = "warn"    // a usable key with warnings
-	StatusFail    = "fail"    // missing, broken or unusable
-	StatusRevoked = "revoked" // the key is revoked (empty p=)
-	StatusError   = "error"   // the DNS could not be asked
-)
 
 // CheckOptions tune Check.
 type CheckOptions struct {
@@ -74,9 +64,16 @@ type SelectorResult struct {
 	// KeyMatches says whether the published key is the private key's
 	// public half; absent when no private key was given.
 	KeyMatches *bool `json:"key_matches,omitempty"`
-	// Status is pass, warn, fail, revoked or error.
-	Status   string       `json:"status"`
-	Findings finding.List `json:"findings"`
+	// Revoked is true when the published key is revoked (empty p=). A
+	// revoked key is the right state for a retired selector: its status is
+	// judged from its findings like any other (dkim.revoked is info).
+	Revoked bool `json:"revoked,omitempty"`
+	// Status is judged from the findings (finding.Judge): pass or warn for
+	// a usable or revoked key, fail for a missing, broken or unusable one,
+	// error when the DNS could not answer, skip when a probed selector
+	// (discovery) has nothing there.
+	Status   finding.Status `json:"status"`
+	Findings finding.List   `json:"findings"`
 	// Error says why the DNS could not answer (status error).
 	Error string `json:"error,omitempty"`
 }
@@ -96,9 +93,9 @@ type CheckResult struct {
 	// Findings are every selector's findings (with Name set) and the
 	// domain-level ones.
 	Findings finding.List `json:"findings"`
-	// Status is pass, warn, fail or error (some lookups failed and nothing
-	// failed outright).
-	Status string `json:"status"`
+	// Status is judged from Findings (finding.Judge): pass, warn, fail, or
+	// error when some lookups failed and nothing failed outright.
+	Status finding.Status `json:"status"`
 	// Incomplete is true when some lookups could not be answered.
 	Incomplete bool `json:"incomplete"`
 }
@@ -189,7 +186,7 @@ func discover(ctx context.Context, r dns.Resolver, domain string, extra []string
 	d := &Discovery{Domain: domain, Probed: probed, Found: []string{}, Note: DiscoveryNote}
 	for _, res := range results {
 		switch {
-		case res.Status == StatusError:
+		case res.Status == finding.StatusError:
 			d.Failed = append(d.Failed, res.Selector)
 			d.Results = append(d.Results, res)
 		case found(res):
@@ -262,13 +259,13 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 	}
 	usable, ed := 0, 0
 	for _, s := range res.Selectors {
-		if s.Status == StatusError {
+		if s.Status == finding.StatusError {
 			res.Incomplete = true
 		}
 		for _, f := range s.Findings {
 			res.Findings = append(res.Findings, f.WithName(s.Name))
 		}
-		if s.Record != nil && !s.Record.Revoked() && (s.Status == StatusPass || s.Status == StatusWarn) {
+		if s.Record != nil && !s.Revoked && (s.Status == finding.StatusPass || s.Status == finding.StatusWarn) {
 			usable++
 			if s.Record.KeyType == KeyTypeEd25519 {
 				ed++
@@ -285,9 +282,27 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 			fmt.Sprintf("no DKIM key record found at %d common selectors of %s; discovery can never be complete, so the domain may sign with another selector", len(res.Probed), domain),
 			"give the selectors your signers use with --selector (or dkim.selectors in the config); the s= tag of the DKIM-Signature header of a message you sent names it"))
 	}
-	sortFindings(res.Findings)
-	res.Status = overallStatus(res.Findings, res.Incomplete)
+	if revoked := allRevoked(res.Selectors); revoked != nil {
+		res.Findings = append(res.Findings, FindAllRevoked.New(
+			fmt.Sprintf("every selector checked at %s (%s) publishes a revoked key (empty p=): the domain has no working DKIM key, so the mail it signs fails DKIM", domain, strings.Join(revoked, ", ")),
+			fmt.Sprintf("generate a new key under a new selector (emailauth dkim keygen --domain %s --selector <new>), publish its record and sign with it; if the domain signs with a selector not checked here, check that one with --selector", domain)))
+	}
+	finding.Sort(res.Findings)
+	res.Status = finding.Judge(res.Findings, !res.Incomplete)
 	return res, nil
+}
+
+// allRevoked returns the selectors when there are some and every one
+// publishes a revoked key, nil otherwise.
+func allRevoked(sels []*SelectorResult) []string {
+	var names []string
+	for _, s := range sels {
+		if !s.Revoked {
+			return nil
+		}
+		names = append(names, s.Selector)
+	}
+	return names
 }
 
 // relaxMismatches lowers the key-mismatch findings to info when another
@@ -315,23 +330,9 @@ func relaxMismatches(sels []*SelectorResult) {
 			}
 		}
 		if changed {
-			s.Status = ""
-			(&selCheck{res: s}).finish()
+			s.judge()
 		}
 	}
-}
-
-func overallStatus(fs []finding.Finding, incomplete bool) string {
-	m, ok := finding.Max(fs)
-	switch {
-	case ok && m == finding.Error:
-		return StatusFail
-	case incomplete:
-		return StatusError
-	case ok && m == finding.Warning:
-		return StatusWarn
-	}
-	return StatusPass
 }
 
 func checkAll(ctx context.Context, r dns.Resolver, domain string, sels []string, opts CheckOptions, discovering bool) []*SelectorResult {
@@ -357,16 +358,17 @@ func checkAll(ctx context.Context, r dns.Resolver, domain string, sels []string,
 
 // CheckSelector fetches and checks one selector's key record. pub, when
 // not nil, is compared with the published key. When probing is true (the
-// selector is a guess), a missing record gives no finding.
+// selector is a guess), a missing record gives no finding and status skip.
 func CheckSelector(ctx context.Context, r dns.Resolver, domain, selector string, pub crypto.PublicKey, probing bool) *SelectorResult {
 	name := RecordName(selector, domain)
 	res := &SelectorResult{Selector: selector, Name: name, Records: []string{}, Strings: [][]string{}, Findings: finding.List{}}
 	ans, err := r.Query(ctx, name, dns.TypeTXT)
 	if err != nil {
-		res.Status, res.Error = StatusError, err.Error()
+		res.Error = err.Error()
 		if ans != nil {
 			res.CNAMEs = ans.CNAMEs
 		}
+		res.judge()
 		return res
 	}
 	res.CNAMEs = ans.CNAMEs
@@ -383,7 +385,7 @@ func CheckSelector(ctx context.Context, r dns.Resolver, domain, selector string,
 	switch {
 	case len(res.Records) == 0:
 		if probing && len(res.CNAMEs) == 0 {
-			res.Status = StatusFail
+			res.Status = finding.StatusSkip
 			return res
 		}
 		c.noRecord(ans)
@@ -392,7 +394,7 @@ func CheckSelector(ctx context.Context, r dns.Resolver, domain, selector string,
 	default:
 		c.several()
 	}
-	c.finish()
+	res.judge()
 	return res
 }
 
@@ -733,26 +735,10 @@ func boundaryWhitespace(strs []string, p *Tag) int {
 	return 0
 }
 
-// sortFindings puts the most severe first, keeping the order otherwise.
-func sortFindings(fs []finding.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool { return fs[i].Severity > fs[j].Severity })
-}
-
-func (c *selCheck) finish() {
-	res := c.res
-	sortFindings(res.Findings)
-	if res.Status != "" {
-		return
-	}
-	m, ok := finding.Max(res.Findings)
-	switch {
-	case ok && m == finding.Error:
-		res.Status = StatusFail
-	case res.Record != nil && res.Record.Revoked():
-		res.Status = StatusRevoked
-	case ok && m == finding.Warning:
-		res.Status = StatusWarn
-	default:
-		res.Status = StatusPass
-	}
+// judge sorts the findings and derives the status: the lookup completed
+// unless Error says why it did not.
+func (res *SelectorResult) judge() {
+	finding.Sort(res.Findings)
+	res.Revoked = res.Record != nil && res.Record.Revoked()
+	res.Status = finding.Judge(res.Findings, res.Error == "")
 }

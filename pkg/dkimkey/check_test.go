@@ -104,39 +104,39 @@ func TestCheckSelectors(t *testing.T) {
 	fake.ServFail("fail._domainkey.example.com", 0)
 	tests := []struct {
 		sel    string
-		status string
+		status finding.Status
 		codes  []string
 	}{
-		{"good", StatusPass, nil},
-		{"ed", StatusPass, nil},
-		{"weak", StatusWarn, []string{"dkim.key-weak-1024"}},
-		{"short", StatusFail, []string{"dkim.key-too-short"}},
-		{"testing", StatusWarn, []string{"dkim.testing"}},
-		{"sha1", StatusWarn, []string{"dkim.sha1-only"}},
-		{"md5", StatusFail, []string{"dkim.unknown-hash"}},
-		{"tlsrpt", StatusWarn, []string{"dkim.not-for-email"}},
-		{"revoked", StatusRevoked, []string{"dkim.revoked"}},
-		{"upper", StatusWarn, []string{"dkim.ignored-tag"}},
-		{"gran", StatusWarn, []string{"dkim.obsolete-granularity"}},
-		{"pkcs1", StatusWarn, []string{"dkim.key-weak-1024", "dkim.pkcs1-key"}},
-		{"two", StatusFail, []string{"dkim.multiple-records"}},
-		{"spf", StatusFail, []string{"dkim.malformed"}},
-		{"syntax", StatusFail, []string{"dkim.malformed"}},
-		{"version", StatusFail, []string{"dkim.bad-version"}},
-		{"keytype", StatusFail, []string{"dkim.unknown-key-type"}},
-		{"nokey", StatusFail, []string{"dkim.no-key"}},
-		{"badkey", StatusFail, []string{"dkim.bad-key"}},
-		{"edspki", StatusFail, []string{"dkim.bad-key"}},
-		{"alias", StatusPass, []string{"dkim.cname"}},
-		{"dangling", StatusFail, []string{"dkim.cname", "dkim.no-record"}},
-		{"missing", StatusFail, []string{"dkim.no-record"}},
-		{"nodata", StatusFail, []string{"dkim.no-record"}},
-		{"quoted", StatusFail, []string{"dkim.bad-split"}},
-		{"pieces", StatusFail, []string{"dkim.split-across-records"}},
-		{"spaced", StatusWarn, []string{"dkim.split-whitespace"}},
-		{"escaped", StatusFail, []string{"dkim.malformed"}},
-		{"cutspace", StatusFail, []string{"dkim.bad-split"}},
-		{"fail", StatusError, nil},
+		{"good", finding.StatusPass, nil},
+		{"ed", finding.StatusPass, nil},
+		{"weak", finding.StatusWarn, []string{"dkim.key-weak-1024"}},
+		{"short", finding.StatusFail, []string{"dkim.key-too-short"}},
+		{"testing", finding.StatusWarn, []string{"dkim.testing"}},
+		{"sha1", finding.StatusWarn, []string{"dkim.sha1-only"}},
+		{"md5", finding.StatusFail, []string{"dkim.unknown-hash"}},
+		{"tlsrpt", finding.StatusWarn, []string{"dkim.not-for-email"}},
+		{"revoked", finding.StatusPass, []string{"dkim.revoked"}},
+		{"upper", finding.StatusWarn, []string{"dkim.ignored-tag"}},
+		{"gran", finding.StatusWarn, []string{"dkim.obsolete-granularity"}},
+		{"pkcs1", finding.StatusWarn, []string{"dkim.key-weak-1024", "dkim.pkcs1-key"}},
+		{"two", finding.StatusFail, []string{"dkim.multiple-records"}},
+		{"spf", finding.StatusFail, []string{"dkim.malformed"}},
+		{"syntax", finding.StatusFail, []string{"dkim.malformed"}},
+		{"version", finding.StatusFail, []string{"dkim.bad-version"}},
+		{"keytype", finding.StatusFail, []string{"dkim.unknown-key-type"}},
+		{"nokey", finding.StatusFail, []string{"dkim.no-key"}},
+		{"badkey", finding.StatusFail, []string{"dkim.bad-key"}},
+		{"edspki", finding.StatusFail, []string{"dkim.bad-key"}},
+		{"alias", finding.StatusPass, []string{"dkim.cname"}},
+		{"dangling", finding.StatusFail, []string{"dkim.cname", "dkim.no-record"}},
+		{"missing", finding.StatusFail, []string{"dkim.no-record"}},
+		{"nodata", finding.StatusFail, []string{"dkim.no-record"}},
+		{"quoted", finding.StatusFail, []string{"dkim.bad-split"}},
+		{"pieces", finding.StatusFail, []string{"dkim.split-across-records"}},
+		{"spaced", finding.StatusWarn, []string{"dkim.split-whitespace"}},
+		{"escaped", finding.StatusFail, []string{"dkim.malformed"}},
+		{"cutspace", finding.StatusFail, []string{"dkim.bad-split"}},
+		{"fail", finding.StatusError, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.sel, func(t *testing.T) {
@@ -146,6 +146,9 @@ func TestCheckSelectors(t *testing.T) {
 				for _, f := range res.Findings {
 					t.Logf("  %s: %s\n    fix: %s", f.Code, f.Message, f.Fix)
 				}
+			}
+			if res.Revoked != (tt.sel == "revoked") {
+				t.Errorf("revoked = %v", res.Revoked)
 			}
 			for _, f := range res.Findings {
 				if f.Severity > finding.Info && f.Fix == "" {
@@ -196,11 +199,11 @@ func TestCheckPrivateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := res.Selectors[0]; s.KeyMatches == nil || !*s.KeyMatches || res.Status != StatusPass {
+	if s := res.Selectors[0]; s.KeyMatches == nil || !*s.KeyMatches || res.Status != finding.StatusPass {
 		t.Errorf("matching key: %+v", s)
 	}
 	res, _ = Check(ctx, fake, "example.com", []string{"b"}, CheckOptions{PublicKey: k.priv2048})
-	if s := res.Selectors[0]; s.KeyMatches == nil || *s.KeyMatches || res.Status != StatusFail || !slices.Contains(codes(s.Findings), "dkim.key-mismatch") {
+	if s := res.Selectors[0]; s.KeyMatches == nil || *s.KeyMatches || res.Status != finding.StatusFail || !slices.Contains(codes(s.Findings), "dkim.key-mismatch") {
 		t.Errorf("other key: %+v", s)
 	} else if f := s.Findings[0]; !strings.Contains(f.Fix, k.rsa2048[:50]) || !strings.Contains(f.Message, "1024") {
 		t.Errorf("mismatch finding: %+v", f)
@@ -217,8 +220,58 @@ func TestCheckPrivateKey(t *testing.T) {
 			mm = &res.Selectors[1].Findings[i]
 		}
 	}
-	if res.Status != StatusWarn || mm == nil || mm.Severity != finding.Info {
+	if res.Status != finding.StatusWarn || mm == nil || mm.Severity != finding.Info {
 		t.Errorf("two selectors: %s %+v", res.Status, res.Findings)
+	}
+}
+
+// A domain whose every checked key is revoked has no working key: a
+// failure, while a revoked selector beside a working one is a retired
+// selector, not a problem.
+func TestCheckAllRevoked(t *testing.T) {
+	k := loadTestKeys(t)
+	fake := dnstest.NewFake(
+		txt("a._domainkey.example.com", k.rsa2048),
+		txt("old._domainkey.example.com", "v=DKIM1; p="),
+		txt("older._domainkey.example.com", "v=DKIM1; k=rsa; p="),
+	)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		sels   []string
+		status finding.Status
+		all    bool
+	}{
+		{[]string{"old"}, finding.StatusFail, true},
+		{[]string{"old", "older"}, finding.StatusFail, true},
+		{[]string{"a", "old"}, finding.StatusPass, false},
+		{[]string{"a"}, finding.StatusPass, false},
+	} {
+		res, err := Check(ctx, fake, "example.com", tt.sels, CheckOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all *finding.Finding
+		for i, f := range res.Findings {
+			if f.Code == FindAllRevoked.Code {
+				all = &res.Findings[i]
+			}
+		}
+		if res.Status != tt.status || (all != nil) != tt.all {
+			t.Errorf("%v: status %s, findings %v", tt.sels, res.Status, codes(res.Findings))
+			continue
+		}
+		for _, s := range res.Selectors {
+			if s.Revoked != (s.Selector != "a") || s.Status != finding.StatusPass {
+				t.Errorf("%v: selector %s revoked %v status %s", tt.sels, s.Selector, s.Revoked, s.Status)
+			}
+		}
+		if all != nil && (!strings.Contains(all.Message, strings.Join(tt.sels, ", ")) || !strings.Contains(all.Fix, "emailauth dkim keygen --domain example.com")) {
+			t.Errorf("%v: finding %+v", tt.sels, *all)
+		}
+	}
+	// A probed selector with nothing there is skipped, not failed.
+	if res := CheckSelector(ctx, fake, "example.com", "nothing", nil, true); res.Status != finding.StatusSkip || len(res.Findings) != 0 {
+		t.Errorf("probe of an empty selector: %s %v", res.Status, codes(res.Findings))
 	}
 }
 
@@ -250,7 +303,7 @@ func TestCheckDomain(t *testing.T) {
 	if len(res.Probed) != len(DefaultSelectors)+1 || res.Note == "" {
 		t.Errorf("probed %d", len(res.Probed))
 	}
-	if res.Status != StatusWarn {
+	if res.Status != finding.StatusWarn {
 		t.Errorf("status %s: %v", res.Status, codes(res.Findings))
 	}
 	for _, f := range res.Findings {
@@ -260,18 +313,18 @@ func TestCheckDomain(t *testing.T) {
 	}
 	// Nothing found.
 	res, _ = Check(ctx, fake, "example.org", nil, CheckOptions{})
-	if len(res.Selectors) != 0 || !slices.Equal(codes(res.Findings), []string{"dkim.none-found"}) || res.Status != StatusWarn {
+	if len(res.Selectors) != 0 || !slices.Equal(codes(res.Findings), []string{"dkim.none-found"}) || res.Status != finding.StatusWarn {
 		t.Errorf("example.org: %v %v", res.Selectors, codes(res.Findings))
 	}
 	// Only Ed25519.
 	res, _ = Check(ctx, fake, "example.net", []string{"ed"}, CheckOptions{})
-	if !slices.Equal(codes(res.Findings), []string{"dkim.ed25519-only"}) || res.Status != StatusPass {
+	if !slices.Equal(codes(res.Findings), []string{"dkim.ed25519-only"}) || res.Status != finding.StatusPass {
 		t.Errorf("example.net: %v", codes(res.Findings))
 	}
 	// DNS failures make the result incomplete, not failed.
 	fake.Timeout("down._domainkey.example.com", 0)
 	res, _ = Check(ctx, fake, "example.com", []string{"selector1", "down"}, CheckOptions{})
-	if !res.Incomplete || res.Status != StatusError || res.Selectors[1].Error == "" {
+	if !res.Incomplete || res.Status != finding.StatusError || res.Selectors[1].Error == "" {
 		t.Errorf("timeout: %+v", res)
 	}
 	// Bad input.
@@ -325,3 +378,17 @@ func TestFindingsCatalogue(t *testing.T) {
 }
 
 var _ dns.Resolver = (*dnstest.Fake)(nil)
+
+// TestTransientFindings pins the findings that mean "could not find out"
+// (finding.Judge makes a result with one error, never fail).
+func TestTransientFindings(t *testing.T) {
+	var got []string
+	for _, s := range Findings() {
+		if s.Transient {
+			got = append(got, s.Code)
+		}
+	}
+	if want := []string{}; !slices.Equal(got, want) {
+		t.Errorf("transient findings %v, want %v", got, want)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
 // The public suites (see testdata/conformance/INDEX.md §2). The tests
@@ -151,7 +152,7 @@ func TestMailDKIMFakeDNS(t *testing.T) {
 	}
 	for _, name := range []string{"test3._domainkey.blackhole.messiah.edu", "test3._domainkey.blackhole2.messiah.edu"} {
 		sel, domain, _ := strings.Cut(name, "._domainkey.")
-		if res := CheckSelector(ctx, fake, domain, sel, nil, false); res.Status != StatusError {
+		if res := CheckSelector(ctx, fake, domain, sel, nil, false); res.Status != finding.StatusError {
 			t.Errorf("Check %s: status %s, want error", name, res.Status)
 		}
 	}

@@ -147,6 +147,12 @@ var (
 		Meaning: "Every key found is Ed25519 (RFC 8463). Many receivers do not verify Ed25519 signatures yet and see such mail as unsigned.",
 		Fix:     "Sign with an RSA-2048 key as well (dual signing), under its own selector.",
 	})
+	FindAllRevoked = catalog.Define(finding.Spec{
+		Code: "dkim.all-revoked", Severity: finding.Error,
+		Title:   "every key found is revoked",
+		Meaning: "Every selector checked publishes a revoked key (empty `p=`): the domain has no working DKIM key. Mail signed with any of these selectors fails verification, and DMARC can then pass only through SPF. Revoking is right for retired selectors, but the selector the signer uses needs a published key.",
+		Fix:     "Generate a new key under a new selector with `emailauth dkim keygen`, publish its record and switch the signer to it. If the domain signs with a selector that was not checked, check that one with `--selector`.",
+	})
 	FindNoneFound = catalog.Define(finding.Spec{
 		Code: "dkim.none-found", Severity: finding.Warning,
 		Title:   "no DKIM key found at the common selectors",

@@ -180,18 +180,6 @@ func (c *Catalog) Define(s Spec) *Spec {
 	return p
 }
 
-// Must returns the spec of a code defined in the catalogue. It panics on an
-// undefined code: a programming error, caught by any test that emits it.
-func (c *Catalog) Must(code string) *Spec {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.codes[code]
-	if s == nil {
-		panic("finding: undefined finding code " + code)
-	}
-	return s
-}
-
 // Specs returns the catalogue's specs sorted by code.
 func (c *Catalog) Specs() []*Spec {
 	c.mu.Lock()

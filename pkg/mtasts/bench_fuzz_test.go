@@ -6,6 +6,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
 func BenchmarkParseRecord(b *testing.B) {
@@ -54,7 +55,7 @@ func BenchmarkCheckOffline(b *testing.B) {
 		return a, err
 	})
 	for b.Loop() {
-		if res := Check(ctx, r, nil, "example.test", nil, fixed); res.Status != StatusWarn {
+		if res := Check(ctx, r, nil, "example.test", nil, fixed); res.Status != finding.StatusWarn {
 			b.Fatal(res.Status)
 		}
 	}

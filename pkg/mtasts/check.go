@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"net/http"
 	"sort"
 	"strings"
@@ -12,19 +11,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
-)
-
-// Status is the outcome of a check. The vocabulary is the one every check
-// of emailauth uses.
-type Status string
-
-// Statuses.
-const (
-	StatusPass  Status = "pass"  // nothing wrong (info findings allowed)
-	StatusWarn  Status = "warn"  // only warnings
-	StatusFail  Status = "fail"  // a misconfiguration was found
-	StatusError Status = "error" // the check could not complete
-	StatusSkip  Status = "skip"  // not applicable (the domain receives no mail)
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 )
 
 // CertExpiryWarning is how close to its expiry the policy host's
@@ -49,7 +36,11 @@ type MXMatch struct {
 // Result is the outcome of Check.
 type Result struct {
 	Domain string `json:"domain"`
-	Status Status `json:"status"`
+	// Status is judged from the findings (finding.Judge): a DNS failure or
+	// an unreachable policy host makes it error, never fail. It is skip
+	// when the domain receives no mail (MTA-STS does not apply) and nothing
+	// is wrong, error when the domain name is not valid.
+	Status finding.Status `json:"status"`
 	// RecordName is "_mta-sts.DOMAIN".
 	RecordName string `json:"record_name"`
 	// Records are all the TXT records found at RecordName, as published.
@@ -86,6 +77,9 @@ type checker struct {
 	domain     string
 	now        time.Time
 	incomplete []string
+	// noMail is set when the domain has no MX host: MTA-STS does not
+	// apply, and a check that finds nothing wrong is skipped.
+	noMail bool
 }
 
 func (c *checker) add(f finding.Finding) { c.res.Findings = append(c.res.Findings, f) }
@@ -110,9 +104,9 @@ func Check(ctx context.Context, r dns.Resolver, client *http.Client, domain stri
 			err = fmt.Errorf("the name begins with a dot")
 		}
 		res.Domain = domain
-		res.Status = StatusError
+		res.Status = finding.StatusError
 		res.Error = fmt.Sprintf("mta-sts: %v", err)
-		res.Findings = append(res.Findings, spec(CodeInvalidDomain).New(fmt.Sprintf("%q is not a valid domain name: %v", domain, err), "give a domain name such as example.com"))
+		res.Findings = append(res.Findings, FindInvalidDomain.New(fmt.Sprintf("%q is not a valid domain name: %v", domain, err), "give a domain name such as example.com"))
 		return res
 	}
 	res.RecordName = "_mta-sts." + c.domain
@@ -128,7 +122,7 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 		hosts, err := lookupMX(ctx, r, c.domain)
 		if err != nil {
 			mxKnown = false
-			c.add(spec(CodeDNSError).New(fmt.Sprintf("the MX lookup for %s failed: %v", c.domain, err), "make the name servers of "+c.domain+" answer MX queries, then check again").WithName(c.domain))
+			c.add(FindDNSError.New(fmt.Sprintf("the MX lookup for %s failed: %v", c.domain, err), "make the name servers of "+c.domain+" answer MX queries, then check again").WithName(c.domain))
 			c.fail(fmt.Sprintf("MX lookup failed: %v", err))
 		}
 		mxHosts = hosts
@@ -139,10 +133,11 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 		}
 	}
 	noMail := mxKnown && len(res.MXHosts) == 0
+	c.noMail = noMail
 
 	ans, err := r.Query(ctx, res.RecordName, dns.TypeTXT)
 	if err != nil {
-		c.add(spec(CodeDNSError).New(fmt.Sprintf("the TXT lookup for %s failed: %v", res.RecordName, err), "make the name servers of "+c.domain+" answer TXT queries for "+res.RecordName+", then check again").WithName(res.RecordName))
+		c.add(FindDNSError.New(fmt.Sprintf("the TXT lookup for %s failed: %v", res.RecordName, err), "make the name servers of "+c.domain+" answer TXT queries for "+res.RecordName+", then check again").WithName(res.RecordName))
 		c.fail(fmt.Sprintf("TXT lookup for %s failed: %v", res.RecordName, err))
 		return
 	}
@@ -157,7 +152,7 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 	}
 	if len(cands) == 0 {
 		if noMail {
-			c.add(spec(CodeNoMX).New(c.domain+" has no MX host (no MX records, or a null MX); MTA-STS does not apply", ""))
+			c.add(FindNoMX.New(c.domain+" has no MX host (no MX records, or a null MX); MTA-STS does not apply", ""))
 			return
 		}
 		for _, t := range nearMiss {
@@ -167,18 +162,18 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 			if errors.As(err, &se) {
 				msg += ": " + se.Problems[0].Message
 			}
-			c.add(spec(CodeRecordBadVersion).New(msg, fmt.Sprintf("replace it with %s", c.suggestRecord())).WithName(res.RecordName))
+			c.add(FindRecordBadVersion.New(msg, fmt.Sprintf("replace it with %s", c.suggestRecord())).WithName(res.RecordName))
 		}
 		if len(nearMiss) == 0 {
-			c.add(spec(CodeNoRecord).New(fmt.Sprintf("no MTA-STS record at %s", res.RecordName), c.fixNoRecord()).WithName(res.RecordName))
+			c.add(FindNoRecord.New(fmt.Sprintf("no MTA-STS record at %s", res.RecordName), c.fixNoRecord()).WithName(res.RecordName))
 		}
 		return
 	}
 	if noMail {
-		c.add(spec(CodeNoMX).New(c.domain+" has no MX host (no MX records, or a null MX), yet it publishes an MTA-STS record", "remove "+res.RecordName+" unless the domain should receive mail"))
+		c.add(FindNoMX.New(c.domain+" has no MX host (no MX records, or a null MX), yet it publishes an MTA-STS record", "remove "+res.RecordName+" unless the domain should receive mail"))
 	}
 	if len(cands) > 1 {
-		c.add(spec(CodeMultipleRecords).New(fmt.Sprintf("%d MTA-STS records at %s; senders then ignore MTA-STS", len(cands), res.RecordName),
+		c.add(FindMultipleRecords.New(fmt.Sprintf("%d MTA-STS records at %s; senders then ignore MTA-STS", len(cands), res.RecordName),
 			fmt.Sprintf("delete all but one; keep: %s", c.suggestRecord())).WithName(res.RecordName))
 	}
 	// Diagnose the first record (all of them if there are several).
@@ -190,14 +185,14 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 		var se *SyntaxError
 		if errors.As(err, &se) {
 			for _, p := range se.Problems {
-				c.add(spec(p.Code).New(fmt.Sprintf("%s: %s", res.RecordName, p.Message), fmt.Sprintf("publish %s", c.suggestRecord())).WithName(res.RecordName))
+				c.add(p.Spec.New(fmt.Sprintf("%s: %s", res.RecordName, p.Message), fmt.Sprintf("publish %s", c.suggestRecord())).WithName(res.RecordName))
 			}
 		}
 		for _, p := range rec.Warnings {
-			c.add(spec(p.Code).New(fmt.Sprintf("%s: %s", res.RecordName, p.Message), fmt.Sprintf("publish %s", c.suggestRecordKeeping(rec))).WithName(res.RecordName))
+			c.add(p.Spec.New(fmt.Sprintf("%s: %s", res.RecordName, p.Message), fmt.Sprintf("publish %s", c.suggestRecordKeeping(rec))).WithName(res.RecordName))
 		}
 		for _, e := range rec.Extensions {
-			c.add(spec(CodeRecordExtensionIgnored).New(fmt.Sprintf("%s has the field %s=%s, which senders ignore", res.RecordName, e.Name, e.Value), "").WithName(res.RecordName))
+			c.add(FindRecordExtensionIgnored.New(fmt.Sprintf("%s has the field %s=%s, which senders ignore", res.RecordName, e.Name, e.Value), "").WithName(res.RecordName))
 		}
 		if i == 0 && err == nil && len(cands) == 1 {
 			res.RecordValid = true
@@ -213,17 +208,17 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 		// Offline the policy is not fetched anyway: a failed lookup of its
 		// host is not worth an error of its own.
 	case herr != nil:
-		c.add(spec(CodeDNSError).New(fmt.Sprintf("the address lookup for %s failed: %v", host, herr), "make the name servers of "+c.domain+" answer A and AAAA queries for "+host).WithName(host))
+		c.add(FindDNSError.New(fmt.Sprintf("the address lookup for %s failed: %v", host, herr), "make the name servers of "+c.domain+" answer A and AAAA queries for "+host).WithName(host))
 		c.fail(fmt.Sprintf("address lookup for %s failed: %v", host, herr))
 	case !exists:
 		res.PolicyChecked = true
-		c.add(spec(CodePolicyHostMissing).New(fmt.Sprintf("%s has no A or AAAA record, so senders cannot fetch %s", host, res.PolicyURL),
+		c.add(FindPolicyHostMissing.New(fmt.Sprintf("%s has no A or AAAA record, so senders cannot fetch %s", host, res.PolicyURL),
 			fmt.Sprintf("publish an A/AAAA record (or a CNAME to your policy host) for %s and serve there, as text/plain over HTTPS:\n%s", host, c.suggestPolicy(nil))).WithName(host))
 		return
 	}
 	if client == nil {
 		res.PolicyNotChecked = "offline: the policy was not fetched"
-		c.add(spec(CodePolicyNotChecked).New(fmt.Sprintf("the policy at %s was not checked (offline); only the DNS records were", res.PolicyURL), "run the check again with network access"))
+		c.add(FindPolicyNotChecked.New(fmt.Sprintf("the policy at %s was not checked (offline); only the DNS records were", res.PolicyURL), "run the check again with network access"))
 		return
 	}
 	fetched, err := FetchPolicy(ctx, client, c.domain)
@@ -231,22 +226,22 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 	if err != nil {
 		var fe *FetchError
 		if !errors.As(err, &fe) {
-			fe = &FetchError{URL: res.PolicyURL, Code: CodePolicyUnreachable, Unreachable: true, Reason: "could not fetch", Err: err}
+			fe = &FetchError{URL: res.PolicyURL, Spec: FindPolicyUnreachable, Unreachable: true, Reason: "could not fetch", Err: err}
 		}
 		if fe.Unreachable {
 			res.PolicyNotChecked = fe.Error()
 			c.fail(fe.Error())
-			c.add(spec(CodePolicyUnreachable).New(fe.Error(), fmt.Sprintf("make %s reachable over HTTPS on port 443", res.PolicyURL)).WithName(host))
+			c.add(FindPolicyUnreachable.New(fe.Error(), fmt.Sprintf("make %s reachable over HTTPS on port 443", res.PolicyURL)).WithName(host))
 			return
 		}
 		res.PolicyChecked = true
-		c.add(spec(fe.Code).New(fe.Error(), c.fixFetch(fe)).WithName(host))
+		c.add(fe.Spec.New(fe.Error(), c.fixFetch(fe)).WithName(host))
 		return
 	}
 	res.PolicyChecked = true
 	if !fetched.CertNotAfter.IsZero() && fetched.CertNotAfter.Sub(c.now) < CertExpiryWarning {
 		days := int(fetched.CertNotAfter.Sub(c.now).Hours() / 24)
-		c.add(spec(CodePolicyCertificateSoon).New(fmt.Sprintf("the certificate of %s expires on %s (in %d days)", host, fetched.CertNotAfter.Format(time.RFC3339), days),
+		c.add(FindPolicyCertificateSoon.New(fmt.Sprintf("the certificate of %s expires on %s (in %d days)", host, fetched.CertNotAfter.Format(time.RFC3339), days),
 			"renew the certificate of "+host+" and automate its renewal").WithName(host))
 	}
 	pol, err := ParsePolicy([]byte(fetched.Body))
@@ -255,11 +250,11 @@ func (c *checker) run(ctx context.Context, r dns.Resolver, client *http.Client, 
 	var se *SyntaxError
 	if errors.As(err, &se) {
 		for _, p := range se.Problems {
-			c.add(spec(p.Code).New(fmt.Sprintf("%s: %s", res.PolicyURL, p), c.fixPolicy(pol)).WithName(host))
+			c.add(p.Spec.New(fmt.Sprintf("%s: %s", res.PolicyURL, p), c.fixPolicy(pol)).WithName(host))
 		}
 	}
 	for _, p := range pol.Warnings {
-		c.add(spec(p.Code).New(fmt.Sprintf("%s: %s", res.PolicyURL, p), c.fixPolicy(pol)).WithName(host))
+		c.add(p.Spec.New(fmt.Sprintf("%s: %s", res.PolicyURL, p), c.fixPolicy(pol)).WithName(host))
 	}
 	c.checkMX(pol, mxKnown)
 }
@@ -269,10 +264,10 @@ func (c *checker) checkMX(pol *Policy, mxKnown bool) {
 	res := c.res
 	switch pol.Mode {
 	case ModeNone:
-		c.add(spec(CodeModeNone).New("the policy is in mode none: MTA-STS is switched off", fmt.Sprintf("to protect the domain, serve:\n%s\nand publish %s", c.suggestPolicy(pol), c.suggestRecord())))
+		c.add(FindModeNone.New("the policy is in mode none: MTA-STS is switched off", fmt.Sprintf("to protect the domain, serve:\n%s\nand publish %s", c.suggestPolicy(pol), c.suggestRecord())))
 		return
 	case ModeTesting:
-		c.add(spec(CodeModeTesting).New("the policy is in testing mode: senders report TLS failures but still deliver", fmt.Sprintf("when the TLS reports are clean, change the policy line to \"mode: enforce\" and publish %s", c.suggestRecord())))
+		c.add(FindModeTesting.New("the policy is in testing mode: senders report TLS failures but still deliver", fmt.Sprintf("when the TLS reports are clean, change the policy line to \"mode: enforce\" and publish %s", c.suggestRecord())))
 	case ModeEnforce:
 	default:
 		return
@@ -299,7 +294,7 @@ func (c *checker) checkMX(pol *Policy, mxKnown bool) {
 	}
 	fix := fmt.Sprintf("serve this policy at %s:\n%s\nthen publish %s", res.PolicyURL, c.suggestPolicy(pol), c.suggestRecord())
 	for _, h := range uncovered {
-		f := spec(CodeMXNotCovered).New(fmt.Sprintf("the MX host %s matches no mx pattern of the policy (%s)", h, strings.Join(pol.MX, ", ")), fix).WithName(h)
+		f := FindMXNotCovered.New(fmt.Sprintf("the MX host %s matches no mx pattern of the policy (%s)", h, strings.Join(pol.MX, ", ")), fix).WithName(h)
 		if pol.Mode == ModeTesting {
 			f = f.WithSeverity(finding.Warning)
 			f.Message += "; in enforce mode senders would refuse to deliver to it"
@@ -310,34 +305,17 @@ func (c *checker) checkMX(pol *Policy, mxKnown bool) {
 	}
 	for i, p := range pol.MX {
 		if !used[i] && checkPattern(p) == nil {
-			c.add(spec(CodeMXPatternUnused).New(fmt.Sprintf("the mx pattern %s matches none of the MX hosts (%s)", p, strings.Join(res.MXHosts, ", ")), fix))
+			c.add(FindMXPatternUnused.New(fmt.Sprintf("the mx pattern %s matches none of the MX hosts (%s)", p, strings.Join(res.MXHosts, ", ")), fix))
 		}
 	}
 }
 
 func (c *checker) finish() {
 	res := c.res
-	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Severity > res.Findings[j].Severity })
-	worst := finding.Info
-	for _, f := range res.Findings {
-		if f.Code == CodeDNSError || f.Code == CodePolicyUnreachable {
-			continue
-		}
-		if f.Severity > worst {
-			worst = f.Severity
-		}
-	}
-	switch {
-	case worst == finding.Error:
-		res.Status = StatusFail
-	case len(c.incomplete) > 0:
-		res.Status = StatusError
-	case worst == finding.Warning:
-		res.Status = StatusWarn
-	case len(res.Findings) == 1 && res.Findings[0].Code == CodeNoMX:
-		res.Status = StatusSkip
-	default:
-		res.Status = StatusPass
+	finding.Sort(res.Findings)
+	res.Status = finding.Judge(res.Findings, len(c.incomplete) == 0)
+	if res.Status == finding.StatusPass && c.noMail {
+		res.Status = finding.StatusSkip
 	}
 	if len(c.incomplete) > 0 {
 		res.Error = "mta-sts: " + strings.Join(c.incomplete, "; ")
@@ -405,16 +383,16 @@ func (c *checker) fixNoRecord() string {
 
 func (c *checker) fixFetch(fe *FetchError) string {
 	host := "mta-sts." + c.domain
-	switch fe.Code {
-	case CodePolicyCertificate:
+	switch fe.Spec {
+	case FindPolicyCertificate:
 		return fmt.Sprintf("install on %s a certificate from a public CA that covers %s, with its full chain", host, host)
-	case CodePolicyRedirect:
+	case FindPolicyRedirect:
 		return fmt.Sprintf("serve the policy directly at %s with status 200, without redirecting", PolicyURL(c.domain))
-	case CodePolicyHTTPStatus:
+	case FindPolicyHTTPStatus:
 		return fmt.Sprintf("serve the policy at %s with status 200; its contents:\n%s", PolicyURL(c.domain), c.suggestPolicy(nil))
-	case CodePolicyContentType:
+	case FindPolicyContentType:
 		return fmt.Sprintf("make the web server of %s send \"Content-Type: text/plain\" for /.well-known/mta-sts.txt", host)
-	case CodePolicyTooLarge:
+	case FindPolicyTooLarge:
 		return fmt.Sprintf("serve only the policy at %s:\n%s", PolicyURL(c.domain), c.suggestPolicy(nil))
 	}
 	return ""

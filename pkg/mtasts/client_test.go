@@ -9,6 +9,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
 // TestNewClient checks that the policy host is resolved through the
@@ -29,7 +30,7 @@ func TestNewClient(t *testing.T) {
 	f := dnstest.NewFake(goodZone)
 	client := NewClient(f, ClientOptions{RootCAs: ps.ca.pool, Dial: dial})
 	res := Check(context.Background(), f, client, "example.test", nil, fixed)
-	if res.Status != StatusPass || !res.PolicyValid {
+	if res.Status != finding.StatusPass || !res.PolicyValid {
 		t.Fatalf("status %s findings %v", res.Status, res.Findings)
 	}
 	if strings.Join(dialed, ",") != "192.0.2.10:443" {

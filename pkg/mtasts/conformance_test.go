@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
 // postfixCases is mta-sts/postfix-mta-sts-resolver-cases.json (MIT, from
@@ -42,7 +43,7 @@ type postfixCases struct {
 // usable policy, or the lookup failed).
 func postfixStatus(res *Result) string {
 	switch {
-	case has(res, CodeDNSError) != nil && res.Status == StatusError:
+	case has(res, FindDNSError.Code) != nil && res.Status == finding.StatusError:
 		return "fetch_error"
 	case !res.RecordValid:
 		return "none"

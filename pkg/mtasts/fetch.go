@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
 // DefaultFetchTimeout bounds a policy fetch when neither the context nor
@@ -47,9 +48,9 @@ type Fetched struct {
 // misconfiguration).
 type FetchError struct {
 	URL string
-	// Code is the finding code of the problem (CodePolicyUnreachable,
-	// CodePolicyCertificate, CodePolicyRedirect, ...).
-	Code        string
+	// Spec is the finding of the problem (FindPolicyUnreachable,
+	// FindPolicyCertificate, FindPolicyRedirect, ...).
+	Spec        *finding.Spec
 	Unreachable bool
 	Reason      string
 	Err         error
@@ -91,7 +92,7 @@ func FetchPolicy(ctx context.Context, client *http.Client, domain string) (*Fetc
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, &FetchError{URL: u, Code: CodePolicyUnreachable, Unreachable: true, Reason: "cannot build the request", Err: err}
+		return nil, &FetchError{URL: u, Spec: FindPolicyUnreachable, Unreachable: true, Reason: "cannot build the request", Err: err}
 	}
 	req.Header.Set("Cache-Control", "no-cache")
 	req.Header.Set("Accept", "text/plain")
@@ -102,9 +103,9 @@ func FetchPolicy(ctx context.Context, client *http.Client, domain string) (*Fetc
 		var uae x509.UnknownAuthorityError
 		var cie x509.CertificateInvalidError
 		if errors.As(err, &cve) || errors.As(err, &hne) || errors.As(err, &uae) || errors.As(err, &cie) {
-			return nil, &FetchError{URL: u, Code: CodePolicyCertificate, Reason: "the certificate is not valid for mta-sts." + dns.CanonicalName(domain), Err: unwrapURL(err)}
+			return nil, &FetchError{URL: u, Spec: FindPolicyCertificate, Reason: "the certificate is not valid for mta-sts." + dns.CanonicalName(domain), Err: unwrapURL(err)}
 		}
-		return nil, &FetchError{URL: u, Code: CodePolicyUnreachable, Unreachable: true, Reason: "could not fetch", Err: unwrapURL(err)}
+		return nil, &FetchError{URL: u, Spec: FindPolicyUnreachable, Unreachable: true, Reason: "could not fetch", Err: unwrapURL(err)}
 	}
 	defer resp.Body.Close()
 	f := &Fetched{URL: u, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
@@ -114,7 +115,7 @@ func FetchPolicy(ctx context.Context, client *http.Client, domain string) (*Fetc
 			f.CertNotAfter = resp.TLS.PeerCertificates[0].NotAfter.UTC()
 		}
 	} else if resp.Request != nil && resp.Request.URL.Scheme != "https" {
-		return f, &FetchError{URL: u, Code: CodePolicyUnreachable, Unreachable: true, Reason: "the response did not come over HTTPS"}
+		return f, &FetchError{URL: u, Spec: FindPolicyUnreachable, Unreachable: true, Reason: "the response did not come over HTTPS"}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		f.Location = resp.Header.Get("Location")
@@ -122,25 +123,25 @@ func FetchPolicy(ctx context.Context, client *http.Client, domain string) (*Fetc
 		if f.Location != "" {
 			reason += " to " + f.Location
 		}
-		return f, &FetchError{URL: u, Code: CodePolicyRedirect, Reason: reason + "; senders do not follow redirects"}
+		return f, &FetchError{URL: u, Spec: FindPolicyRedirect, Reason: reason + "; senders do not follow redirects"}
 	}
 	if resp.StatusCode != http.StatusOK {
-		return f, &FetchError{URL: u, Code: CodePolicyHTTPStatus, Reason: fmt.Sprintf("the server answers HTTP %d %s, not 200", resp.StatusCode, http.StatusText(resp.StatusCode))}
+		return f, &FetchError{URL: u, Spec: FindPolicyHTTPStatus, Reason: fmt.Sprintf("the server answers HTTP %d %s, not 200", resp.StatusCode, http.StatusText(resp.StatusCode))}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPolicySize+1))
 	if err != nil {
-		return f, &FetchError{URL: u, Code: CodePolicyUnreachable, Unreachable: true, Reason: "reading the body failed", Err: unwrapURL(err)}
+		return f, &FetchError{URL: u, Spec: FindPolicyUnreachable, Unreachable: true, Reason: "reading the body failed", Err: unwrapURL(err)}
 	}
 	if len(body) > MaxPolicySize {
-		return f, &FetchError{URL: u, Code: CodePolicyTooLarge, Reason: fmt.Sprintf("the body is over %d bytes", MaxPolicySize)}
+		return f, &FetchError{URL: u, Spec: FindPolicyTooLarge, Reason: fmt.Sprintf("the body is over %d bytes", MaxPolicySize)}
 	}
 	f.Body = string(body)
 	mt, _, err := mime.ParseMediaType(f.ContentType)
 	if f.ContentType == "" {
-		return f, &FetchError{URL: u, Code: CodePolicyContentType, Reason: "the response has no Content-Type; it must be text/plain"}
+		return f, &FetchError{URL: u, Spec: FindPolicyContentType, Reason: "the response has no Content-Type; it must be text/plain"}
 	}
 	if err != nil || !strings.EqualFold(mt, "text/plain") {
-		return f, &FetchError{URL: u, Code: CodePolicyContentType, Reason: fmt.Sprintf("the Content-Type is %q; it must be text/plain", f.ContentType)}
+		return f, &FetchError{URL: u, Spec: FindPolicyContentType, Reason: fmt.Sprintf("the Content-Type is %q; it must be text/plain", f.ContentType)}
 	}
 	return f, nil
 }

@@ -36,16 +36,16 @@ func TestFetchPolicy(t *testing.T) {
 		{domain: "good.test", body: good},
 		{domain: "GOOD.test.", body: good},
 		{domain: "lf.test", body: strings.ReplaceAll(good, "\r\n", "\n")},
-		{domain: "redirect.test", code: CodePolicyRedirect},
-		{domain: "html.test", code: CodePolicyContentType},
-		{domain: "notype.test", code: CodePolicyContentType},
-		{domain: "big.test", code: CodePolicyTooLarge},
+		{domain: "redirect.test", code: FindPolicyRedirect.Code},
+		{domain: "html.test", code: FindPolicyContentType.Code},
+		{domain: "notype.test", code: FindPolicyContentType.Code},
+		{domain: "big.test", code: FindPolicyTooLarge.Code},
 		{domain: "exact.test"},
-		{domain: "error.test", code: CodePolicyHTTPStatus},
-		{domain: "missing.test", code: CodePolicyHTTPStatus}, // 404
-		{domain: "untrusted.test", code: CodePolicyCertificate},
-		{domain: "wrongname.test", code: CodePolicyCertificate},
-		{domain: "expired.test", code: CodePolicyCertificate},
+		{domain: "error.test", code: FindPolicyHTTPStatus.Code},
+		{domain: "missing.test", code: FindPolicyHTTPStatus.Code}, // 404
+		{domain: "untrusted.test", code: FindPolicyCertificate.Code},
+		{domain: "wrongname.test", code: FindPolicyCertificate.Code},
+		{domain: "expired.test", code: FindPolicyCertificate.Code},
 	}
 	client := ps.client()
 	for _, tt := range tests {
@@ -67,8 +67,8 @@ func TestFetchPolicy(t *testing.T) {
 			if !errors.As(err, &fe) {
 				t.Fatalf("err = %v (%T), want a *FetchError", err, err)
 			}
-			if fe.Code != tt.code || fe.Unreachable != tt.unreachable {
-				t.Errorf("err = %v: code %s unreachable %v, want %s %v", err, fe.Code, fe.Unreachable, tt.code, tt.unreachable)
+			if fe.Spec.Code != tt.code || fe.Unreachable != tt.unreachable || fe.Spec.Transient != tt.unreachable {
+				t.Errorf("err = %v: code %s unreachable %v, want %s %v", err, fe.Spec.Code, fe.Unreachable, tt.code, tt.unreachable)
 			}
 			if !strings.HasPrefix(err.Error(), "mta-sts: policy https://mta-sts.") {
 				t.Errorf("error %q does not name the URL", err)
@@ -83,7 +83,7 @@ func TestFetchPolicy(t *testing.T) {
 func TestFetchPolicyUnreachable(t *testing.T) {
 	_, err := FetchPolicy(context.Background(), unreachableClient(), "example.test")
 	var fe *FetchError
-	if !errors.As(err, &fe) || !fe.Unreachable || fe.Code != CodePolicyUnreachable {
+	if !errors.As(err, &fe) || !fe.Unreachable || fe.Spec != FindPolicyUnreachable {
 		t.Fatalf("err = %v, want an unreachable *FetchError", err)
 	}
 	if !strings.Contains(err.Error(), "connection refused") {

@@ -32,7 +32,7 @@ func problemCodes(err error) []string {
 	}
 	var out []string
 	for _, p := range se.Problems {
-		out = append(out, p.Code)
+		out = append(out, p.Code())
 	}
 	return out
 }
@@ -50,26 +50,26 @@ func TestParseRecord(t *testing.T) {
 		{txt: "v=STSv1; id=abc", id: "abc"},
 		{txt: "v=STSv1 ; id=abc", id: "abc"},
 		{txt: "v=STSv1;\tid=abc\t", id: "abc"},
-		{txt: "v=STSv1; id=20160831085700Z; ext=foo", id: "20160831085700Z", ext: []Field{{"ext", "foo"}}},
+		{txt: "v=STSv1; id=20160831085700Z; ext=foo", id: "20160831085700Z", ext: []Field{{Name: "ext", Value: "foo"}}},
 		{txt: "v=STSv1; id=a; id=b", id: "a", warnings: 1},
 		{txt: "v=STSv1;; id=a", id: "a", warnings: 1},
 		{txt: "v=STSv1; id=" + strings.Repeat("a", 32), id: strings.Repeat("a", 32)},
-		{txt: "v=STSv1; id=" + strings.Repeat("a", 33), codes: []string{CodeRecordBadID}},
-		{txt: "v=STSv1; id=2016-08-31;", codes: []string{CodeRecordBadID}},
-		{txt: "v=STSv1; id=;", codes: []string{CodeRecordBadID}},
-		{txt: "v=STSv1;", codes: []string{CodeRecordNoID}},
-		{txt: "v=STSv1", codes: []string{CodeRecordNoID}},
-		{txt: "id=20160831085700Z; v=STSv1;", codes: []string{CodeRecordBadVersion}},
-		{txt: "v=STSv12;id=1", codes: []string{CodeRecordBadVersion}},
-		{txt: "v=stsv1; id=1", codes: []string{CodeRecordBadVersion}},
-		{txt: " v=STSv1; id=1", codes: []string{CodeRecordBadVersion}},
-		{txt: "azazaza;asdasdasdasd", codes: []string{CodeRecordBadVersion}},
-		{txt: "", codes: []string{CodeRecordBadVersion}},
-		{txt: "v=STSv1 id=1", codes: []string{CodeRecordSyntax, CodeRecordNoID}},
-		{txt: "v=STSv1; id = 1", codes: []string{CodeRecordSyntax, CodeRecordNoID}},
-		{txt: "v=STSv1; id=1; junk", codes: []string{CodeRecordSyntax}},
-		{txt: "v=STSv1; id=1; e=a b", codes: []string{CodeRecordSyntax}},
-		{txt: "v=STSv1; id=1; _e=x", codes: []string{CodeRecordSyntax}},
+		{txt: "v=STSv1; id=" + strings.Repeat("a", 33), codes: []string{FindRecordBadID.Code}},
+		{txt: "v=STSv1; id=2016-08-31;", codes: []string{FindRecordBadID.Code}},
+		{txt: "v=STSv1; id=;", codes: []string{FindRecordBadID.Code}},
+		{txt: "v=STSv1;", codes: []string{FindRecordNoID.Code}},
+		{txt: "v=STSv1", codes: []string{FindRecordNoID.Code}},
+		{txt: "id=20160831085700Z; v=STSv1;", codes: []string{FindRecordBadVersion.Code}},
+		{txt: "v=STSv12;id=1", codes: []string{FindRecordBadVersion.Code}},
+		{txt: "v=stsv1; id=1", codes: []string{FindRecordBadVersion.Code}},
+		{txt: " v=STSv1; id=1", codes: []string{FindRecordBadVersion.Code}},
+		{txt: "azazaza;asdasdasdasd", codes: []string{FindRecordBadVersion.Code}},
+		{txt: "", codes: []string{FindRecordBadVersion.Code}},
+		{txt: "v=STSv1 id=1", codes: []string{FindRecordSyntax.Code, FindRecordNoID.Code}},
+		{txt: "v=STSv1; id = 1", codes: []string{FindRecordSyntax.Code, FindRecordNoID.Code}},
+		{txt: "v=STSv1; id=1; junk", codes: []string{FindRecordSyntax.Code}},
+		{txt: "v=STSv1; id=1; e=a b", codes: []string{FindRecordSyntax.Code}},
+		{txt: "v=STSv1; id=1; _e=x", codes: []string{FindRecordSyntax.Code}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.txt, func(t *testing.T) {
@@ -120,30 +120,30 @@ func TestParsePolicy(t *testing.T) {
 		{name: "spaces after colon and at end", body: "version:STSv1\nmode:  enforce  \nmx:\tmx.example.com\nmax_age: 86400\n",
 			want: &Policy{Version: "STSv1", Mode: "enforce", MX: []string{"mx.example.com"}, MaxAge: 86400, LineEndings: "LF"}},
 		{name: "extension kept", body: "version: STSv1\nmode: testing\nmx: a.example\nmax_age: 86400\nfuture_key: x y\n",
-			want: &Policy{Version: "STSv1", Mode: "testing", MX: []string{"a.example"}, MaxAge: 86400, Extensions: []Field{{"future_key", "x y"}}, LineEndings: "LF"}},
+			want: &Policy{Version: "STSv1", Mode: "testing", MX: []string{"a.example"}, MaxAge: 86400, Extensions: []Field{{Name: "future_key", Value: "x y"}}, LineEndings: "LF"}},
 		{name: "duplicate mode first wins", body: "version: STSv1\nmode: enforce\nmode: none\nmx: a.example\nmax_age: 86400\n",
-			warnings: []string{CodePolicyDuplicateField},
+			warnings: []string{FindPolicyDuplicateField.Code},
 			want:     &Policy{Version: "STSv1", Mode: "enforce", MX: []string{"a.example"}, MaxAge: 86400, LineEndings: "LF"}},
-		{name: "short max_age", body: "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 3600\n", warnings: []string{CodePolicyMaxAgeShort}},
+		{name: "short max_age", body: "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 3600\n", warnings: []string{FindPolicyMaxAgeShort.Code}},
 		{name: "max max_age", body: "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557600\n"},
-		{name: "blank line", body: "version: STSv1\n\nmode: enforce\nmx: a.example\nmax_age: 86400\n", warnings: []string{CodePolicySyntax}},
-		{name: "garbage", body: "garbage", codes: []string{CodePolicySyntax, CodePolicyBadVersion, CodePolicyBadMode, CodePolicyBadMaxAge}},
-		{name: "empty", body: "", codes: []string{CodePolicyBadVersion, CodePolicyBadMode, CodePolicyBadMaxAge}},
-		{name: "enforce without mx", body: "version: STSv1\nmode: enforce\nmax_age: 86400", codes: []string{CodePolicyNoMX}},
-		{name: "no mode", body: "version: STSv1\nmx: mail.loc\nmax_age: 86400", codes: []string{CodePolicyBadMode}},
-		{name: "bad mode", body: "version: STSv1\nmode: doubt\nmx: mail.loc\nmax_age: 86400", codes: []string{CodePolicyBadMode}},
-		{name: "mode upper case", body: "version: STSv1\nmode: Enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{CodePolicyBadMode}},
-		{name: "max_age xxx", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: xxx", codes: []string{CodePolicyBadMaxAge}},
-		{name: "max_age negative", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: -1", codes: []string{CodePolicyBadMaxAge}},
-		{name: "max_age 11 digits", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: 12345678901", codes: []string{CodePolicyBadMaxAge}},
-		{name: "max_age too large", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: 31557601", codes: []string{CodePolicyMaxAgeTooLarge}},
-		{name: "bad version", body: "version: STSv2\nmode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{CodePolicyBadVersion}},
-		{name: "key upper case", body: "Version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{CodePolicySyntax, CodePolicyBadVersion}},
-		{name: "leading space", body: "version: STSv1\n mode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{CodePolicySyntax, CodePolicyBadMode}},
-		{name: "bare CR", body: "version: STSv1\rmode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{CodePolicySyntax, CodePolicyBadVersion, CodePolicyBadMode}},
-		{name: "bad mx", body: "version: STSv1\nmode: enforce\nmx: mail.*.loc\nmx: *.com\nmx: bad_host.example\nmax_age: 86400", codes: []string{CodePolicyBadMX, CodePolicyBadMX, CodePolicyBadMX}},
-		{name: "not utf-8", body: "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 86400\nx: \xff\n", codes: []string{CodePolicySyntax}},
-		{name: "too large", body: strings.Repeat("x", MaxPolicySize+1), codes: []string{CodePolicyTooLarge}},
+		{name: "blank line", body: "version: STSv1\n\nmode: enforce\nmx: a.example\nmax_age: 86400\n", warnings: []string{FindPolicySyntax.Code}},
+		{name: "garbage", body: "garbage", codes: []string{FindPolicySyntax.Code, FindPolicyBadVersion.Code, FindPolicyBadMode.Code, FindPolicyBadMaxAge.Code}},
+		{name: "empty", body: "", codes: []string{FindPolicyBadVersion.Code, FindPolicyBadMode.Code, FindPolicyBadMaxAge.Code}},
+		{name: "enforce without mx", body: "version: STSv1\nmode: enforce\nmax_age: 86400", codes: []string{FindPolicyNoMX.Code}},
+		{name: "no mode", body: "version: STSv1\nmx: mail.loc\nmax_age: 86400", codes: []string{FindPolicyBadMode.Code}},
+		{name: "bad mode", body: "version: STSv1\nmode: doubt\nmx: mail.loc\nmax_age: 86400", codes: []string{FindPolicyBadMode.Code}},
+		{name: "mode upper case", body: "version: STSv1\nmode: Enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{FindPolicyBadMode.Code}},
+		{name: "max_age xxx", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: xxx", codes: []string{FindPolicyBadMaxAge.Code}},
+		{name: "max_age negative", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: -1", codes: []string{FindPolicyBadMaxAge.Code}},
+		{name: "max_age 11 digits", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: 12345678901", codes: []string{FindPolicyBadMaxAge.Code}},
+		{name: "max_age too large", body: "version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: 31557601", codes: []string{FindPolicyMaxAgeTooLarge.Code}},
+		{name: "bad version", body: "version: STSv2\nmode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{FindPolicyBadVersion.Code}},
+		{name: "key upper case", body: "Version: STSv1\nmode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{FindPolicySyntax.Code, FindPolicyBadVersion.Code}},
+		{name: "leading space", body: "version: STSv1\n mode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{FindPolicySyntax.Code, FindPolicyBadMode.Code}},
+		{name: "bare CR", body: "version: STSv1\rmode: enforce\nmx: mail.loc\nmax_age: 86400", codes: []string{FindPolicySyntax.Code, FindPolicyBadVersion.Code, FindPolicyBadMode.Code}},
+		{name: "bad mx", body: "version: STSv1\nmode: enforce\nmx: mail.*.loc\nmx: *.com\nmx: bad_host.example\nmax_age: 86400", codes: []string{FindPolicyBadMX.Code, FindPolicyBadMX.Code, FindPolicyBadMX.Code}},
+		{name: "not utf-8", body: "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 86400\nx: \xff\n", codes: []string{FindPolicySyntax.Code}},
+		{name: "too large", body: strings.Repeat("x", MaxPolicySize+1), codes: []string{FindPolicyTooLarge.Code}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,7 +156,7 @@ func TestParsePolicy(t *testing.T) {
 			}
 			var warns []string
 			for _, w := range p.Warnings {
-				warns = append(warns, w.Code)
+				warns = append(warns, w.Code())
 			}
 			if !reflect.DeepEqual(warns, tt.warnings) {
 				t.Errorf("warnings = %v, want %v", p.Warnings, tt.warnings)
@@ -278,7 +278,7 @@ func TestRFCVectors(t *testing.T) {
 		default:
 			// Implementation-defined (max_age over the cap): we reject, with
 			// the code that says why.
-			if got := problemCodes(err); !reflect.DeepEqual(got, []string{CodePolicyMaxAgeTooLarge}) {
+			if got := problemCodes(err); !reflect.DeepEqual(got, []string{FindPolicyMaxAgeTooLarge.Code}) {
 				t.Errorf("policies[%d] %s: problems %v, want the policy refused for its max_age", i, c.Ref, got)
 				continue
 			}

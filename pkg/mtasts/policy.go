@@ -2,10 +2,12 @@ package mtasts
 
 import (
 	"fmt"
-	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 )
 
 // Limits from RFC 8461.
@@ -56,19 +58,19 @@ type Policy struct {
 func ParsePolicy(body []byte) (*Policy, error) {
 	p := &Policy{MX: []string{}}
 	var probs []Problem
-	bad := func(line int, code, format string, args ...any) {
-		probs = append(probs, Problem{Code: code, Line: line, Message: fmt.Sprintf(format, args...)})
+	bad := func(line int, s *finding.Spec, format string, args ...any) {
+		probs = append(probs, Problem{Spec: s, Line: line, Message: fmt.Sprintf(format, args...)})
 	}
-	warn := func(line int, code, format string, args ...any) {
-		p.Warnings = append(p.Warnings, Problem{Code: code, Line: line, Message: fmt.Sprintf(format, args...)})
+	warn := func(line int, s *finding.Spec, format string, args ...any) {
+		p.Warnings = append(p.Warnings, Problem{Spec: s, Line: line, Message: fmt.Sprintf(format, args...)})
 	}
 	if len(body) > MaxPolicySize {
-		bad(0, CodePolicyTooLarge, "the policy is %d bytes; the limit is %d", len(body), MaxPolicySize)
-		return p, &SyntaxError{What: "policy", Problems: probs}
+		bad(0, FindPolicyTooLarge, "the policy is %d bytes; the limit is %d", len(body), MaxPolicySize)
+		return p, &SyntaxError{Package: "mta-sts", What: "policy", Problems: probs}
 	}
 	if !utf8.Valid(body) {
-		bad(0, CodePolicySyntax, "the policy is not valid UTF-8 text")
-		return p, &SyntaxError{What: "policy", Problems: probs}
+		bad(0, FindPolicySyntax, "the policy is not valid UTF-8 text")
+		return p, &SyntaxError{Package: "mta-sts", What: "policy", Problems: probs}
 	}
 	text := string(body)
 	var crlf, lf int
@@ -88,37 +90,37 @@ func ParsePolicy(body []byte) (*Policy, error) {
 			}
 		}
 		if strings.ContainsRune(line, '\r') {
-			bad(n, CodePolicySyntax, "the line holds a carriage return that does not end it (lines end with LF or CRLF)")
+			bad(n, FindPolicySyntax, "the line holds a carriage return that does not end it (lines end with LF or CRLF)")
 			continue
 		}
 		if strings.Trim(line, " \t") == "" {
-			warn(n, CodePolicySyntax, "the line is empty; the grammar has no empty lines (some senders reject the policy)")
+			warn(n, FindPolicySyntax, "the line is empty; the grammar has no empty lines (some senders reject the policy)")
 			continue
 		}
 		if line[0] == ' ' || line[0] == '\t' {
-			bad(n, CodePolicySyntax, "the line begins with white space: %q", txtrec.Abbreviate(line, 60))
+			bad(n, FindPolicySyntax, "the line begins with white space: %q", txtrec.Abbreviate(line, 60))
 			continue
 		}
 		key, value, ok := strings.Cut(line, ":")
 		if !ok {
-			bad(n, CodePolicySyntax, "the line %q is not of the form \"key: value\"", txtrec.Abbreviate(line, 60))
+			bad(n, FindPolicySyntax, "the line %q is not of the form \"key: value\"", txtrec.Abbreviate(line, 60))
 			continue
 		}
 		value = strings.Trim(value, " \t")
 		if !txtrec.ValidExtName(key) {
-			bad(n, CodePolicySyntax, "the key %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space before \":\")", txtrec.Abbreviate(key, 40))
+			bad(n, FindPolicySyntax, "the key %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space before \":\")", txtrec.Abbreviate(key, 40))
 			continue
 		}
 		for j := 0; j < len(value); j++ {
 			if c := value[j]; c < 0x20 || c == 0x7f {
-				bad(n, CodePolicySyntax, "the value of %q holds a control character", key)
+				bad(n, FindPolicySyntax, "the value of %q holds a control character", key)
 				value = ""
 				break
 			}
 		}
 		if key != "mx" {
 			if first, dup := seen[key]; dup {
-				warn(n, CodePolicyDuplicateField, "%q is given again (first on line %d); senders use the first", key, first)
+				warn(n, FindPolicyDuplicateField, "%q is given again (first on line %d); senders use the first", key, first)
 				continue
 			}
 			seen[key] = n
@@ -127,7 +129,7 @@ func ParsePolicy(body []byte) (*Policy, error) {
 		case "version":
 			p.Version = value
 			if value != Version {
-				bad(n, CodePolicyBadVersion, "the version is %q; it must be %q", txtrec.Abbreviate(value, 40), Version)
+				bad(n, FindPolicyBadVersion, "the version is %q; it must be %q", txtrec.Abbreviate(value, 40), Version)
 			}
 		case "mode":
 			p.Mode = value
@@ -138,28 +140,28 @@ func ParsePolicy(body []byte) (*Policy, error) {
 				if l := strings.ToLower(value); l == ModeEnforce || l == ModeTesting || l == ModeNone {
 					hint = fmt.Sprintf(" (values are case-sensitive: write %q)", l)
 				}
-				bad(n, CodePolicyBadMode, "the mode is %q; it must be enforce, testing or none%s", txtrec.Abbreviate(value, 40), hint)
+				bad(n, FindPolicyBadMode, "the mode is %q; it must be enforce, testing or none%s", txtrec.Abbreviate(value, 40), hint)
 			}
 		case "max_age":
 			v, err := parseMaxAge(value)
 			if err != nil {
-				bad(n, CodePolicyBadMaxAge, "max_age %q %s", txtrec.Abbreviate(value, 40), err)
+				bad(n, FindPolicyBadMaxAge, "max_age %q %s", txtrec.Abbreviate(value, 40), err)
 				break
 			}
 			p.MaxAge = v
 			if v > MaxMaxAge {
-				bad(n, CodePolicyMaxAgeTooLarge, "max_age is %d; the maximum is %d (one year)", v, MaxMaxAge)
+				bad(n, FindPolicyMaxAgeTooLarge, "max_age is %d; the maximum is %d (one year)", v, MaxMaxAge)
 			} else if v < ShortMaxAge {
-				warn(n, CodePolicyMaxAgeShort, "max_age is %d seconds, under a day: senders forget the policy quickly, which leaves room for a downgrade attack", v)
+				warn(n, FindPolicyMaxAgeShort, "max_age is %d seconds, under a day: senders forget the policy quickly, which leaves room for a downgrade attack", v)
 			}
 		case "mx":
 			p.MX = append(p.MX, value)
 			if err := checkPattern(value); err != nil {
-				bad(n, CodePolicyBadMX, "the mx pattern %q %s", txtrec.Abbreviate(value, 60), err)
+				bad(n, FindPolicyBadMX, "the mx pattern %q %s", txtrec.Abbreviate(value, 60), err)
 			}
 		default:
 			if hint := strings.ToLower(key); hint == "version" || hint == "mode" || hint == "max_age" || hint == "mx" {
-				bad(n, CodePolicySyntax, "the key %q is not %q: keys are case-sensitive", key, hint)
+				bad(n, FindPolicySyntax, "the key %q is not %q: keys are case-sensitive", key, hint)
 				continue
 			}
 			p.Extensions = append(p.Extensions, Field{Name: key, Value: value})
@@ -174,19 +176,19 @@ func ParsePolicy(body []byte) (*Policy, error) {
 		p.LineEndings = "LF"
 	}
 	if _, ok := seen["version"]; !ok {
-		bad(0, CodePolicyBadVersion, "the policy has no \"version: STSv1\" line")
+		bad(0, FindPolicyBadVersion, "the policy has no \"version: STSv1\" line")
 	}
 	if _, ok := seen["mode"]; !ok {
-		bad(0, CodePolicyBadMode, "the policy has no \"mode\" line (enforce, testing or none)")
+		bad(0, FindPolicyBadMode, "the policy has no \"mode\" line (enforce, testing or none)")
 	}
 	if _, ok := seen["max_age"]; !ok {
-		bad(0, CodePolicyBadMaxAge, "the policy has no \"max_age\" line")
+		bad(0, FindPolicyBadMaxAge, "the policy has no \"max_age\" line")
 	}
 	if len(p.MX) == 0 && (p.Mode == ModeEnforce || p.Mode == ModeTesting) {
-		bad(0, CodePolicyNoMX, "the policy is in %s mode but has no \"mx\" line", p.Mode)
+		bad(0, FindPolicyNoMX, "the policy is in %s mode but has no \"mx\" line", p.Mode)
 	}
 	if len(probs) > 0 {
-		return p, &SyntaxError{What: "policy", Problems: probs}
+		return p, &SyntaxError{Package: "mta-sts", What: "policy", Problems: probs}
 	}
 	return p, nil
 }

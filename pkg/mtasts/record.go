@@ -11,9 +11,10 @@
 package mtasts
 
 import (
-	"fmt"
-	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 )
 
 // Version is the only version of the TXT record and of the policy.
@@ -34,46 +35,17 @@ type Record struct {
 }
 
 // Field is one name=value (record) or name: value (policy) pair.
-type Field struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+type Field = txtrec.Field
 
-// Problem is one thing wrong with a record or a policy. Code is the finding
-// code the check reports it with.
-type Problem struct {
-	Code string `json:"code"`
-	// Line is the policy line (1-based); 0 for a TXT record or for the
-	// policy as a whole.
-	Line    int    `json:"line,omitempty"`
-	Message string `json:"message"`
-}
+// Problem is one thing wrong with a record or a policy: Spec is the finding
+// Check reports it with (JSON carries its code), Line the policy line (0 for
+// the TXT record or the policy as a whole).
+type Problem = txtrec.Problem
 
-func (p Problem) String() string {
-	if p.Line > 0 {
-		return fmt.Sprintf("line %d: %s", p.Line, p.Message)
-	}
-	return p.Message
-}
-
-// SyntaxError reports why a record or a policy is invalid: senders treat an
-// invalid record as no record, and an invalid policy as no policy.
-type SyntaxError struct {
-	// What is "record" or "policy".
-	What     string
-	Problems []Problem
-}
-
-func (e *SyntaxError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "mta-sts: invalid %s: %s", e.What, e.Problems[0])
-	if n := len(e.Problems) - 1; n == 1 {
-		b.WriteString(" (and 1 more problem)")
-	} else if n > 1 {
-		fmt.Fprintf(&b, " (and %d more problems)", n)
-	}
-	return b.String()
-}
+// SyntaxError reports why a record or a policy is invalid (Package
+// "mta-sts", What "record" or "policy"): senders treat an invalid record as
+// no record, and an invalid policy as no policy.
+type SyntaxError = txtrec.SyntaxError
 
 // IsRecord reports whether a TXT record is meant as an MTA-STS record: it
 // begins with "v=STSv1" followed by ";", a space or nothing. Senders discard
@@ -94,8 +66,8 @@ func IsRecord(txt string) bool {
 func ParseRecord(txt string) (*Record, error) {
 	rec := &Record{}
 	var probs []Problem
-	bad := func(code, format string, args ...any) {
-		probs = append(probs, Problem{Code: code, Message: fmt.Sprintf(format, args...)})
+	bad := func(s *finding.Spec, format string, args ...any) {
+		probs = append(probs, txtrec.Problemf(s, format, args...))
 	}
 	fields := strings.Split(txt, ";")
 	first := fields[0]
@@ -104,11 +76,11 @@ func ParseRecord(txt string) (*Record, error) {
 		if v == "" {
 			v = txt
 		}
-		bad(CodeRecordBadVersion, "the record must begin with \"v=STSv1;\", not %q", txtrec.Abbreviate(v, 40))
-		return rec, &SyntaxError{What: "record", Problems: probs}
+		bad(FindRecordBadVersion, "the record must begin with \"v=STSv1;\", not %q", txtrec.Abbreviate(v, 40))
+		return rec, &SyntaxError{Package: "mta-sts", What: "record", Problems: probs}
 	}
 	if strings.TrimRight(first, " \t") != "v="+Version {
-		bad(CodeRecordSyntax, "the version field %q has trailing text", txtrec.Abbreviate(first, 40))
+		bad(FindRecordSyntax, "the version field %q has trailing text", txtrec.Abbreviate(first, 40))
 	}
 	rec.Version = Version
 	seen := map[string]bool{"v": true}
@@ -116,28 +88,28 @@ func ParseRecord(txt string) (*Record, error) {
 		f = strings.Trim(f, " \t")
 		if f == "" {
 			if i < len(fields)-2 {
-				rec.Warnings = append(rec.Warnings, Problem{Code: CodeRecordSyntax, Message: "the record has an empty field (two \";\" in a row)"})
+				rec.Warnings = append(rec.Warnings, txtrec.Problemf(FindRecordSyntax, "the record has an empty field (two \";\" in a row)"))
 			}
 			continue
 		}
 		name, value, ok := strings.Cut(f, "=")
 		if !ok {
-			bad(CodeRecordSyntax, "the field %q is not of the form name=value", txtrec.Abbreviate(f, 40))
+			bad(FindRecordSyntax, "the field %q is not of the form name=value", txtrec.Abbreviate(f, 40))
 			continue
 		}
 		if !txtrec.ValidExtName(name) {
-			bad(CodeRecordSyntax, "the field name %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space around \"=\")", txtrec.Abbreviate(name, 40))
+			bad(FindRecordSyntax, "the field name %q is not valid (a letter or digit, then up to 31 letters, digits, \"_\", \"-\" or \".\", with no space around \"=\")", txtrec.Abbreviate(name, 40))
 			continue
 		}
 		if seen[name] {
-			rec.Warnings = append(rec.Warnings, Problem{Code: CodeRecordDuplicateField, Message: fmt.Sprintf("the field %q is given more than once; senders use the first", name)})
+			rec.Warnings = append(rec.Warnings, txtrec.Problemf(FindRecordDuplicateField, "the field %q is given more than once; senders use the first", name))
 			continue
 		}
 		seen[name] = true
 		switch name {
 		case "id":
 			if !validID(value) {
-				bad(CodeRecordBadID, "the id %q is not 1 to 32 letters and digits", txtrec.Abbreviate(value, 40))
+				bad(FindRecordBadID, "the id %q is not 1 to 32 letters and digits", txtrec.Abbreviate(value, 40))
 				continue
 			}
 			rec.ID = value
@@ -145,17 +117,17 @@ func ParseRecord(txt string) (*Record, error) {
 			// Already seen: a second v= is a duplicate, handled above.
 		default:
 			if !txtrec.ValidExtValue(value) {
-				bad(CodeRecordSyntax, "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
+				bad(FindRecordSyntax, "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
 				continue
 			}
 			rec.Extensions = append(rec.Extensions, Field{Name: name, Value: value})
 		}
 	}
 	if !seen["id"] {
-		bad(CodeRecordNoID, "the record has no id field (id=1 to 32 letters and digits)")
+		bad(FindRecordNoID, "the record has no id field (id=1 to 32 letters and digits)")
 	}
 	if len(probs) > 0 {
-		return rec, &SyntaxError{What: "record", Problems: probs}
+		return rec, &SyntaxError{Package: "mta-sts", What: "record", Problems: probs}
 	}
 	return rec, nil
 }

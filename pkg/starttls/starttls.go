@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -33,18 +32,6 @@ const (
 	DefaultEHLOName      = "emailauth.localhost"
 	DefaultTimeout       = 30 * time.Second
 	DefaultExpiryWarning = 14 * 24 * time.Hour
-)
-
-// Status is the outcome of a probe.
-type Status string
-
-// Statuses, the vocabulary every check of emailauth uses.
-const (
-	StatusPass  Status = "pass"
-	StatusWarn  Status = "warn"
-	StatusFail  Status = "fail"
-	StatusError Status = "error" // could not check
-	StatusSkip  Status = "skip"
 )
 
 // DialFunc opens a connection; net.Dialer.DialContext is one.
@@ -100,7 +87,10 @@ type CertInfo struct {
 type Result struct {
 	Host    string `json:"host"`
 	Address string `json:"address"`
-	Status  Status `json:"status"`
+	// Status is judged from the findings (finding.Judge): error ("could
+	// not check") when the probe could not complete, or when the host name
+	// is not valid.
+	Status finding.Status `json:"status"`
 	// Greeting is the server's 220 greeting.
 	Greeting string `json:"greeting,omitempty"`
 	// Extensions are the EHLO keywords the server listed (before TLS).
@@ -136,8 +126,8 @@ func Probe(ctx context.Context, dial DialFunc, mxHost string, opts Options) *Res
 			err = fmt.Errorf("the name is not a host name")
 		}
 		res.Host = mxHost
-		res.add(spec(CodeInvalidHost).New(fmt.Sprintf("%q is not a valid MX host name: %v", mxHost, err), "give the MX host name as published in the MX record"))
-		res.finish("starttls: " + err.Error())
+		res.add(FindInvalidHost.New(fmt.Sprintf("%q is not a valid MX host name: %v", mxHost, err), "give the MX host name as published in the MX record"))
+		res.Status, res.Error = finding.StatusError, "starttls: "+err.Error()
 		return res
 	}
 	if dial == nil {
@@ -162,7 +152,7 @@ func Probe(ctx context.Context, dial DialFunc, mxHost string, opts Options) *Res
 
 	conn, err := dial(ctx, "tcp", res.Address)
 	if err != nil {
-		res.add(spec(CodeConnectFailed).New(fmt.Sprintf("could not connect to %s (%s): %v; port 25 may be blocked on this network, so STARTTLS was not checked", host, res.Address, err),
+		res.add(FindConnectFailed.New(fmt.Sprintf("could not connect to %s (%s): %v; port 25 may be blocked on this network, so STARTTLS was not checked", host, res.Address, err),
 			"run the probe from a network that allows outgoing port 25; if it still fails, make "+host+" accept connections on port 25").WithName(host))
 		res.finish(fmt.Sprintf("starttls: connect to %s: %v", res.Address, err))
 		return res
@@ -187,7 +177,7 @@ func Probe(ctx context.Context, dial DialFunc, mxHost string, opts Options) *Res
 func (s *session) run(host string, opts Options) string {
 	res := s.res
 	lost := func(step string, err error) string {
-		res.add(spec(CodeConnectionLost).New(fmt.Sprintf("the session with %s broke off %s: %v", host, step, err), "run the probe again; if it keeps failing, check the logs of "+host).WithName(host))
+		res.add(FindConnectionLost.New(fmt.Sprintf("the session with %s broke off %s: %v", host, step, err), "run the probe again; if it keeps failing, check the logs of "+host).WithName(host))
 		return fmt.Sprintf("starttls: %s: %s: %v", res.Address, step, err)
 	}
 	code, lines, err := s.reply()
@@ -196,7 +186,7 @@ func (s *session) run(host string, opts Options) string {
 	}
 	res.Greeting = strings.Join(lines, " ")
 	if code != 220 {
-		res.add(spec(CodeGreetingRefused).New(fmt.Sprintf("%s greeted with %d %s instead of 220", host, code, res.Greeting), "run the probe from another network, or allow the probing host on "+host).WithName(host))
+		res.add(FindGreetingRefused.New(fmt.Sprintf("%s greeted with %d %s instead of 220", host, code, res.Greeting), "run the probe from another network, or allow the probing host on "+host).WithName(host))
 		s.quit()
 		return fmt.Sprintf("starttls: %s refused the session: %d %s", host, code, res.Greeting)
 	}
@@ -212,7 +202,7 @@ func (s *session) run(host string, opts Options) string {
 		return lost("after EHLO", err)
 	}
 	if code != 250 {
-		res.add(spec(CodeEHLORejected).New(fmt.Sprintf("%s answered EHLO %s with %d %s", host, ehlo, code, strings.Join(lines, " ")), "run the probe with an EHLO name the server accepts").WithName(host))
+		res.add(FindEHLORejected.New(fmt.Sprintf("%s answered EHLO %s with %d %s", host, ehlo, code, strings.Join(lines, " ")), "run the probe with an EHLO name the server accepts").WithName(host))
 		s.quit()
 		return fmt.Sprintf("starttls: %s rejected EHLO: %d", host, code)
 	}
@@ -225,7 +215,7 @@ func (s *session) run(host string, opts Options) string {
 		}
 	}
 	if !res.STARTTLSOffered {
-		res.add(spec(CodeNotOffered).New(fmt.Sprintf("%s does not offer STARTTLS (its EHLO reply lists %s)", host, strings.Join(res.Extensions, ", ")),
+		res.add(FindNotOffered.New(fmt.Sprintf("%s does not offer STARTTLS (its EHLO reply lists %s)", host, strings.Join(res.Extensions, ", ")),
 			"enable STARTTLS on "+host+" with a certificate valid for "+host).WithName(host))
 		s.quit()
 		return ""
@@ -238,7 +228,7 @@ func (s *session) run(host string, opts Options) string {
 		return lost("after STARTTLS", err)
 	}
 	if code != 220 {
-		res.add(spec(CodeRejected).New(fmt.Sprintf("%s answered STARTTLS with %d %s", host, code, strings.Join(lines, " ")), "check the TLS configuration and certificate files of "+host).WithName(host))
+		res.add(FindRejected.New(fmt.Sprintf("%s answered STARTTLS with %d %s", host, code, strings.Join(lines, " ")), "check the TLS configuration and certificate files of "+host).WithName(host))
 		s.quit()
 		return ""
 	}
@@ -254,14 +244,14 @@ func (s *session) run(host string, opts Options) string {
 		if isNetErr(err) {
 			return lost("during the TLS handshake", err)
 		}
-		res.add(spec(CodeHandshakeFailed).New(fmt.Sprintf("the TLS handshake with %s failed: %v", host, err), "enable TLS 1.2 and 1.3 with modern ciphers on "+host+" and check its certificate setup").WithName(host))
+		res.add(FindHandshakeFailed.New(fmt.Sprintf("the TLS handshake with %s failed: %v", host, err), "enable TLS 1.2 and 1.3 with modern ciphers on "+host+" and check its certificate setup").WithName(host))
 		return ""
 	}
 	st := tconn.ConnectionState()
 	res.TLS = &TLSInfo{Version: tls.VersionName(st.Version), CipherSuite: tls.CipherSuiteName(st.CipherSuite)}
 	res.Transcript = append(res.Transcript, fmt.Sprintf("-- TLS %s %s --", res.TLS.Version, res.TLS.CipherSuite))
 	if st.Version < tls.VersionTLS12 {
-		res.add(spec(CodeOldTLS).New(fmt.Sprintf("%s negotiated %s; TLS 1.2 or newer is required", host, res.TLS.Version), "enable TLS 1.2 and 1.3 on "+host+" (Postfix: smtpd_tls_protocols = >=TLSv1.2)").WithName(host))
+		res.add(FindOldTLS.New(fmt.Sprintf("%s negotiated %s; TLS 1.2 or newer is required", host, res.TLS.Version), "enable TLS 1.2 and 1.3 on "+host+" (Postfix: smtpd_tls_protocols = >=TLSv1.2)").WithName(host))
 	}
 	checkCert(res, host, st.PeerCertificates, opts)
 	s.conn, s.r = tconn, bufio.NewReaderSize(tconn, maxLine)
@@ -274,7 +264,7 @@ func (s *session) run(host string, opts Options) string {
 
 func checkCert(res *Result, host string, certs []*x509.Certificate, opts Options) {
 	if len(certs) == 0 {
-		res.add(spec(CodeHandshakeFailed).New(host+" sent no certificate", "configure a certificate on "+host).WithName(host))
+		res.add(FindHandshakeFailed.New(host+" sent no certificate", "configure a certificate on "+host).WithName(host))
 		return
 	}
 	now := time.Now()
@@ -299,16 +289,16 @@ func checkCert(res *Result, host string, certs []*x509.Certificate, opts Options
 		names = "none; subject " + ci.Subject
 	}
 	if !ci.ValidForHost {
-		res.add(spec(CodeCertNameMismatch).New(fmt.Sprintf("the certificate of %s is not valid for %s (names: %s)", host, host, names),
+		res.add(FindCertNameMismatch.New(fmt.Sprintf("the certificate of %s is not valid for %s (names: %s)", host, host, names),
 			"install on "+host+" a certificate whose subject alternative names include "+host).WithName(host))
 	}
 	switch {
 	case now.Before(leaf.NotBefore):
-		res.add(spec(CodeCertNotYetValid).New(fmt.Sprintf("the certificate of %s is valid only from %s", host, ci.NotBefore.Format(time.RFC3339)), "check the certificate's dates and the clock of "+host).WithName(host))
+		res.add(FindCertNotYetValid.New(fmt.Sprintf("the certificate of %s is valid only from %s", host, ci.NotBefore.Format(time.RFC3339)), "check the certificate's dates and the clock of "+host).WithName(host))
 	case now.After(leaf.NotAfter):
-		res.add(spec(CodeCertExpired).New(fmt.Sprintf("the certificate of %s expired on %s", host, ci.NotAfter.Format(time.RFC3339)), "renew the certificate of "+host+" and automate its renewal").WithName(host))
+		res.add(FindCertExpired.New(fmt.Sprintf("the certificate of %s expired on %s", host, ci.NotAfter.Format(time.RFC3339)), "renew the certificate of "+host+" and automate its renewal").WithName(host))
 	case leaf.NotAfter.Sub(now) < warnWithin:
-		res.add(spec(CodeCertExpiring).New(fmt.Sprintf("the certificate of %s expires on %s, in %d days", host, ci.NotAfter.Format(time.RFC3339), ci.DaysLeft), "renew the certificate of "+host+" now and automate its renewal").WithName(host))
+		res.add(FindCertExpiring.New(fmt.Sprintf("the certificate of %s expires on %s, in %d days", host, ci.NotAfter.Format(time.RFC3339), ci.DaysLeft), "renew the certificate of "+host+" now and automate its renewal").WithName(host))
 	}
 	// The chain, at a time within the leaf's validity so that expiry is
 	// reported on its own.
@@ -327,9 +317,9 @@ func checkCert(res *Result, host string, certs []*x509.Certificate, opts Options
 	if err != nil {
 		ci.ChainError = err.Error()
 		if ci.SelfSigned {
-			res.add(spec(CodeCertSelfSigned).New(fmt.Sprintf("the certificate of %s is self-signed (%s)", host, ci.Subject), "install on "+host+" a certificate from a public CA for "+host).WithName(host))
+			res.add(FindCertSelfSigned.New(fmt.Sprintf("the certificate of %s is self-signed (%s)", host, ci.Subject), "install on "+host+" a certificate from a public CA for "+host).WithName(host))
 		} else {
-			res.add(spec(CodeCertUntrusted).New(fmt.Sprintf("the certificate of %s (issuer %s) does not chain to a trusted root: %v", host, ci.Issuer, err), "serve on "+host+" the full chain (leaf and intermediates) of a public CA").WithName(host))
+			res.add(FindCertUntrusted.New(fmt.Sprintf("the certificate of %s (issuer %s) does not chain to a trusted root: %v", host, ci.Issuer, err), "serve on "+host+" the full chain (leaf and intermediates) of a public CA").WithName(host))
 		}
 	}
 }
@@ -399,27 +389,10 @@ func isNetErr(err error) bool {
 
 func (res *Result) add(f finding.Finding) { res.Findings = append(res.Findings, f) }
 
+// finish sorts the findings and derives the status; errMsg says why the
+// probe could not complete ("" when it did).
 func (res *Result) finish(errMsg string) {
-	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Severity > res.Findings[j].Severity })
+	finding.Sort(res.Findings)
 	res.Error = errMsg
-	worst, incomplete := finding.Info, errMsg != ""
-	for _, f := range res.Findings {
-		if couldNotCheck[f.Code] {
-			incomplete = true
-			continue
-		}
-		if f.Severity > worst {
-			worst = f.Severity
-		}
-	}
-	switch {
-	case worst == finding.Error:
-		res.Status = StatusFail
-	case incomplete:
-		res.Status = StatusError
-	case worst == finding.Warning:
-		res.Status = StatusWarn
-	default:
-		res.Status = StatusPass
-	}
+	res.Status = finding.Judge(res.Findings, errMsg == "")
 }

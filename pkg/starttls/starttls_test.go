@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"math/big"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -186,14 +187,14 @@ func TestProbe(t *testing.T) {
 	tests := []struct {
 		name     string
 		srv      *server
-		status   Status
+		status   finding.Status
 		codes    []string
 		version  string
 		check    func(t *testing.T, res *Result)
 		timeout  time.Duration
 		noServer bool
 	}{
-		{name: "good", srv: &server{cert: valid()}, status: StatusPass, version: "TLS 1.3", check: func(t *testing.T, res *Result) {
+		{name: "good", srv: &server{cert: valid()}, status: finding.StatusPass, version: "TLS 1.3", check: func(t *testing.T, res *Result) {
 			c := res.Certificate
 			if c == nil || !c.ValidForHost || !c.Trusted || c.SelfSigned || c.DaysLeft < 50 || c.Subject != "CN="+mx || c.Issuer != "CN=emailauth test CA" {
 				t.Errorf("certificate %+v", c)
@@ -202,34 +203,34 @@ func TestProbe(t *testing.T) {
 				t.Errorf("result %+v", res)
 			}
 		}},
-		{name: "tls 1.2", srv: &server{cert: valid(), maxVersion: tls.VersionTLS12}, status: StatusPass, version: "TLS 1.2"},
+		{name: "tls 1.2", srv: &server{cert: valid(), maxVersion: tls.VersionTLS12}, status: finding.StatusPass, version: "TLS 1.2"},
 		{name: "wrong name", srv: &server{cert: p.leaf(t, []string{"other.example.test"}, testNow.AddDate(0, -1, 0), testNow.AddDate(0, 2, 0), false)},
-			status: StatusFail, codes: []string{CodeCertNameMismatch}},
+			status: finding.StatusFail, codes: []string{FindCertNameMismatch.Code}},
 		{name: "expiring in 5 days", srv: &server{cert: p.leaf(t, []string{mx}, testNow.AddDate(0, -2, 0), testNow.Add(5*24*time.Hour), false)},
-			status: StatusWarn, codes: []string{CodeCertExpiring}, check: func(t *testing.T, res *Result) {
+			status: finding.StatusWarn, codes: []string{FindCertExpiring.Code}, check: func(t *testing.T, res *Result) {
 				if res.Certificate.DaysLeft != 5 || !res.Certificate.Trusted {
 					t.Errorf("certificate %+v", res.Certificate)
 				}
 			}},
 		{name: "expired", srv: &server{cert: p.leaf(t, []string{mx}, testNow.AddDate(0, -3, 0), testNow.Add(-time.Hour), false)},
-			status: StatusFail, codes: []string{CodeCertExpired}},
+			status: finding.StatusFail, codes: []string{FindCertExpired.Code}},
 		{name: "not yet valid", srv: &server{cert: p.leaf(t, []string{mx}, testNow.Add(time.Hour), testNow.AddDate(0, 3, 0), false)},
-			status: StatusFail, codes: []string{CodeCertNotYetValid}},
+			status: finding.StatusFail, codes: []string{FindCertNotYetValid.Code}},
 		{name: "self-signed", srv: &server{cert: p.leaf(t, []string{mx}, testNow.AddDate(0, -1, 0), testNow.AddDate(0, 2, 0), true)},
-			status: StatusFail, codes: []string{CodeCertSelfSigned}, check: func(t *testing.T, res *Result) {
+			status: finding.StatusFail, codes: []string{FindCertSelfSigned.Code}, check: func(t *testing.T, res *Result) {
 				if !res.Certificate.SelfSigned || res.Certificate.Trusted || !res.Certificate.ValidForHost {
 					t.Errorf("certificate %+v", res.Certificate)
 				}
 			}},
 		{name: "untrusted CA", srv: &server{cert: newPKI(t).leaf(t, []string{mx}, testNow.AddDate(0, -1, 0), testNow.AddDate(0, 2, 0), false)},
-			status: StatusFail, codes: []string{CodeCertUntrusted}},
-		{name: "no STARTTLS", srv: &server{cert: valid(), noSTARTTLS: true}, status: StatusFail, codes: []string{CodeNotOffered}},
-		{name: "STARTTLS refused", srv: &server{cert: valid(), startReply: "454 4.7.0 TLS not available"}, status: StatusFail, codes: []string{CodeRejected}},
-		{name: "TLS 1.1 only", srv: &server{cert: valid(), maxVersion: tls.VersionTLS11}, status: StatusFail, codes: []string{CodeOldTLS}, version: "TLS 1.1"},
-		{name: "greeting 554", srv: &server{cert: valid(), greeting: "554 5.7.1 go away"}, status: StatusError, codes: []string{CodeGreetingRefused}},
-		{name: "multi-line greeting", srv: &server{cert: valid(), greeting: "220-" + mx + " ESMTP\r\n220 welcome"}, status: StatusPass},
-		{name: "silent server", srv: &server{silent: true}, status: StatusError, codes: []string{CodeConnectionLost}, timeout: 300 * time.Millisecond},
-		{name: "connection refused", noServer: true, status: StatusError, codes: []string{CodeConnectFailed}},
+			status: finding.StatusFail, codes: []string{FindCertUntrusted.Code}},
+		{name: "no STARTTLS", srv: &server{cert: valid(), noSTARTTLS: true}, status: finding.StatusFail, codes: []string{FindNotOffered.Code}},
+		{name: "STARTTLS refused", srv: &server{cert: valid(), startReply: "454 4.7.0 TLS not available"}, status: finding.StatusFail, codes: []string{FindRejected.Code}},
+		{name: "TLS 1.1 only", srv: &server{cert: valid(), maxVersion: tls.VersionTLS11}, status: finding.StatusFail, codes: []string{FindOldTLS.Code}, version: "TLS 1.1"},
+		{name: "greeting 554", srv: &server{cert: valid(), greeting: "554 5.7.1 go away"}, status: finding.StatusError, codes: []string{FindGreetingRefused.Code}},
+		{name: "multi-line greeting", srv: &server{cert: valid(), greeting: "220-" + mx + " ESMTP\r\n220 welcome"}, status: finding.StatusPass},
+		{name: "silent server", srv: &server{silent: true}, status: finding.StatusError, codes: []string{FindConnectionLost.Code}, timeout: 300 * time.Millisecond},
+		{name: "connection refused", noServer: true, status: finding.StatusError, codes: []string{FindConnectFailed.Code}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,7 +270,7 @@ func TestProbe(t *testing.T) {
 			if res.Host != mx || !strings.HasSuffix(res.Address, ":25") {
 				t.Errorf("host %q address %q", res.Host, res.Address)
 			}
-			if res.Status == StatusError && res.Error == "" {
+			if res.Status == finding.StatusError && res.Error == "" {
 				t.Error("status error without a message")
 			}
 			if tt.check != nil {
@@ -284,7 +285,7 @@ func TestProbeSession(t *testing.T) {
 	srv := &server{cert: p.leaf(t, []string{mx}, testNow.AddDate(0, -1, 0), testNow.AddDate(0, 2, 0), false)}
 	srv.start(t)
 	res := Probe(context.Background(), srv.dialer(), mx, Options{RootCAs: p.pool, Now: func() time.Time { return testNow }, Port: 2525, Addr: "192.0.2.25", EHLOName: "probe.example.test"})
-	if res.Status != StatusPass || res.Address != "192.0.2.25:2525" {
+	if res.Status != finding.StatusPass || res.Address != "192.0.2.25:2525" {
 		t.Fatalf("status %s address %s findings %v", res.Status, res.Address, res.Findings)
 	}
 	if res.Transcript[1] != "C: EHLO probe.example.test" {
@@ -311,7 +312,7 @@ func TestProbeInvalidHost(t *testing.T) {
 			t.Fatal("dialed for an invalid host")
 			return nil, nil
 		}, h, Options{})
-		if res.Status != StatusError || len(res.Findings) != 1 || res.Findings[0].Code != CodeInvalidHost {
+		if res.Status != finding.StatusError || len(res.Findings) != 1 || res.Findings[0].Code != FindInvalidHost.Code {
 			t.Errorf("%q: %+v", h, res)
 		}
 	}
@@ -323,7 +324,7 @@ func TestProbeCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
 	res := Probe(ctx, srv.dialer(), mx, Options{})
-	if res.Status != StatusError {
+	if res.Status != finding.StatusError {
 		t.Errorf("status %s findings %v", res.Status, res.Findings)
 	}
 }
@@ -385,7 +386,7 @@ func BenchmarkProbeLoopback(b *testing.B) {
 	}()
 	opts := Options{RootCAs: p.pool, Now: func() time.Time { return testNow }}
 	for b.Loop() {
-		if res := Probe(context.Background(), srv.dialer(), mx, opts); res.Status != StatusPass {
+		if res := Probe(context.Background(), srv.dialer(), mx, opts); res.Status != finding.StatusPass {
 			b.Fatal(res.Status, res.Findings)
 		}
 	}
@@ -404,4 +405,18 @@ func FuzzReply(f *testing.F) {
 			t.Fatalf("%q: code %d lines %v", data, code, lines)
 		}
 	})
+}
+
+// TestTransientFindings pins the findings that mean "could not find out"
+// (finding.Judge makes a result with one error, never fail).
+func TestTransientFindings(t *testing.T) {
+	var got []string
+	for _, s := range Findings() {
+		if s.Transient {
+			got = append(got, s.Code)
+		}
+	}
+	if want := []string{"starttls.connect-failed", "starttls.connection-lost", "starttls.ehlo-rejected", "starttls.greeting-refused"}; !slices.Equal(got, want) {
+		t.Errorf("transient findings %v, want %v", got, want)
+	}
 }

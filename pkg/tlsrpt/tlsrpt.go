@@ -5,10 +5,12 @@ package tlsrpt
 
 import (
 	"fmt"
-	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 	"net/mail"
 	"net/url"
 	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/internal/txtrec"
 )
 
 // Version is the only version of the record.
@@ -26,34 +28,16 @@ type Record struct {
 }
 
 // Field is one name=value pair.
-type Field struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+type Field = txtrec.Field
 
-// Problem is one thing wrong with a record; Code is its finding code.
-type Problem struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	// URI is the rua URI the problem is about, if any.
-	URI string `json:"uri,omitempty"`
-}
+// Problem is one thing wrong with a record: Spec is the finding Check
+// reports it with (JSON carries its code), URI the rua URI it is about, if
+// any.
+type Problem = txtrec.Problem
 
-// SyntaxError reports why a record is invalid: senders then assume the
-// domain does not implement TLS reporting.
-type SyntaxError struct {
-	Problems []Problem
-}
-
-func (e *SyntaxError) Error() string {
-	s := "tlsrpt: invalid record: " + e.Problems[0].Message
-	if n := len(e.Problems) - 1; n == 1 {
-		s += " (and 1 more problem)"
-	} else if n > 1 {
-		s += fmt.Sprintf(" (and %d more problems)", n)
-	}
-	return s
-}
+// SyntaxError reports why a record is invalid (Package "tlsrpt"): senders
+// then assume the domain does not implement TLS reporting.
+type SyntaxError = txtrec.SyntaxError
 
 // IsRecord reports whether a TXT record is meant as a TLSRPT record: it
 // begins with "v=TLSRPTv1" followed by ";", a space or nothing. Senders
@@ -74,8 +58,8 @@ func IsRecord(txt string) bool {
 func ParseRecord(txt string) (*Record, error) {
 	rec := &Record{RUA: []string{}}
 	var probs []Problem
-	bad := func(code, uri, format string, args ...any) {
-		probs = append(probs, Problem{Code: code, URI: uri, Message: fmt.Sprintf(format, args...)})
+	bad := func(s *finding.Spec, uri, format string, args ...any) {
+		probs = append(probs, Problem{Spec: s, URI: uri, Message: fmt.Sprintf(format, args...)})
 	}
 	fields := strings.Split(txt, ";")
 	if !IsRecord(txt) {
@@ -83,11 +67,11 @@ func ParseRecord(txt string) (*Record, error) {
 		if v == "" {
 			v = txt
 		}
-		bad(CodeBadVersion, "", "the record must begin with \"v=TLSRPTv1\", not %q", txtrec.Abbreviate(v, 40))
-		return rec, &SyntaxError{Problems: probs}
+		bad(FindBadVersion, "", "the record must begin with \"v=TLSRPTv1\", not %q", txtrec.Abbreviate(v, 40))
+		return rec, &SyntaxError{Package: "tlsrpt", Problems: probs}
 	}
 	if strings.TrimRight(fields[0], " \t") != "v="+Version {
-		bad(CodeSyntax, "", "the version field %q has trailing text (fields are separated by \";\")", txtrec.Abbreviate(fields[0], 40))
+		bad(FindSyntax, "", "the version field %q has trailing text (fields are separated by \";\")", txtrec.Abbreviate(fields[0], 40))
 	}
 	rec.Version = Version
 	seen := map[string]bool{"v": true}
@@ -95,21 +79,21 @@ func ParseRecord(txt string) (*Record, error) {
 		f = strings.Trim(f, " \t")
 		if f == "" {
 			if i < len(fields)-2 {
-				rec.Warnings = append(rec.Warnings, Problem{Code: CodeSyntax, Message: "the record has an empty field (two \";\" in a row)"})
+				rec.Warnings = append(rec.Warnings, txtrec.Problemf(FindSyntax, "the record has an empty field (two \";\" in a row)"))
 			}
 			continue
 		}
 		name, value, ok := strings.Cut(f, "=")
 		if !ok {
-			bad(CodeSyntax, "", "the field %q is not of the form name=value", txtrec.Abbreviate(f, 40))
+			bad(FindSyntax, "", "the field %q is not of the form name=value", txtrec.Abbreviate(f, 40))
 			continue
 		}
 		if !txtrec.ValidExtName(name) {
-			bad(CodeSyntax, "", "the field name %q is not valid (no spaces around \"=\"; a letter or digit, then letters, digits, \"_\", \"-\" or \".\")", txtrec.Abbreviate(name, 40))
+			bad(FindSyntax, "", "the field name %q is not valid (no spaces around \"=\"; a letter or digit, then letters, digits, \"_\", \"-\" or \".\")", txtrec.Abbreviate(name, 40))
 			continue
 		}
 		if seen[name] {
-			rec.Warnings = append(rec.Warnings, Problem{Code: CodeDuplicateField, Message: fmt.Sprintf("the field %q is given more than once; senders use the first", name)})
+			rec.Warnings = append(rec.Warnings, txtrec.Problemf(FindDuplicateField, "the field %q is given more than once; senders use the first", name))
 			continue
 		}
 		seen[name] = true
@@ -118,43 +102,43 @@ func ParseRecord(txt string) (*Record, error) {
 			for _, u := range strings.Split(value, ",") {
 				u = strings.Trim(u, " \t")
 				rec.RUA = append(rec.RUA, u)
-				if code, msg := checkURI(u); code != "" {
-					bad(code, u, "%s", msg)
+				if s, msg := checkURI(u); s != nil {
+					bad(s, u, "%s", msg)
 				}
 			}
 		case "v":
 		default:
 			if !txtrec.ValidExtValue(value) {
-				bad(CodeSyntax, "", "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
+				bad(FindSyntax, "", "the value of %q is empty or holds a space, \"=\", \";\" or a control character", name)
 				continue
 			}
 			rec.Extensions = append(rec.Extensions, Field{Name: name, Value: value})
 		}
 	}
 	if !seen["rua"] {
-		bad(CodeNoRUA, "", "the record has no rua field: senders do not know where to send reports")
+		bad(FindNoRUA, "", "the record has no rua field: senders do not know where to send reports")
 	}
 	if len(probs) > 0 {
-		return rec, &SyntaxError{Problems: probs}
+		return rec, &SyntaxError{Package: "tlsrpt", Problems: probs}
 	}
 	return rec, nil
 }
 
 // checkURI validates one rua URI: a mailto: with one address, or an https:
-// URL with a host. It returns a finding code and a message, or "".
-func checkURI(u string) (code, msg string) {
+// URL with a host. It returns the finding and a message, or nil.
+func checkURI(u string) (*finding.Spec, string) {
 	if u == "" {
-		return CodeRUAInvalid, "the rua list has an empty URI (a stray comma)"
+		return FindRUAInvalid, "the rua list has an empty URI (a stray comma)"
 	}
 	if strings.ContainsAny(u, " \t") {
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds a space", txtrec.Abbreviate(u, 60))
+		return FindRUAInvalid, fmt.Sprintf("the rua URI %q holds a space", txtrec.Abbreviate(u, 60))
 	}
 	if strings.Contains(u, "!") {
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds \"!\", which must be percent-encoded (TLS-RPT has no DMARC-style size limit)", txtrec.Abbreviate(u, 60))
+		return FindRUAInvalid, fmt.Sprintf("the rua URI %q holds \"!\", which must be percent-encoded (TLS-RPT has no DMARC-style size limit)", txtrec.Abbreviate(u, 60))
 	}
 	p, err := url.Parse(u)
 	if err != nil {
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q is not a valid URI", txtrec.Abbreviate(u, 60))
+		return FindRUAInvalid, fmt.Sprintf("the rua URI %q is not a valid URI", txtrec.Abbreviate(u, 60))
 	}
 	switch strings.ToLower(p.Scheme) {
 	case "mailto":
@@ -166,37 +150,37 @@ func checkURI(u string) (code, msg string) {
 			addr = a
 		}
 		if addr == "" {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has no address", u)
+			return FindRUAInvalid, fmt.Sprintf("the rua URI %q has no address", u)
 		}
 		if strings.Contains(addr, ",") {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q holds more than one address; give each as its own mailto: URI", txtrec.Abbreviate(u, 60))
+			return FindRUAInvalid, fmt.Sprintf("the rua URI %q holds more than one address; give each as its own mailto: URI", txtrec.Abbreviate(u, 60))
 		}
 		a, err := mail.ParseAddress(addr)
 		if err != nil || a.Address != addr || a.Name != "" {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q does not hold a valid e-mail address", txtrec.Abbreviate(u, 60))
+			return FindRUAInvalid, fmt.Sprintf("the rua URI %q does not hold a valid e-mail address", txtrec.Abbreviate(u, 60))
 		}
 		_, domain, _ := strings.Cut(addr, "@")
 		if !validHost(domain) {
-			return CodeRUAInvalid, fmt.Sprintf("the address in the rua URI %q has an invalid domain %q", txtrec.Abbreviate(u, 60), domain)
+			return FindRUAInvalid, fmt.Sprintf("the address in the rua URI %q has an invalid domain %q", txtrec.Abbreviate(u, 60), domain)
 		}
 	case "https":
 		if p.Host == "" || p.Opaque != "" {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has no host (write https://host/path)", txtrec.Abbreviate(u, 60))
+			return FindRUAInvalid, fmt.Sprintf("the rua URI %q has no host (write https://host/path)", txtrec.Abbreviate(u, 60))
 		}
 		if !validHost(p.Hostname()) {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q has an invalid host %q", txtrec.Abbreviate(u, 60), p.Hostname())
+			return FindRUAInvalid, fmt.Sprintf("the rua URI %q has an invalid host %q", txtrec.Abbreviate(u, 60), p.Hostname())
 		}
 	case "http":
-		return CodeRUAHTTP, fmt.Sprintf("the rua URI %q uses http:; RFC 8460 allows only https: (and mailto:)", txtrec.Abbreviate(u, 60))
+		return FindRUAHTTP, fmt.Sprintf("the rua URI %q uses http:; RFC 8460 allows only https: (and mailto:)", txtrec.Abbreviate(u, 60))
 	case "":
 		if strings.Contains(u, "@") {
-			return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme: write mailto:%s", txtrec.Abbreviate(u, 60), u)
+			return FindRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme: write mailto:%s", txtrec.Abbreviate(u, 60), u)
 		}
-		return CodeRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme (mailto: or https:)", txtrec.Abbreviate(u, 60))
+		return FindRUAInvalid, fmt.Sprintf("the rua URI %q lacks its scheme (mailto: or https:)", txtrec.Abbreviate(u, 60))
 	default:
-		return CodeRUAScheme, fmt.Sprintf("the rua URI %q uses %s:; only mailto: and https: are defined", txtrec.Abbreviate(u, 60), p.Scheme)
+		return FindRUAScheme, fmt.Sprintf("the rua URI %q uses %s:; only mailto: and https: are defined", txtrec.Abbreviate(u, 60), p.Scheme)
 	}
-	return "", ""
+	return nil, ""
 }
 
 // validHost checks a host name: dot-separated labels of letters, digits

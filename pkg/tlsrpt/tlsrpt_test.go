@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func problemCodes(err error) []string {
 	}
 	var out []string
 	for _, p := range se.Problems {
-		out = append(out, p.Code)
+		out = append(out, p.Code())
 	}
 	return out
 }
@@ -41,24 +42,24 @@ func TestParseRecord(t *testing.T) {
 		{txt: "v=TLSRPTv1; rua=mailto:tls%2Brpt@example.com", rua: []string{"mailto:tls%2Brpt@example.com"}},
 		{txt: "v=TLSRPTv1; rua=mailto:a@example.com; rua=mailto:b@example.com", rua: []string{"mailto:a@example.com"}, warnings: 1},
 		{txt: "v=TLSRPTv1;; rua=mailto:a@example.com", rua: []string{"mailto:a@example.com"}, warnings: 1},
-		{txt: "rua=mailto:reports@example.com; v=TLSRPTv1", codes: []string{CodeBadVersion}},
-		{txt: "v=tlsrptv1; rua=mailto:a@example.com", codes: []string{CodeBadVersion}},
-		{txt: "v=TLSRPTv2; rua=mailto:a@example.com", codes: []string{CodeBadVersion}},
-		{txt: "v=TLSRPTv1", codes: []string{CodeNoRUA}},
-		{txt: "v=TLSRPTv1; ruf=mailto:a@example.com", codes: []string{CodeNoRUA}},
-		{txt: "v=TLSRPTv1; rua=", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=mailto:a@example.com,", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=a@example.com", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=mailto:a@example.com!10m", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=mailto:not-an-address", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=mailto:a@localhost", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=mailto:", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=https:///x", codes: []string{CodeRUAInvalid}},
-		{txt: "v=TLSRPTv1; rua=http://r.example.com/x", codes: []string{CodeRUAHTTP}},
-		{txt: "v=TLSRPTv1; rua=ftp://r.example.com/x", codes: []string{CodeRUAScheme}},
-		{txt: "v=TLSRPTv1; rua = mailto:a@example.com", codes: []string{CodeSyntax, CodeNoRUA}},
-		{txt: "v=TLSRPTv1 rua=mailto:a@example.com", codes: []string{CodeSyntax, CodeNoRUA}},
-		{txt: "", codes: []string{CodeBadVersion}},
+		{txt: "rua=mailto:reports@example.com; v=TLSRPTv1", codes: []string{FindBadVersion.Code}},
+		{txt: "v=tlsrptv1; rua=mailto:a@example.com", codes: []string{FindBadVersion.Code}},
+		{txt: "v=TLSRPTv2; rua=mailto:a@example.com", codes: []string{FindBadVersion.Code}},
+		{txt: "v=TLSRPTv1", codes: []string{FindNoRUA.Code}},
+		{txt: "v=TLSRPTv1; ruf=mailto:a@example.com", codes: []string{FindNoRUA.Code}},
+		{txt: "v=TLSRPTv1; rua=", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=mailto:a@example.com,", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=a@example.com", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=mailto:a@example.com!10m", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=mailto:not-an-address", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=mailto:a@localhost", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=mailto:", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=https:///x", codes: []string{FindRUAInvalid.Code}},
+		{txt: "v=TLSRPTv1; rua=http://r.example.com/x", codes: []string{FindRUAHTTP.Code}},
+		{txt: "v=TLSRPTv1; rua=ftp://r.example.com/x", codes: []string{FindRUAScheme.Code}},
+		{txt: "v=TLSRPTv1; rua = mailto:a@example.com", codes: []string{FindSyntax.Code, FindNoRUA.Code}},
+		{txt: "v=TLSRPTv1 rua=mailto:a@example.com", codes: []string{FindSyntax.Code, FindNoRUA.Code}},
+		{txt: "", codes: []string{FindBadVersion.Code}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.txt, func(t *testing.T) {
@@ -122,26 +123,26 @@ func TestCheck(t *testing.T) {
 		name   string
 		zone   string
 		setup  func(*dnstest.Fake)
-		status Status
+		status finding.Status
 		codes  []string
 		fix    string // in the first finding's fix
 	}{
-		{name: "good", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"`, status: StatusPass},
-		{name: "split strings", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls" "rpt@example.test"`, status: StatusPass},
-		{name: "none", zone: `example.test. 300 IN A 192.0.2.1`, status: StatusWarn, codes: []string{CodeNoRecord},
+		{name: "good", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"`, status: finding.StatusPass},
+		{name: "split strings", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:tls" "rpt@example.test"`, status: finding.StatusPass},
+		{name: "none", zone: `example.test. 300 IN A 192.0.2.1`, status: finding.StatusWarn, codes: []string{FindNoRecord.Code},
 			fix: `_smtp._tls.example.test. TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"`},
-		{name: "other txt only", zone: `_smtp._tls.example.test. 300 IN TXT "hello"`, status: StatusWarn, codes: []string{CodeNoRecord}},
-		{name: "near miss", zone: `_smtp._tls.example.test. 300 IN TXT "v=tlsrptv1; rua=mailto:r@example.net"`, status: StatusFail, codes: []string{CodeBadVersion},
+		{name: "other txt only", zone: `_smtp._tls.example.test. 300 IN TXT "hello"`, status: finding.StatusWarn, codes: []string{FindNoRecord.Code}},
+		{name: "near miss", zone: `_smtp._tls.example.test. 300 IN TXT "v=tlsrptv1; rua=mailto:r@example.net"`, status: finding.StatusFail, codes: []string{FindBadVersion.Code},
 			fix: `_smtp._tls.example.test. TXT "v=TLSRPTv1; rua=mailto:r@example.net"`},
 		{name: "multiple", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:a@example.test"
-_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=https://r.example.test/x"`, status: StatusFail, codes: []string{CodeMultipleRecords},
+_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=https://r.example.test/x"`, status: finding.StatusFail, codes: []string{FindMultipleRecords.Code},
 			fix: `"v=TLSRPTv1; rua=mailto:a@example.test,https://r.example.test/x"`},
-		{name: "http", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=http://r.example.test/x,mailto:a@example.test"`, status: StatusFail, codes: []string{CodeRUAHTTP},
+		{name: "http", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=http://r.example.test/x,mailto:a@example.test"`, status: finding.StatusFail, codes: []string{FindRUAHTTP.Code},
 			fix: `"v=TLSRPTv1; rua=https://r.example.test/x,mailto:a@example.test"`},
-		{name: "no rua", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1;"`, status: StatusFail, codes: []string{CodeNoRUA}},
-		{name: "dup rua", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:a@example.test; rua=mailto:b@example.test"`, status: StatusWarn, codes: []string{CodeDuplicateField}},
-		{name: "timeout", setup: func(f *dnstest.Fake) { f.Timeout("_smtp._tls.example.test", dns.TypeTXT) }, status: StatusError, codes: []string{CodeDNSError}},
-		{name: "servfail", setup: func(f *dnstest.Fake) { f.ServFail("_smtp._tls.example.test", 0) }, status: StatusError, codes: []string{CodeDNSError}},
+		{name: "no rua", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1;"`, status: finding.StatusFail, codes: []string{FindNoRUA.Code}},
+		{name: "dup rua", zone: `_smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:a@example.test; rua=mailto:b@example.test"`, status: finding.StatusWarn, codes: []string{FindDuplicateField.Code}},
+		{name: "timeout", setup: func(f *dnstest.Fake) { f.Timeout("_smtp._tls.example.test", dns.TypeTXT) }, status: finding.StatusError, codes: []string{FindDNSError.Code}},
+		{name: "servfail", setup: func(f *dnstest.Fake) { f.ServFail("_smtp._tls.example.test", 0) }, status: finding.StatusError, codes: []string{FindDNSError.Code}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,16 +167,16 @@ _smtp._tls.example.test. 300 IN TXT "v=TLSRPTv1; rua=https://r.example.test/x"`,
 			if tt.fix != "" && !strings.Contains(res.Findings[0].Fix, tt.fix) {
 				t.Errorf("fix %q lacks %q", res.Findings[0].Fix, tt.fix)
 			}
-			if res.Status == StatusPass && !res.Valid {
+			if res.Status == finding.StatusPass && !res.Valid {
 				t.Error("pass without a valid record")
 			}
-			if res.Status == StatusError && res.Error == "" {
+			if res.Status == finding.StatusError && res.Error == "" {
 				t.Error("error without a message")
 			}
 		})
 	}
 	res := Check(context.Background(), dnstest.NewFake(), "bad..test")
-	if res.Status != StatusError || res.Findings[0].Code != CodeInvalidDomain {
+	if res.Status != finding.StatusError || res.Findings[0].Code != FindInvalidDomain.Code {
 		t.Errorf("invalid domain: %+v", res)
 	}
 	b, _ := json.Marshal(Check(context.Background(), dnstest.NewFake(), "example.test"))
@@ -212,4 +213,18 @@ func FuzzParseRecord(f *testing.F) {
 			t.Fatalf("%q: String() %q does not parse back: %v", s, rec.String(), err)
 		}
 	})
+}
+
+// TestTransientFindings pins the findings that mean "could not find out"
+// (finding.Judge makes a result with one error, never fail).
+func TestTransientFindings(t *testing.T) {
+	var got []string
+	for _, s := range Findings() {
+		if s.Transient {
+			got = append(got, s.Code)
+		}
+	}
+	if want := []string{"tls-rpt.dns-error"}; !slices.Equal(got, want) {
+		t.Errorf("transient findings %v, want %v", got, want)
+	}
 }

@@ -108,9 +108,9 @@ func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 		writeCheck(f.IO.Out, res, f.IO.Verbosity > 0)
 	}
 	switch res.Status {
-	case dkimkey.StatusFail:
+	case finding.StatusFail:
 		return cmdutil.ErrFailed
-	case dkimkey.StatusError:
+	case finding.StatusError:
 		return cmdutil.ErrIncomplete
 	}
 	return nil
@@ -135,7 +135,11 @@ func writeCheck(w io.Writer, res *dkimkey.CheckResult, verbose bool) {
 		case s.KeyType != "":
 			key = describeKey(s.KeyType, s.KeyBits)
 		}
-		fmt.Fprintf(&b, "%s  %s  %s", strings.ToUpper(s.Status), s.Selector, s.Name)
+		label := strings.ToUpper(string(s.Status))
+		if s.Revoked && s.Status == finding.StatusPass {
+			label = "REVOKED" // a retired selector, revoked on purpose
+		}
+		fmt.Fprintf(&b, "%s  %s  %s", label, s.Selector, s.Name)
 		if key != "" {
 			fmt.Fprintf(&b, "  (%s)", key)
 		}

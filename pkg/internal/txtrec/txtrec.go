@@ -1,6 +1,8 @@
 // Package txtrec holds what the parsers of the TXT-record policies share
-// (MTA-STS, TLS-RPT, BIMI): the version-tag sniffing, the extension grammar
-// that RFC 8461 and RFC 8460 have in common, and message helpers.
+// (MTA-STS, TLS-RPT, BIMI): the types of their parse results (Field,
+// Problem, SyntaxError, which the public packages re-export as aliases), the
+// version-tag sniffing, the extension grammar that RFC 8461 and RFC 8460
+// have in common, and message helpers.
 package txtrec
 
 import "strings"
