@@ -7,48 +7,49 @@ import (
 	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
-// catalogues lists every package's finding catalogue. A package that emits
-// findings must be listed here: docs/findings.md and "emailauth explain" are
-// built from this list, and a test checks that every code in it is
-// documented.
-var catalogues = []func() []*finding.Spec{
-	Findings,
-}
+// crossCatalog holds the codes of the cross-checks, which need more than one
+// check's result (cross.go).
+var crossCatalog finding.Catalog
 
-// Catalogue returns every finding code emailauth can emit, grouped by check
-// in report order (AllChecks), sorted by code within a check.
-func Catalogue() []*finding.Spec {
+// CrossFindings returns the catalogue of the cross-checks' codes.
+func CrossFindings() []*finding.Spec { return crossCatalog.Specs() }
+
+// Catalogue returns every finding code the checks can emit: each check's
+// catalogue (from the table) and the cross-checks', grouped by check in
+// report order, sorted by code within a check. docs/findings.md and
+// "emailauth explain" are built from it, with the catalogues of the other
+// packages that emit findings (message verification, reports) that callers
+// add.
+func Catalogue(others ...func() []*finding.Spec) []*finding.Spec {
 	var all []*finding.Spec
-	for _, c := range catalogues {
-		all = append(all, c()...)
+	for _, c := range table {
+		all = append(all, c.Findings()...)
+	}
+	all = append(all, CrossFindings()...)
+	for _, o := range others {
+		all = append(all, o()...)
 	}
 	rank := map[string]int{}
-	for i, c := range AllChecks {
-		rank[c] = i
+	for i, c := range table {
+		rank[c.Name] = i
 	}
-	group := func(code string) int {
+	group := func(code string) (int, string) {
 		g, _, _ := strings.Cut(code, ".")
 		if r, ok := rank[g]; ok {
-			return r
+			return r, ""
 		}
-		return len(AllChecks)
+		return len(table), g
 	}
 	sort.SliceStable(all, func(i, j int) bool {
-		gi, gj := group(all[i].Code), group(all[j].Code)
+		ri, gi := group(all[i].Code)
+		rj, gj := group(all[j].Code)
+		if ri != rj {
+			return ri < rj
+		}
 		if gi != gj {
 			return gi < gj
 		}
 		return all[i].Code < all[j].Code
 	})
 	return all
-}
-
-// Lookup returns the spec of a finding code, or nil.
-func Lookup(code string) *finding.Spec {
-	for _, s := range Catalogue() {
-		if s.Code == code {
-			return s
-		}
-	}
-	return nil
 }

@@ -2,28 +2,25 @@ package check
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/mtasts"
+	"github.com/penguinmails/emailauth/pkg/mx"
 )
 
 // Options configure a Checker.
 type Options struct {
-	// Checks are the checks to run, by name (AllChecks); empty means every
-	// check except starttls, which is opt-in (SMTP).
+	// Checks are the checks to run, by name (Names); empty means the
+	// default checks (every check but starttls, which is opt-in: SMTP).
 	Checks []string
-	// Selectors are the DKIM selectors to check; empty means discovery.
+	// Selectors are the DKIM selectors the domain must publish; empty means
+	// discovery of common selectors.
 	Selectors []string
-	// ExtraSelectors are added to the discovery list (from config).
-	ExtraSelectors []string
 	// BIMISelector is the BIMI selector ("default" when empty).
 	BIMISelector string
 	// Offline makes no connection besides DNS queries: the MTA-STS policy
@@ -78,38 +75,19 @@ func New(r dns.Resolver, opts Options) (*Checker, error) {
 			opts.SMTPDial = (&dns.Dialer{Resolver: r}).DialContext
 		}
 	}
+	names := opts.Checks
+	if len(names) == 0 {
+		names = DefaultNames()
+	}
 	run := map[string]bool{}
-	if len(opts.Checks) == 0 {
-		for _, c := range AllChecks {
-			run[c] = c != CheckSTARTTLS
+	for _, c := range names {
+		if !IsCheck(c) {
+			return nil, &UnknownCheckError{Name: c}
 		}
-	} else {
-		for _, c := range opts.Checks {
-			if !IsCheck(c) {
-				return nil, fmt.Errorf("check: unknown check %q (want one of %s)", c, strings.Join(AllChecks, ", "))
-			}
-			run[c] = true
-		}
+		run[c] = true
 	}
 	return &Checker{r: r, opts: opts, run: run}, nil
 }
-
-// IsCheck reports whether name is one of AllChecks.
-func IsCheck(name string) bool {
-	for _, c := range AllChecks {
-		if c == name {
-			return true
-		}
-	}
-	return false
-}
-
-// checkFunc runs one check for one domain.
-type checkFunc func(ctx context.Context, d *domainState) *CheckResult
-
-// registry maps each check name to its function. Filled by the files that
-// implement the checks.
-var registry = map[string]checkFunc{}
 
 // domainState is what the checks of one domain share, each part computed
 // once: the MX hosts (mta-sts, starttls) and the DMARC policy (bimi).
@@ -118,7 +96,7 @@ type domainState struct {
 	domain string
 
 	mxOnce sync.Once
-	mx     *mxResult
+	mx     *mx.Lookup
 
 	dmarcOnce sync.Once
 	dmarcRes  *dmarcOutcome
@@ -128,9 +106,9 @@ type domainState struct {
 	dmarcPolicy string
 }
 
-// mxHosts returns the MX lookup shared by the checks that need it.
-func (d *domainState) mxHosts(ctx context.Context) *mxResult {
-	d.mxOnce.Do(func() { d.mx = lookupMX(ctx, d.c.r, d.domain) })
+// mxLookup returns the MX lookup shared by the checks that need it.
+func (d *domainState) mxLookup(ctx context.Context) *mx.Lookup {
+	d.mxOnce.Do(func() { d.mx = mx.LookupMX(ctx, d.c.r, d.domain) })
 	return d.mx
 }
 
@@ -150,31 +128,24 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 		defer cancel()
 	}
 	d := &domainState{c: c, domain: name}
-	results := make([]*CheckResult, len(AllChecks))
+	results := make([]*CheckResult, len(table))
 	var wg sync.WaitGroup
-	for i, name := range AllChecks {
-		if !c.run[name] {
-			results[i] = &CheckResult{Check: name, Status: StatusSkip, Records: []string{}, Findings: finding.List{}, Error: "not selected"}
-			continue
-		}
-		fn := registry[name]
-		if fn == nil {
-			results[i] = &CheckResult{Check: name, Status: StatusSkip, Records: []string{}, Findings: finding.List{}, Error: "not available in this build"}
+	for i, chk := range table {
+		if !c.run[chk.Name] {
 			continue
 		}
 		wg.Add(1)
-		go func(i int, name string, fn checkFunc) {
+		go func(i int, chk Check) {
 			defer wg.Done()
-			results[i] = normalize(name, fn(ctx, d))
-		}(i, name, fn)
+			results[i] = normalize(chk.Name, chk.run(ctx, d))
+		}(i, chk)
 	}
 	wg.Wait()
 	crossCheck(d, results)
 	for _, r := range results {
-		if r.Status == StatusSkip && r.Error == "not selected" {
-			continue
+		if r != nil {
+			res.Checks = append(res.Checks, r)
 		}
-		res.Checks = append(res.Checks, r)
 	}
 	res.Status = DomainStatus(res.Checks)
 	return res
@@ -184,7 +155,7 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 // severe first.
 func normalize(name string, r *CheckResult) *CheckResult {
 	if r == nil {
-		r = &CheckResult{Status: StatusError, Error: "check returned no result"}
+		r = &CheckResult{Status: finding.StatusError, Error: "check returned no result"}
 	}
 	r.Check = name
 	if r.Records == nil {
@@ -196,16 +167,16 @@ func normalize(name string, r *CheckResult) *CheckResult {
 	if r.Details == nil {
 		r.Details = struct{}{}
 	}
-	sort.SliceStable(r.Findings, func(i, j int) bool { return r.Findings[i].Severity > r.Findings[j].Severity })
+	finding.Sort(r.Findings)
 	if r.Status == "" {
-		r.Status = StatusFromFindings(r.Findings)
+		r.Status = finding.Judge(r.Findings, r.Error == "")
 	}
 	return r
 }
 
 // errorResult is the result of a check that could not complete.
 func errorResult(err error) *CheckResult {
-	return &CheckResult{Status: StatusError, Error: err.Error()}
+	return &CheckResult{Status: finding.StatusError, Error: err.Error()}
 }
 
 // Run checks domains with bounded concurrency and calls emit with each

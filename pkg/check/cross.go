@@ -8,13 +8,13 @@ import (
 )
 
 var (
-	parkedSPF = catalog.Define(finding.Spec{
+	parkedSPF = crossCatalog.Define(finding.Spec{
 		Code: "mx.parked-spf", Severity: finding.Warning,
 		Title:   "a domain that receives no mail should send none either",
 		Meaning: "The domain publishes a null MX, so it is parked for mail, but its SPF record does not say that it sends no mail. Anyone can then send mail that appears to come from it.",
 		Fix:     "Publish `DOMAIN. TXT \"v=spf1 -all\"` as the only SPF record.",
 	})
-	parkedDMARC = catalog.Define(finding.Spec{
+	parkedDMARC = crossCatalog.Define(finding.Spec{
 		Code: "mx.parked-dmarc", Severity: finding.Warning,
 		Title:   "a parked domain should reject all mail in its name",
 		Meaning: "The domain publishes a null MX but its DMARC policy is not reject, so receivers deliver mail that forges it.",
@@ -32,7 +32,7 @@ func crossCheck(d *domainState, results []*CheckResult) {
 		}
 	}
 	mx := by[CheckMX]
-	if mx == nil || mx.Status == StatusSkip || mx.Status == StatusError || d.mx == nil || !d.mx.null || len(d.mx.hosts) > 0 {
+	if mx == nil || mx.Status == StatusSkip || mx.Status == StatusError || !d.mx.Parked() {
 		return
 	}
 	if spf := by[CheckSPF]; spf != nil && spf.Status != StatusSkip && spf.Status != StatusError {
@@ -48,5 +48,6 @@ func crossCheck(d *domainState, results []*CheckResult) {
 			fmt.Sprintf("%s receives no mail (null MX) but its DMARC policy is %s", d.domain, p),
 			fmt.Sprintf("Publish `_dmarc.%s. TXT \"v=DMARC1; p=reject\"`.", d.domain)))
 	}
-	mx.Status = StatusFromFindings(mx.Findings)
+	finding.Sort(mx.Findings)
+	mx.Status = finding.Judge(mx.Findings, true)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/dnssec"
 )
 
 func codes(r *CheckResult) string {
@@ -120,7 +121,7 @@ d.test. DS 2371 13 2 1F987CC6583E92DF0890718C42A4B3C5B8F5DF75C9B5AC6D0E2E0A7E8D8
 			if res.Status != tc.status || codes(res) != tc.codes {
 				t.Errorf("status %s codes %q; want %s %q", res.Status, codes(res), tc.status, tc.codes)
 			}
-			if det := res.Details.(*DNSSECDetails); det.Zone != "d.test" {
+			if det := res.Details.(*dnssec.Details); det.Zone != "d.test" {
 				t.Errorf("zone %q, want d.test", det.Zone)
 			}
 		})

@@ -9,51 +9,18 @@ import (
 // added within a version.
 const Schema = "emailauth.report/v1"
 
-// Status is the outcome of a check, or of a domain (the worst of its checks).
-type Status string
+// Status is a check's or a domain's status: the one verdict model of
+// pkg/finding.
+type Status = finding.Status
 
-// Statuses, in the order used to rank a domain: a domain's status is the
-// highest-ranked status of its checks (fail > error > warn > pass > skip).
+// Statuses, re-exported for readers of this package.
 const (
-	StatusPass  Status = "pass"  // nothing wrong (info findings allowed)
-	StatusWarn  Status = "warn"  // only warnings
-	StatusFail  Status = "fail"  // a misconfiguration was found
-	StatusError Status = "error" // the check could not complete
-	StatusSkip  Status = "skip"  // not run (not selected, not applicable)
+	StatusPass  = finding.StatusPass
+	StatusWarn  = finding.StatusWarn
+	StatusFail  = finding.StatusFail
+	StatusError = finding.StatusError
+	StatusSkip  = finding.StatusSkip
 )
-
-// Rank orders statuses from least to most severe for a domain's status.
-func (s Status) Rank() int {
-	switch s {
-	case StatusSkip:
-		return 0
-	case StatusPass:
-		return 1
-	case StatusWarn:
-		return 2
-	case StatusError:
-		return 3
-	case StatusFail:
-		return 4
-	}
-	return -1
-}
-
-// The checks, by their stable names.
-const (
-	CheckMX       = "mx"
-	CheckSPF      = "spf"
-	CheckDKIM     = "dkim"
-	CheckDMARC    = "dmarc"
-	CheckMTASTS   = "mta-sts"
-	CheckTLSRPT   = "tls-rpt"
-	CheckBIMI     = "bimi"
-	CheckDNSSEC   = "dnssec"
-	CheckSTARTTLS = "starttls"
-)
-
-// AllChecks lists every check in report order.
-var AllChecks = []string{CheckMX, CheckSPF, CheckDKIM, CheckDMARC, CheckMTASTS, CheckTLSRPT, CheckBIMI, CheckDNSSEC, CheckSTARTTLS}
 
 // Report is the result of checking one or more domains.
 type Report struct {
@@ -93,56 +60,26 @@ type CheckResult struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Summary counts domains by status.
-type Summary struct {
-	Domains int `json:"domains"`
-	Pass    int `json:"pass"`
-	Warn    int `json:"warn"`
-	Fail    int `json:"fail"`
-	Error   int `json:"error"`
-	// Invalid counts inputs that were not valid domain names.
-	Invalid int `json:"invalid"`
-}
+// Summary counts domains by status: the verdict model's Tally, which also
+// gives the run's exit code.
+type Summary = finding.Tally
 
-// Add counts one domain's result.
-func (s *Summary) Add(d *DomainResult) {
-	s.Domains++
-	switch {
-	case d.Error != "" && len(d.Checks) == 0:
-		s.Invalid++
-	case d.Status == StatusPass || d.Status == StatusSkip:
-		s.Pass++
-	case d.Status == StatusWarn:
-		s.Warn++
-	case d.Status == StatusFail:
-		s.Fail++
-	case d.Status == StatusError:
-		s.Error++
+// Count adds one domain's result to the summary: an input that was not a
+// domain name counts as invalid.
+func Count(s *Summary, d *DomainResult) {
+	if d.Error != "" && len(d.Checks) == 0 {
+		s.AddInvalid()
+		return
 	}
+	s.Add(d.Status)
 }
 
-// StatusFromFindings derives a check's status from its findings: fail when
-// one is an error, warn when one is a warning, pass otherwise.
-func StatusFromFindings(fs []finding.Finding) Status {
-	m, ok := finding.Max(fs)
-	switch {
-	case !ok:
-		return StatusPass
-	case m == finding.Error:
-		return StatusFail
-	case m == finding.Warning:
-		return StatusWarn
-	}
-	return StatusPass
-}
-
-// DomainStatus returns the highest-ranked status of the checks.
+// DomainStatus returns the most severe status of the checks (skip when
+// there are none).
 func DomainStatus(checks []*CheckResult) Status {
-	st := StatusSkip
+	st := finding.StatusSkip
 	for _, c := range checks {
-		if c.Status.Rank() > st.Rank() {
-			st = c.Status
-		}
+		st = finding.Worst(st, c.Status)
 	}
 	return st
 }

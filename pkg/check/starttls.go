@@ -9,32 +9,27 @@ import (
 	"github.com/penguinmails/emailauth/pkg/starttls"
 )
 
-func init() {
-	registry[CheckSTARTTLS] = checkSTARTTLS
-	catalogues = append(catalogues, starttls.Findings)
-}
-
 // STARTTLSDetails is the starttls check's details: one probe per MX host.
 type STARTTLSDetails struct {
 	Probes []*starttls.Result `json:"probes"`
 }
 
-// checkSTARTTLS connects to every MX host on port 25. A host that cannot be
+// runSTARTTLS connects to every MX host on port 25. A host that cannot be
 // reached makes the check an error ("could not check"), never a failure.
-func checkSTARTTLS(ctx context.Context, d *domainState) *CheckResult {
-	mx := d.mxHosts(ctx)
-	if mx.err != nil {
-		return errorResult(mx.err)
+func runSTARTTLS(ctx context.Context, d *domainState) *CheckResult {
+	mx := d.mxLookup(ctx)
+	if mx.Err != nil {
+		return errorResult(mx.Err)
 	}
-	if len(mx.hosts) == 0 {
-		return &CheckResult{Status: StatusSkip, Error: "the domain has no MX host to connect to", Details: &STARTTLSDetails{Probes: []*starttls.Result{}}}
+	if len(mx.Hosts) == 0 {
+		return &CheckResult{Status: finding.StatusSkip, Error: "the domain has no MX host to connect to", Details: &STARTTLSDetails{Probes: []*starttls.Result{}}}
 	}
 	if d.c.opts.SMTPDial == nil {
-		return &CheckResult{Status: StatusSkip, Error: "offline: no SMTP connection is made", Details: &STARTTLSDetails{Probes: []*starttls.Result{}}}
+		return &CheckResult{Status: finding.StatusSkip, Error: "offline: no SMTP connection is made", Details: &STARTTLSDetails{Probes: []*starttls.Result{}}}
 	}
-	det := &STARTTLSDetails{Probes: make([]*starttls.Result, len(mx.hosts))}
+	det := &STARTTLSDetails{Probes: make([]*starttls.Result, len(mx.Hosts))}
 	var wg sync.WaitGroup
-	for i, h := range mx.hosts {
+	for i, h := range mx.Hosts {
 		wg.Add(1)
 		go func(i int, h string) {
 			defer wg.Done()
@@ -45,15 +40,10 @@ func checkSTARTTLS(ctx context.Context, d *domainState) *CheckResult {
 	}
 	wg.Wait()
 	// The probes' own statuses decide: a host that could not be reached is
-	// "could not check" (error), never a failure, whatever its findings say.
-	res := &CheckResult{Details: det, Status: StatusPass}
-	rank := func(st Status) {
-		if st.Rank() > res.Status.Rank() {
-			res.Status = st
-		}
-	}
+	// "could not check" (error), never a failure.
+	res := &CheckResult{Details: det, Status: finding.StatusPass}
 	for _, p := range det.Probes {
-		rank(Status(p.Status))
+		res.Status = finding.Worst(res.Status, p.Status)
 		res.Records = append(res.Records, fmt.Sprintf("%s: %s", p.Host, p.Status))
 		for _, f := range p.Findings {
 			res.Findings = append(res.Findings, f.WithName(p.Host))

@@ -16,7 +16,7 @@ func bulkReport(n int) *check.Report {
 		d := *sample.Domains[i%len(sample.Domains)]
 		d.Domain = fmt.Sprintf("d%d.%s", i, d.Domain)
 		r.Domains = append(r.Domains, &d)
-		r.Summary.Add(&d)
+		check.Count(&r.Summary, &d)
 	}
 	return r
 }

@@ -84,7 +84,7 @@ func sampleReport() *check.Report {
 			d.Status = check.DomainStatus(d.Checks)
 		}
 		r.Domains = append(r.Domains, d)
-		r.Summary.Add(d)
+		check.Count(&r.Summary, d)
 	}
 	return r
 }

@@ -102,7 +102,7 @@ failed.`,
 			}
 			for _, c := range append(append([]string{}, opts.Checks...), opts.Skip...) {
 				if !pcheck.IsCheck(c) {
-					return cmdutil.FlagErrorf("unknown check %q: want one of %s", c, strings.Join(pcheck.AllChecks, ", "))
+					return cmdutil.FlagErrorf("unknown check %q: want one of %s", c, strings.Join(pcheck.Names(), ", "))
 				}
 			}
 			if len(opts.Domains) == 0 && opts.File == "" {
@@ -120,7 +120,7 @@ failed.`,
 	cmdutil.AddOutputFlag(cmd, report.Formats...)
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.File, "file", "f", "", "read domains from `FILE`, one per line (- for standard input)")
-	fl.StringSliceVar(&opts.Checks, "checks", nil, "run only these `checks` (comma-separated): "+strings.Join(pcheck.AllChecks, ","))
+	fl.StringSliceVar(&opts.Checks, "checks", nil, "run only these `checks` (comma-separated): "+strings.Join(pcheck.Names(), ","))
 	fl.StringSliceVar(&opts.Skip, "skip", nil, "skip these `checks` (comma-separated)")
 	fl.StringArrayVarP(&opts.Selectors, "selector", "s", nil, "DKIM `selector` the domain must publish (repeatable); default: dkim.selectors from the config, else discover common selectors")
 	fl.StringVar(&opts.BIMISelector, "bimi-selector", "default", "BIMI `selector`")
@@ -334,7 +334,7 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	var summary pcheck.Summary
 	var writeErr error
 	order := newReorder(func(d *pcheck.DomainResult) {
-		summary.Add(d)
+		pcheck.Count(&summary, d)
 		if writeErr == nil {
 			writeErr = w.WriteDomain(d)
 		}
@@ -366,31 +366,13 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	if closeErr != nil {
 		return closeErr
 	}
-	return exitFor(summary, opts.FailOn)
-}
-
-// exitFor applies the exit-code contract: 1 when a domain failed (or warned,
-// with --fail-on warning), else 2 when an input was invalid, else 3 when a
-// check could not complete, else 0.
-func exitFor(s pcheck.Summary, failOn finding.Severity) error {
-	failed := s.Fail > 0 || (failOn == finding.Warning && s.Warn > 0)
-	switch {
-	case failed:
-		return cmdutil.ErrFailed
-	case s.Invalid > 0:
-		return &cmdutil.ExitError{Code: cmdutil.ExitBadInput}
-	case s.Error > 0:
-		return cmdutil.ErrIncomplete
-	}
-	return nil
+	return cmdutil.ExitFor(summary, opts.FailOn)
 }
 
 func defaultChecks(smtp bool) []string {
-	var out []string
-	for _, c := range pcheck.AllChecks {
-		if c != pcheck.CheckSTARTTLS || smtp {
-			out = append(out, c)
-		}
+	out := pcheck.DefaultNames()
+	if smtp {
+		out = appendUnique(out, pcheck.CheckSTARTTLS)
 	}
 	return out
 }

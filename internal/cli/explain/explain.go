@@ -43,7 +43,7 @@ every code with its severity and title. The same text is in docs/findings.md.`,
 				specs = all
 			}
 			for _, code := range args {
-				s := check.Lookup(strings.ToLower(strings.TrimSpace(code)))
+				s := lookupCode(all, strings.ToLower(strings.TrimSpace(code)))
 				if s == nil {
 					return cmdutil.BadInputHint("CODE", fmt.Errorf("unknown finding code %q", code), suggest(code, all))
 				}
@@ -90,4 +90,14 @@ func suggest(code string, all []*finding.Spec) string {
 		return "codes of " + group + ": " + strings.Join(same, ", ")
 	}
 	return "run 'emailauth explain' to list every code"
+}
+
+// lookupCode finds a code the user typed in the catalogue.
+func lookupCode(all []*finding.Spec, code string) *finding.Spec {
+	for _, s := range all {
+		if s.Code == code {
+			return s
+		}
+	}
+	return nil
 }

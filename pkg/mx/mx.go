@@ -1,4 +1,8 @@
-package check
+// Package mx checks a domain's MX records (RFC 5321 §5.1, RFC 7505): null
+// MX, exchanges that are aliases or IP literals, exchanges with no address or
+// a private one, duplicates and shared preferences. Its MX lookup (Lookup) is
+// shared with the checks that need the exchanges (MTA-STS, STARTTLS).
+package mx
 
 import (
 	"context"
@@ -12,69 +16,68 @@ import (
 	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
-// catalog holds the codes of the checks this package implements itself (mx,
-// dnssec) and of the cross-checks between checks.
 var catalog finding.Catalog
 
-// Findings returns the catalogue of codes emitted by this package.
+// Findings returns the catalogue of finding codes this package emits.
 func Findings() []*finding.Spec { return catalog.Specs() }
 
+// The findings of Check.
 var (
-	mxDomainNotFound = catalog.Define(finding.Spec{
+	FindDomainNotFound = catalog.Define(finding.Spec{
 		Code: "mx.domain-not-found", Severity: finding.Error,
 		Title:   "the domain does not exist",
 		Meaning: "The DNS answered NXDOMAIN for the domain itself: no record of any type exists at that name, so nothing else can be checked meaningfully and no receiver will accept mail from it.",
 		Fix:     "Check the spelling of the domain, and that its zone is delegated (NS records at the parent) and published.",
 	})
-	mxNone = catalog.Define(finding.Spec{
+	FindNone = catalog.Define(finding.Spec{
 		Code: "mx.none", Severity: finding.Warning,
 		Title:   "no MX records",
 		Meaning: "The domain has no MX records. Senders then fall back to its A/AAAA address (the implicit MX of RFC 5321 §5.1), which is rarely a mail server. Bounces and DMARC reports addressed to the domain may be lost.",
 		Fix:     "Publish MX records for the servers that receive the domain's mail; if the domain receives no mail, publish a null MX (`DOMAIN. MX 0 .`, RFC 7505).",
 	})
-	mxNull = catalog.Define(finding.Spec{
+	FindNull = catalog.Define(finding.Spec{
 		Code: "mx.null", Severity: finding.Info,
 		Title:   "null MX: the domain receives no mail",
 		Meaning: "The domain publishes a null MX (`MX 0 .`, RFC 7505): it states that it accepts no mail. For a domain that also sends no mail, SPF `v=spf1 -all` and DMARC `p=reject` complete the picture.",
 		Fix:     "Nothing to fix if the domain is not meant to receive mail. For a parked domain, publish `v=spf1 -all` and `v=DMARC1; p=reject`.",
 	})
-	mxNullMixed = catalog.Define(finding.Spec{
+	FindNullMixed = catalog.Define(finding.Spec{
 		Code: "mx.null-mixed", Severity: finding.Error,
 		Title:   "null MX published beside other MX records",
 		Meaning: "RFC 7505 §3 says a domain that publishes a null MX must not publish other MX records. Senders disagree on what such a set means.",
 		Fix:     "Remove either the null MX (`MX 0 .`) or the other MX records.",
 	})
-	mxUnresolvable = catalog.Define(finding.Spec{
+	FindUnresolvable = catalog.Define(finding.Spec{
 		Code: "mx.unresolvable", Severity: finding.Error,
 		Title:   "an exchange has no address",
 		Meaning: "An MX record names a host with no A or AAAA record: senders cannot deliver to it, and will try the next exchange or bounce.",
 		Fix:     "Publish A/AAAA records for the exchange, or remove the MX record that names it.",
 	})
-	mxCNAME = catalog.Define(finding.Spec{
+	FindCNAME = catalog.Define(finding.Spec{
 		Code: "mx.cname", Severity: finding.Warning,
 		Title:   "an exchange is an alias (CNAME)",
 		Meaning: "An MX record names an alias. RFC 2181 §10.3 and RFC 5321 §5.1 forbid it; most senders follow the alias, some do not, and MTA-STS and DANE checks see the wrong name.",
 		Fix:     "Point the MX record at the canonical host name (the CNAME's target).",
 	})
-	mxIPLiteral = catalog.Define(finding.Spec{
+	FindIPLiteral = catalog.Define(finding.Spec{
 		Code: "mx.ip-literal", Severity: finding.Error,
 		Title:   "an exchange is an IP address",
 		Meaning: "An MX record's target must be a host name. An address written as a name (`MX 10 192.0.2.25.`) is looked up as a name and fails.",
 		Fix:     "Publish an A/AAAA record for a host name (`mx1.DOMAIN. A 192.0.2.25`) and point the MX at that name.",
 	})
-	mxPrivate = catalog.Define(finding.Spec{
+	FindPrivateAddress = catalog.Define(finding.Spec{
 		Code: "mx.private-address", Severity: finding.Warning,
 		Title:   "an exchange has a private or reserved address",
 		Meaning: "An exchange resolves to a loopback, private, link-local or unspecified address, which senders on the Internet cannot reach.",
 		Fix:     "Publish the exchange's public address, or use split-horizon DNS only for internal names.",
 	})
-	mxDuplicate = catalog.Define(finding.Spec{
+	FindDuplicateExchange = catalog.Define(finding.Spec{
 		Code: "mx.duplicate-exchange", Severity: finding.Warning,
 		Title:   "the same exchange is listed twice",
 		Meaning: "Two MX records name the same host. It adds nothing and usually comes from an edit that left an old record.",
 		Fix:     "Keep one MX record per exchange.",
 	})
-	mxEqualPreference = catalog.Define(finding.Spec{
+	FindEqualPreference = catalog.Define(finding.Spec{
 		Code: "mx.equal-preference", Severity: finding.Info,
 		Title:   "exchanges share a preference",
 		Meaning: "Several exchanges have the same preference: senders pick among them at random (load sharing). That is fine when intended; a backup exchange should have a higher number.",
@@ -82,17 +85,23 @@ var (
 	})
 )
 
-// mxResult is the MX lookup shared by mx, mta-sts and starttls.
-type mxResult struct {
-	answer *dns.Answer
-	err    error
-	hosts  []string // exchanges in preference order, no null MX
-	null   bool
+// Lookup is a domain's MX lookup, shared by the checks that need its
+// exchanges.
+type Lookup struct {
+	// Answer is the MX answer; nil when Err is set.
+	Answer *dns.Answer
+	// Err is set when the DNS could not be asked (a temporary failure).
+	Err error
+	// Hosts are the exchanges in preference order, without the null MX.
+	Hosts []string
+	// Null is true when a null MX ("MX 0 .") is published.
+	Null bool
 }
 
-func lookupMX(ctx context.Context, r dns.Resolver, domain string) *mxResult {
+// LookupMX asks the domain's MX records.
+func LookupMX(ctx context.Context, r dns.Resolver, domain string) *Lookup {
 	a, err := r.Query(ctx, domain, dns.TypeMX)
-	res := &mxResult{answer: a, err: err}
+	res := &Lookup{Answer: a, Err: err}
 	if err != nil || a == nil {
 		return res
 	}
@@ -100,12 +109,26 @@ func lookupMX(ctx context.Context, r dns.Resolver, domain string) *mxResult {
 	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Preference < recs[j].Preference })
 	for _, rr := range recs {
 		if rr.Target == "." || rr.Target == "" {
-			res.null = true
+			res.Null = true
 			continue
 		}
-		res.hosts = append(res.hosts, rr.Target)
+		res.Hosts = append(res.Hosts, rr.Target)
 	}
 	return res
+}
+
+// Parked reports whether the domain publishes a null MX and nothing else:
+// it receives no mail.
+func (l *Lookup) Parked() bool { return l != nil && l.Err == nil && l.Null && len(l.Hosts) == 0 }
+
+// Result is the mx check of one domain.
+type Result struct {
+	Status   finding.Status
+	Records  []string
+	Findings finding.List
+	Details  *Details
+	// Error says why the check could not complete (status error).
+	Error string
 }
 
 // Exchange is one MX target in the mx check's details.
@@ -116,46 +139,50 @@ type Exchange struct {
 	CNAMEs     []string `json:"cnames,omitempty"`
 }
 
-// MXDetails is the mx check's details.
-type MXDetails struct {
+// Details is the mx check's details in the report.
+type Details struct {
 	NullMX    bool       `json:"null_mx"`
 	Exchanges []Exchange `json:"exchanges"`
 }
 
-func init() { registry[CheckMX] = checkMX }
-
-func checkMX(ctx context.Context, d *domainState) *CheckResult {
-	m := d.mxHosts(ctx)
-	if m.err != nil {
-		return errorResult(m.err)
+// Check judges the domain's MX records from its lookup (LookupMX), and
+// resolves the exchanges.
+func Check(ctx context.Context, r dns.Resolver, domain string, m *Lookup) *Result {
+	det := &Details{NullMX: m.Null, Exchanges: []Exchange{}}
+	if m.Err != nil {
+		return &Result{Status: finding.StatusError, Details: det, Error: m.Err.Error()}
 	}
-	res := &CheckResult{}
-	det := &MXDetails{NullMX: m.null, Exchanges: []Exchange{}}
-	res.Details = det
-	a := m.answer
+	res := &Result{Details: det}
+	defer func() {
+		finding.Sort(res.Findings)
+		if res.Status == "" {
+			res.Status = finding.Judge(res.Findings, true)
+		}
+	}()
+	a := m.Answer
 	for _, rr := range a.Records {
 		res.Records = append(res.Records, fmt.Sprintf("%d %s", rr.Preference, dotted(rr.Target)))
 	}
 	switch {
 	case a.NXDomain():
-		res.Findings = append(res.Findings, mxDomainNotFound.New(
-			fmt.Sprintf("%s does not exist (NXDOMAIN)", d.domain),
-			fmt.Sprintf("Check that %s is spelled right and that its zone is published and delegated.", d.domain)))
+		res.Findings = append(res.Findings, FindDomainNotFound.New(
+			fmt.Sprintf("%s does not exist (NXDOMAIN)", domain),
+			fmt.Sprintf("Check that %s is spelled right and that its zone is published and delegated.", domain)))
 		return res
 	case len(a.Records) == 0:
-		res.Findings = append(res.Findings, mxNone.New(
-			fmt.Sprintf("%s has no MX records; senders fall back to its A/AAAA address", d.domain),
-			fmt.Sprintf("Publish `%s. MX 10 <your mail server>.`, or `%s. MX 0 .` if the domain receives no mail.", d.domain, d.domain)))
+		res.Findings = append(res.Findings, FindNone.New(
+			fmt.Sprintf("%s has no MX records; senders fall back to its A/AAAA address", domain),
+			fmt.Sprintf("Publish `%s. MX 10 <your mail server>.`, or `%s. MX 0 .` if the domain receives no mail.", domain, domain)))
 		return res
 	}
-	if m.null {
-		if len(m.hosts) > 0 {
-			res.Findings = append(res.Findings, mxNullMixed.New(
-				fmt.Sprintf("%s publishes a null MX and %d other MX record(s)", d.domain, len(m.hosts)),
-				fmt.Sprintf("Remove `%s. MX 0 .` if the domain receives mail, or remove the other MX records if it does not.", d.domain)))
+	if m.Null {
+		if len(m.Hosts) > 0 {
+			res.Findings = append(res.Findings, FindNullMixed.New(
+				fmt.Sprintf("%s publishes a null MX and %d other MX record(s)", domain, len(m.Hosts)),
+				fmt.Sprintf("Remove `%s. MX 0 .` if the domain receives mail, or remove the other MX records if it does not.", domain)))
 		} else {
-			res.Findings = append(res.Findings, mxNull.New(
-				fmt.Sprintf("%s publishes a null MX: it receives no mail", d.domain), ""))
+			res.Findings = append(res.Findings, FindNull.New(
+				fmt.Sprintf("%s publishes a null MX: it receives no mail", domain), ""))
 			return res
 		}
 	}
@@ -173,18 +200,18 @@ func checkMX(ctx context.Context, d *domainState) *CheckResult {
 			continue
 		}
 		if seen[rr.Target] {
-			res.Findings = append(res.Findings, mxDuplicate.New(
+			res.Findings = append(res.Findings, FindDuplicateExchange.New(
 				fmt.Sprintf("%s is listed more than once", rr.Target),
-				fmt.Sprintf("Remove the extra `%s. MX %d %s.` record.", d.domain, rr.Preference, rr.Target)))
+				fmt.Sprintf("Remove the extra `%s. MX %d %s.` record.", domain, rr.Preference, rr.Target)))
 			continue
 		}
 		seen[rr.Target] = true
 		prefs[rr.Preference] = append(prefs[rr.Preference], rr.Target)
 		exch = append(exch, Exchange{Host: rr.Target, Preference: rr.Preference, Addresses: []string{}})
 		if isIPLiteral(rr.Target) {
-			res.Findings = append(res.Findings, mxIPLiteral.New(
+			res.Findings = append(res.Findings, FindIPLiteral.New(
 				fmt.Sprintf("the MX record names %q, an IP address, not a host name", rr.Target),
-				fmt.Sprintf("Publish `mx1.%s. A %s` (or AAAA) and replace the record with `%s. MX %d mx1.%s.`", d.domain, rr.Target, d.domain, rr.Preference, d.domain)))
+				fmt.Sprintf("Publish `mx1.%s. A %s` (or AAAA) and replace the record with `%s. MX %d mx1.%s.`", domain, rr.Target, domain, rr.Preference, domain)))
 			continue
 		}
 		lookup = append(lookup, len(exch)-1)
@@ -195,7 +222,7 @@ func checkMX(ctx context.Context, d *domainState) *CheckResult {
 		wg.Add(1)
 		go func(e *Exchange, errp *error) {
 			defer wg.Done()
-			addrs, cnames, err := resolveHost(ctx, d.c.r, e.Host)
+			addrs, cnames, err := resolveHost(ctx, r, e.Host)
 			if err != nil {
 				*errp = err
 				return
@@ -210,26 +237,26 @@ func checkMX(ctx context.Context, d *domainState) *CheckResult {
 	det.Exchanges = exch
 	for _, err := range errs {
 		if err != nil {
-			r := errorResult(err)
-			r.Records, r.Details = res.Records, det
-			return r
+			res.Findings = nil
+			res.Status, res.Error = finding.StatusError, err.Error()
+			return res
 		}
 	}
 	for _, e := range exch {
 		if len(e.CNAMEs) > 0 {
-			res.Findings = append(res.Findings, mxCNAME.New(
+			res.Findings = append(res.Findings, FindCNAME.New(
 				fmt.Sprintf("exchange %s is an alias of %s", e.Host, e.CNAMEs[len(e.CNAMEs)-1]),
 				fmt.Sprintf("Replace the MX target %s with %s.", e.Host, e.CNAMEs[len(e.CNAMEs)-1])))
 		}
 		if len(e.Addresses) == 0 && !isIPLiteral(e.Host) {
-			res.Findings = append(res.Findings, mxUnresolvable.New(
+			res.Findings = append(res.Findings, FindUnresolvable.New(
 				fmt.Sprintf("exchange %s has no A or AAAA record", e.Host),
-				fmt.Sprintf("Publish `%s. A <address>` (and AAAA if it has IPv6), or remove `%s. MX %d %s.`", e.Host, d.domain, e.Preference, e.Host)))
+				fmt.Sprintf("Publish `%s. A <address>` (and AAAA if it has IPv6), or remove `%s. MX %d %s.`", e.Host, domain, e.Preference, e.Host)))
 		}
 		for _, s := range e.Addresses {
 			ip, _ := netip.ParseAddr(s)
 			if !ip.IsGlobalUnicast() || ip.IsPrivate() {
-				res.Findings = append(res.Findings, mxPrivate.New(
+				res.Findings = append(res.Findings, FindPrivateAddress.New(
 					fmt.Sprintf("exchange %s resolves to %s, which is not reachable from the Internet", e.Host, ip),
 					fmt.Sprintf("Publish the public address of %s.", e.Host)))
 			}
@@ -243,7 +270,7 @@ func checkMX(ctx context.Context, d *domainState) *CheckResult {
 	}
 	sort.Strings(equal)
 	for _, e := range equal {
-		res.Findings = append(res.Findings, mxEqualPreference.New("exchanges share a preference: "+e, ""))
+		res.Findings = append(res.Findings, FindEqualPreference.New("exchanges share a preference: "+e, ""))
 	}
 	return res
 }

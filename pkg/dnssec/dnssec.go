@@ -1,4 +1,8 @@
-package check
+// Package dnssec checks whether the zone holding a domain is signed
+// (DNSKEY), anchored at its parent (DS) and validated by the resolver (the AD
+// bit): SPF, DKIM and DMARC records are only as trustworthy as the zone that
+// serves them, and DANE for SMTP needs a signed zone.
+package dnssec
 
 import (
 	"context"
@@ -9,20 +13,26 @@ import (
 	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
+var catalog finding.Catalog
+
+// Findings returns the catalogue of finding codes this package emits.
+func Findings() []*finding.Spec { return catalog.Specs() }
+
+// The findings of Check.
 var (
-	dnssecUnsigned = catalog.Define(finding.Spec{
+	FindUnsigned = catalog.Define(finding.Spec{
 		Code: "dnssec.unsigned", Severity: finding.Info,
 		Title:   "the zone is not signed",
 		Meaning: "The zone holding the domain publishes no DNSKEY records: its answers, including SPF, DKIM and DMARC records, cannot be validated, and DANE for SMTP (RFC 7672) is not possible. Informational unless a profile requires DNSSEC.",
 		Fix:     "Enable DNSSEC signing at the DNS provider, then publish the DS record it gives you at the registrar.",
 	})
-	dnssecNoDS = catalog.Define(finding.Spec{
+	FindNoDS = catalog.Define(finding.Spec{
 		Code: "dnssec.no-ds", Severity: finding.Warning,
 		Title:   "signed zone without a DS record at the parent",
 		Meaning: "The zone publishes DNSKEY records but its parent has no DS record for it, so the chain of trust is broken and validators treat the zone as unsigned.",
 		Fix:     "Publish the DS record for the zone's key-signing key at the registrar (most DNS providers show it as \"DS record\" or \"DNSSEC details\").",
 	})
-	dnssecNotValidated = catalog.Define(finding.Spec{
+	FindNotValidated = catalog.Define(finding.Spec{
 		Code: "dnssec.not-validated", Severity: finding.Info,
 		Title:   "answers were not validated",
 		Meaning: "The zone looks signed (DNSKEY and DS present) but the resolver did not set the AD bit: either it does not validate DNSSEC, or it does not tell. The result of the other checks does not depend on it.",
@@ -30,8 +40,23 @@ var (
 	})
 )
 
-// DNSSECDetails is the dnssec check's details.
-type DNSSECDetails struct {
+// Result is the dnssec check of one domain.
+type Result struct {
+	Status   finding.Status
+	Records  []string
+	Findings finding.List
+	Details  *Details
+	// Error says why the check could not complete (status error).
+	Error string
+}
+
+func (r *Result) fail(err error) *Result {
+	r.Status, r.Error, r.Findings = finding.StatusError, err.Error(), nil
+	return r
+}
+
+// Details is the dnssec check's details in the report.
+type Details struct {
 	// Zone is the apex of the zone holding the domain.
 	Zone string `json:"zone"`
 	// Signed: the zone publishes DNSKEY records.
@@ -42,23 +67,30 @@ type DNSSECDetails struct {
 	Validated bool `json:"validated"`
 }
 
-func init() { registry[CheckDNSSEC] = checkDNSSEC }
-
-func checkDNSSEC(ctx context.Context, d *domainState) *CheckResult {
-	zone, soa, err := findZone(ctx, d.c.r, d.domain)
+// Check finds the zone holding the domain and whether it is signed, has a
+// DS record at its parent, and was validated by the resolver.
+func Check(ctx context.Context, r dns.Resolver, domain string) *Result {
+	res := &Result{Details: &Details{}}
+	defer func() {
+		finding.Sort(res.Findings)
+		if res.Status == "" {
+			res.Status = finding.Judge(res.Findings, true)
+		}
+	}()
+	zone, soa, err := findZone(ctx, r, domain)
 	if err != nil {
-		return errorResult(err)
+		return res.fail(err)
 	}
-	det := &DNSSECDetails{Zone: zone, Validated: soa != nil && soa.Authenticated}
-	res := &CheckResult{Details: det}
+	det := &Details{Zone: zone, Validated: soa != nil && soa.Authenticated}
+	res.Details = det
 	if zone == "" {
-		res.Findings = append(res.Findings, dnssecUnsigned.New(
-			fmt.Sprintf("no zone apex (SOA) was found for %s", d.domain), ""))
+		res.Findings = append(res.Findings, FindUnsigned.New(
+			fmt.Sprintf("no zone apex (SOA) was found for %s", domain), ""))
 		return res
 	}
-	keys, err := d.c.r.Query(ctx, zone, dns.TypeDNSKEY)
+	keys, err := r.Query(ctx, zone, dns.TypeDNSKEY)
 	if err != nil {
-		return errorResult(err)
+		return res.fail(err)
 	}
 	det.Signed = len(keys.Records) > 0
 	det.Validated = det.Validated || keys.Authenticated
@@ -66,23 +98,23 @@ func checkDNSSEC(ctx context.Context, d *domainState) *CheckResult {
 		res.Records = append(res.Records, zone+". DNSKEY "+r.Data)
 	}
 	if !det.Signed {
-		res.Findings = append(res.Findings, dnssecUnsigned.New(
+		res.Findings = append(res.Findings, FindUnsigned.New(
 			fmt.Sprintf("the zone %s publishes no DNSKEY records", zone),
 			"Enable DNSSEC at the DNS provider that serves "+zone+", then publish its DS record at the registrar."))
 		return res
 	}
-	ds, err := d.c.r.Query(ctx, zone, dns.TypeDS)
+	ds, err := r.Query(ctx, zone, dns.TypeDS)
 	if err != nil {
-		return errorResult(err)
+		return res.fail(err)
 	}
 	det.DS = len(ds.Records) > 0
 	switch {
 	case !det.DS:
-		res.Findings = append(res.Findings, dnssecNoDS.New(
+		res.Findings = append(res.Findings, FindNoDS.New(
 			fmt.Sprintf("the zone %s is signed but its parent publishes no DS record for it", zone),
 			"Publish the DS record of "+zone+"'s key-signing key at the registrar."))
 	case !det.Validated:
-		res.Findings = append(res.Findings, dnssecNotValidated.New(
+		res.Findings = append(res.Findings, FindNotValidated.New(
 			fmt.Sprintf("the zone %s is signed and has a DS record, but the resolver did not validate the answers (AD bit clear)", zone), ""))
 	}
 	return res

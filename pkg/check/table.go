@@ -1,0 +1,215 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/bimi"
+	"github.com/penguinmails/emailauth/pkg/dkimkey"
+	"github.com/penguinmails/emailauth/pkg/dmarc"
+	"github.com/penguinmails/emailauth/pkg/dnssec"
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/mtasts"
+	"github.com/penguinmails/emailauth/pkg/mx"
+	"github.com/penguinmails/emailauth/pkg/spf"
+	"github.com/penguinmails/emailauth/pkg/starttls"
+	"github.com/penguinmails/emailauth/pkg/tlsrpt"
+)
+
+// The checks, by their stable names (the report's "check" field).
+const (
+	CheckMX       = "mx"
+	CheckSPF      = "spf"
+	CheckDKIM     = "dkim"
+	CheckDMARC    = "dmarc"
+	CheckMTASTS   = "mta-sts"
+	CheckTLSRPT   = "tls-rpt"
+	CheckBIMI     = "bimi"
+	CheckDNSSEC   = "dnssec"
+	CheckSTARTTLS = "starttls"
+)
+
+// Check declares one posture check: everything about it is in the table
+// below, and nowhere else. docs/checks.md ("Adding a check") says how to add
+// one; a test keeps the table, the report schema and the docs in step.
+type Check struct {
+	// Name is the check's stable name.
+	Name string
+	// Summary says in one line what the check looks at (help texts).
+	Summary string
+	// Doc is the page of docs/ that documents the check.
+	Doc string
+	// Default is true when the check runs unless --checks names others
+	// (starttls connects to port 25 and is opt-in).
+	Default bool
+	// Findings is the catalogue of the codes the check emits.
+	Findings func() []*finding.Spec
+	// run checks one domain. It returns a result with its status set, or
+	// with findings to judge.
+	run func(ctx context.Context, d *domainState) *CheckResult
+}
+
+// table is every check, in report order.
+var table = [...]Check{
+	{CheckMX, "MX records: null MX, aliases, IP literals, unresolvable or private exchanges", "checks.md", true, mx.Findings, runMX},
+	{CheckSPF, "the SPF record and its include tree: syntax, DNS-lookup and void-lookup limits, networks", "spf.md", true, spf.Findings, runSPF},
+	{CheckDKIM, "the DKIM key records of the required selectors, or of the common ones discovered", "dkim-keys.md", true, dkimkey.Findings, runDKIM},
+	{CheckDMARC, "the DMARC record: discovery (RFC 9989 and 7489), policy, alignment, report destinations", "dmarc.md", true, dmarc.Findings, runDMARC},
+	{CheckMTASTS, "the MTA-STS record and, online, its policy and whether it covers the MX hosts", "mta-sts.md", true, mtasts.Findings, runMTASTS},
+	{CheckTLSRPT, "the TLS-RPT record and its report destinations", "tls-rpt.md", true, tlsrpt.Findings, runTLSRPT},
+	{CheckBIMI, "the BIMI record and the DMARC policy BIMI needs", "bimi.md", true, bimi.Findings, runBIMI},
+	{CheckDNSSEC, "whether the zone is signed, anchored at its parent (DS) and validated", "checks.md", true, dnssec.Findings, runDNSSEC},
+	{CheckSTARTTLS, "STARTTLS on each MX host on port 25: offered, TLS version, certificate (opt-in: --smtp)", "starttls.md", false, starttls.Findings, runSTARTTLS},
+}
+
+// Checks returns every check, in report order.
+func Checks() []Check { return append([]Check(nil), table[:]...) }
+
+// Names returns the names of every check, in report order.
+func Names() []string {
+	out := make([]string, len(table))
+	for i, c := range table {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// DefaultNames returns the names of the checks run when none is selected.
+func DefaultNames() []string {
+	var out []string
+	for _, c := range table {
+		if c.Default {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// Lookup returns the check named name.
+func Lookup(name string) (Check, bool) {
+	for _, c := range table {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// IsCheck reports whether name is a check's name.
+func IsCheck(name string) bool {
+	_, ok := Lookup(name)
+	return ok
+}
+
+// UnknownCheckError is returned for a check name that is not in the table.
+type UnknownCheckError struct{ Name string }
+
+func (e *UnknownCheckError) Error() string {
+	return fmt.Sprintf("check: unknown check %q (want one of %s)", e.Name, strings.Join(Names(), ", "))
+}
+
+// The adapters: each turns its package's result into a CheckResult. The
+// package decides its status with the verdict model; the adapter only
+// carries it.
+
+func runMX(ctx context.Context, d *domainState) *CheckResult {
+	res := mx.Check(ctx, d.c.r, d.domain, d.mxLookup(ctx))
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res.Details, Error: res.Error}
+}
+
+func runSPF(ctx context.Context, d *domainState) *CheckResult {
+	a, err := spf.Analyze(ctx, d.c.r, d.domain, spf.AnalyzeOptions{})
+	if err != nil {
+		return errorResult(err)
+	}
+	res := &CheckResult{Details: a, Findings: a.Findings, Status: finding.Judge(a.Findings, !a.Incomplete)}
+	if a.Record != "" {
+		res.Records = []string{a.Record}
+	} else if a.Tree != nil {
+		res.Records = a.Tree.Records
+	}
+	if res.Status == finding.StatusError {
+		res.Error = "some DNS lookups of the SPF tree failed; see the spf.dns-error findings"
+	}
+	return res
+}
+
+func runDKIM(ctx context.Context, d *domainState) *CheckResult {
+	res, err := dkimkey.Check(ctx, d.c.r, d.domain, d.c.opts.Selectors, dkimkey.CheckOptions{})
+	if err != nil {
+		return errorResult(err)
+	}
+	out := &CheckResult{Details: res, Findings: res.Findings, Status: res.Status}
+	for _, s := range res.Selectors {
+		for _, rec := range s.Records {
+			out.Records = append(out.Records, fmt.Sprintf("%s: %s", s.Name, rec))
+		}
+	}
+	if out.Status == finding.StatusError {
+		for _, s := range res.Selectors {
+			if s.Error != "" {
+				out.Error = s.Error
+				break
+			}
+		}
+	}
+	return out
+}
+
+func runDMARC(ctx context.Context, d *domainState) *CheckResult {
+	o := d.dmarc(ctx)
+	if o.res == nil {
+		return errorResult(o.err)
+	}
+	res := &CheckResult{Details: o.res, Findings: o.res.Findings, Records: o.res.TXT, Status: finding.Judge(o.res.Findings, !o.res.Incomplete)}
+	if res.Status == finding.StatusError {
+		res.Error = strings.Join(o.res.Errors, "; ")
+		if res.Error == "" && o.err != nil {
+			res.Error = o.err.Error()
+		}
+	}
+	return res
+}
+
+func runMTASTS(ctx context.Context, d *domainState) *CheckResult {
+	m := d.mxLookup(ctx)
+	var hosts []string
+	if m.Err == nil {
+		hosts = m.Hosts
+		if hosts == nil {
+			hosts = []string{}
+		}
+	}
+	res := mtasts.Check(ctx, d.c.r, d.c.opts.HTTPClient, d.domain, hosts, mtasts.Options{Now: d.c.opts.Now})
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res, Error: res.Error}
+}
+
+func runTLSRPT(ctx context.Context, d *domainState) *CheckResult {
+	res := tlsrpt.Check(ctx, d.c.r, d.domain)
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res, Error: res.Error}
+}
+
+func runBIMI(ctx context.Context, d *domainState) *CheckResult {
+	in := bimi.DMARC{}
+	if o := d.dmarc(ctx); o.res != nil && !o.res.Incomplete {
+		in.Checked = true
+		if o.res.Discovery != nil {
+			in.OrgDomain = o.res.Discovery.RFC7489.OrgDomain
+		}
+		if rec := o.res.Record; rec != nil && o.res.Policy != nil {
+			in.Found = true
+			in.RecordDomain = o.res.RecordDomain
+			in.P, in.SP = string(rec.P), string(rec.SP)
+			in.Pct = rec.PCT
+			in.Testing = rec.Testing
+		}
+	}
+	res := bimi.Check(ctx, d.c.r, d.domain, d.c.opts.BIMISelector, in)
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res, Error: res.Error}
+}
+
+func runDNSSEC(ctx context.Context, d *domainState) *CheckResult {
+	res := dnssec.Check(ctx, d.c.r, d.domain)
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res.Details, Error: res.Error}
+}
