@@ -213,8 +213,8 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, prefix string) error {
 			}
 			sort.Strings(known)
 			hint := "known keys here: " + strings.Join(known, ", ")
-			if near := nearest(key, known); near != "" {
-				hint = fmt.Sprintf("did you mean %q? %s", near, hint)
+			if near := cmdutil.Nearest(key, known, 1); len(near) > 0 {
+				hint = fmt.Sprintf("did you mean %q? %s", near[0], hint)
 			}
 			return cmdutil.BadInputHint(file, fmt.Errorf("line %d: unknown key %q", k.Line, key), hint)
 		}
@@ -232,39 +232,6 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, prefix string) error {
 		}
 	}
 	return nil
-}
-
-// nearest returns the candidate closest to s by edit distance, if it is
-// close enough to be a likely typo.
-func nearest(s string, candidates []string) string {
-	best, bestD := "", len(s)/2+2
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // configFile returns the config file to read and whether the user named it.

@@ -128,3 +128,31 @@ func TestWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestGrid(t *testing.T) {
+	var buf bytes.Buffer
+	term := NewTerm(&buf, true)
+	err := Grid(term, []string{"NAME", "TYPE", "VALUE"}, [][]string{
+		{"例え.example", "TXT", "v=spf1 -all"},
+		{"a.example", "MX", "10 mx.example.\x1b[2J\u202e"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if what, bad := unsafeByte(out); bad {
+		t.Fatalf("%s in %q", what, out)
+	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("lines: %q", lines)
+	}
+	// The TYPE column starts at the same display column on every row.
+	col := func(l, cell string) int { return Width(l[:strings.Index(l, cell)]) }
+	if a, b := col(lines[2], "TXT"), col(lines[3], "MX"); a != b || col(lines[0], "TYPE") != a {
+		t.Errorf("columns not aligned (%d, %d):\n%s", a, b, out)
+	}
+	if !strings.Contains(out, `10 mx.example.\x1b[2J\u{202e}`) {
+		t.Errorf("hostile cell not escaped whole:\n%s", out)
+	}
+}

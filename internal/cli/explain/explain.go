@@ -12,18 +12,20 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/check"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 type specJSON struct {
-	Code     string           `json:"code"`
-	Severity finding.Severity `json:"severity"`
-	Title    string           `json:"title"`
-	Meaning  string           `json:"meaning"`
-	Fix      string           `json:"fix"`
+	Code      string           `json:"code"`
+	Severity  finding.Severity `json:"severity"`
+	Transient bool             `json:"transient,omitempty"`
+	Title     string           `json:"title"`
+	Meaning   string           `json:"meaning"`
+	Fix       string           `json:"fix"`
 }
 
 func toJSON(s *finding.Spec) specJSON {
-	return specJSON{s.Code, s.Severity, s.Title, s.Meaning, s.Fix}
+	return specJSON{s.Code, s.Severity, s.Transient, s.Title, s.Meaning, s.Fix}
 }
 
 // NewCmdExplain returns the explain command.
@@ -56,18 +58,19 @@ every code with its severity and title. The same text is in docs/findings.md.`,
 				}
 				return cmdutil.WriteJSON(f.IO.Out, out)
 			}
-			w := f.IO.Out
+			w := f.IO.Term()
 			if len(args) == 0 {
+				rows := make([][]string, 0, len(specs))
 				for _, s := range specs {
-					fmt.Fprintf(w, "%-36s %-8s %s\n", s.Code, s.Severity, s.Title)
+					rows = append(rows, []string{s.Code, s.Severity.String(), s.Title})
 				}
-				return nil
+				return report.Grid(w, []string{"CODE", "SEVERITY", "TITLE"}, rows)
 			}
 			for i, s := range specs {
 				if i > 0 {
-					fmt.Fprintln(w)
+					w.Printf("\n")
 				}
-				fmt.Fprintf(w, "%s (%s): %s\n\n%s\n\nFix: %s\n", s.Code, s.Severity, s.Title, s.Meaning, s.Fix)
+				w.Printf("%s (%s): %s\n\n%s\n\nFix: %s\n", s.Code, w.Style(report.SeverityStyle(s.Severity), s.Severity.String()), s.Title, s.Meaning, s.Fix)
 			}
 			return nil
 		},
@@ -76,8 +79,16 @@ every code with its severity and title. The same text is in docs/findings.md.`,
 	return cmd
 }
 
-// suggest names the codes that share the unknown code's check, or the checks.
+// suggest names the codes nearest the unknown one, else the codes that
+// share its check.
 func suggest(code string, all []*finding.Spec) string {
+	codes := make([]string, len(all))
+	for i, s := range all {
+		codes[i] = s.Code
+	}
+	if near := cmdutil.Nearest(strings.ToLower(code), codes, 3); len(near) > 0 {
+		return "did you mean " + strings.Join(near, " or ") + "?"
+	}
 	group, _, _ := strings.Cut(strings.ToLower(code), ".")
 	var same []string
 	for _, s := range all {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // Options are the lookup command's inputs.
@@ -28,6 +29,8 @@ func NewCmdLookup(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		Long: `Show what emailauth's resolver layer sees for one question: the records, the
 RCODE (NXDOMAIN and NODATA told apart), the AD bit, TTLs, the CNAME chain
 followed, and which resolver or zone file answered. TYPE defaults to TXT.
+An internationalized NAME is asked in A-label form (bücher.example as
+xn--bcher-kva.example).
 
 Exit 0 when an answer was obtained (NXDOMAIN and NODATA are answers), 3 when
 none could be.`,
@@ -37,10 +40,11 @@ none could be.`,
   emailauth lookup -o json example.com TXT`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := &Options{Name: args[0], Type: dns.TypeTXT}
-			if err := dns.CheckName(opts.Name); err != nil {
+			name, err := dns.NormalizeName(args[0])
+			if err != nil {
 				return cmdutil.BadInput("NAME", err)
 			}
+			opts := &Options{Name: name, Type: dns.TypeTXT}
 			if len(args) == 2 {
 				t, err := dns.ParseType(args[1])
 				if err != nil {
@@ -75,8 +79,8 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		if err := cmdutil.WriteJSON(f.IO.Out, ans); err != nil {
 			return err
 		}
-	} else {
-		writeTable(f, ans)
+	} else if err := writeTable(f, ans); err != nil {
+		return err
 	}
 	if qerr != nil {
 		return &cmdutil.IncompleteError{Err: qerr}
@@ -84,8 +88,8 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	return nil
 }
 
-func writeTable(f *cmdutil.Factory, a *dns.Answer) {
-	w := f.IO.Out
+func writeTable(f *cmdutil.Factory, a *dns.Answer) error {
+	w := f.IO.Term()
 	status := dns.RcodeString(a.RCode)
 	switch {
 	case a.NXDomain():
@@ -93,22 +97,36 @@ func writeTable(f *cmdutil.Factory, a *dns.Answer) {
 	case a.NoData():
 		status = "NOERROR, no " + dns.TypeString(a.Type) + " records (NODATA)"
 	}
-	fmt.Fprintf(w, "%s %s: %s\n", a.Name, dns.TypeString(a.Type), status)
-	fmt.Fprintf(w, "answered by: %s\n", a.Source)
-	if a.Authenticated {
-		fmt.Fprintln(w, "dnssec: validated by the resolver (AD bit set)")
-	} else {
-		fmt.Fprintln(w, "dnssec: not validated (AD bit clear)")
+	name := a.Name
+	if u := dns.UnicodeName(a.Name); u != "" {
+		name += " (" + u + ")"
 	}
-	if len(a.CNAMEs) > 0 {
-		fmt.Fprintf(w, "cname chain: %s -> %s\n", a.Name, strings.Join(a.CNAMEs, " -> "))
+	if !f.IO.Quiet {
+		w.Printf("%s %s: %s\n", name, dns.TypeString(a.Type), status)
+		w.Printf("answered by: %s\n", a.Source)
+		if a.Authenticated {
+			w.Printf("dnssec: validated by the resolver (AD bit set)\n")
+		} else {
+			w.Printf("dnssec: not validated (AD bit clear)\n")
+		}
+		if len(a.CNAMEs) > 0 {
+			w.Printf("cname chain: %s -> %s\n", a.Name, strings.Join(a.CNAMEs, " -> "))
+		}
 	}
+	if len(a.Records) == 0 {
+		return nil
+	}
+	if !f.IO.Quiet {
+		w.Printf("\n")
+	}
+	rows := make([][]string, 0, len(a.Records))
 	for _, r := range a.Records {
-		fmt.Fprintf(w, "%s\t%d\t%s\t%s\n", r.Name, r.TTL, dns.TypeString(r.Type), r.Data)
+		rows = append(rows, []string{r.Name, fmt.Sprint(r.TTL), dns.TypeString(r.Type), r.Data})
 		if len(r.Strings) > 1 {
 			for i, s := range r.Strings {
-				fmt.Fprintf(w, "\tstring %d (%d octets): %q\n", i+1, len(s), s)
+				rows = append(rows, []string{"", "", "", fmt.Sprintf("string %d (%d octets): %q", i+1, len(s), s)})
 			}
 		}
 	}
+	return report.Grid(w, []string{"NAME", "TTL", "TYPE", "DATA"}, rows)
 }

@@ -2,9 +2,9 @@
 package version
 
 import (
-	"fmt"
 	"runtime"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -23,9 +23,12 @@ type Info struct {
 	Version string `json:"version"`
 	Commit  string `json:"commit,omitempty"`
 	Date    string `json:"date,omitempty"`
-	Go      string `json:"go"`
-	OS      string `json:"os"`
-	Arch    string `json:"arch"`
+	// Dirty is true when the binary was built from a work tree with
+	// uncommitted changes.
+	Dirty bool   `json:"dirty,omitempty"`
+	Go    string `json:"go"`
+	OS    string `json:"os"`
+	Arch  string `json:"arch"`
 }
 
 // Get returns the build's version information: from ldflags when set, else
@@ -46,11 +49,19 @@ func Get() Info {
 				if info.Date == "" {
 					info.Date = s.Value
 				}
+			case "vcs.modified":
+				info.Dirty = s.Value == "true"
 			}
 		}
 	}
 	if info.Version == "" {
 		info.Version = "devel"
+		if info.Commit != "" {
+			info.Version += "-" + info.Commit[:min(12, len(info.Commit))]
+		}
+	}
+	if info.Dirty && !strings.HasSuffix(info.Version, "+dirty") {
+		info.Version += "+dirty"
 	}
 	return info
 }
@@ -68,14 +79,18 @@ func NewCmdVersion(f *cmdutil.Factory) *cobra.Command {
 			if f.Global.Output == "json" {
 				return cmdutil.WriteJSON(f.IO.Out, info)
 			}
-			fmt.Fprintf(f.IO.Out, "emailauth %s\n", info.Version)
+			w := f.IO.Term()
+			w.Printf("emailauth %s\n", info.Version)
+			if f.IO.Quiet {
+				return nil
+			}
 			if info.Commit != "" {
-				fmt.Fprintf(f.IO.Out, "commit:  %s\n", info.Commit)
+				w.Printf("commit:  %s\n", info.Commit)
 			}
 			if info.Date != "" {
-				fmt.Fprintf(f.IO.Out, "built:   %s\n", info.Date)
+				w.Printf("date:    %s\n", info.Date)
 			}
-			fmt.Fprintf(f.IO.Out, "go:      %s %s/%s\n", info.Go, info.OS, info.Arch)
+			w.Printf("go:      %s %s/%s\n", info.Go, info.OS, info.Arch)
 			return nil
 		},
 	}
