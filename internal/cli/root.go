@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/internal/cli/gendocs"
 	"github.com/penguinmails/emailauth/internal/cli/lookup"
 	"github.com/penguinmails/emailauth/internal/cli/version"
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -123,16 +125,40 @@ Exit codes: 0 passed, 1 a check failed, 2 bad input, 3 could not complete.`,
 		},
 	}
 	addGlobalFlags(root.PersistentFlags())
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return &cmdutil.FlagError{Err: err}
-	})
+	_ = root.RegisterFlagCompletionFunc("zone", cmdutil.CompleteFiles("zone", "db", "txt"))
+	_ = root.RegisterFlagCompletionFunc("config", cmdutil.CompleteFiles("yaml", "yml"))
+	_ = root.RegisterFlagCompletionFunc("resolver", cobra.NoFileCompletions)
+	_ = root.RegisterFlagCompletionFunc("timeout", cmdutil.CompleteValues("1s", "2s", "5s", "10s"))
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		lookup.NewCmdLookup(f, nil),
 		version.NewCmdVersion(f),
+		gendocs.NewCmdGenDocs(f),
 	)
 	addCommands(root, f)
 	prepareTree(root)
 	return root
+}
+
+// flagError makes Cobra's flag errors usage errors; an unknown flag gets
+// the nearest flags of the command as a hint.
+func flagError(cmd *cobra.Command, err error) error {
+	var ne *pflag.NotExistError
+	if errors.As(err, &ne) && ne.GetSpecifiedName() != "" {
+		var names []string
+		cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+			if !fl.Hidden {
+				names = append(names, fl.Name)
+			}
+		})
+		if near := cmdutil.Nearest(ne.GetSpecifiedName(), names, 3); len(near) > 0 {
+			for i := range near {
+				near[i] = "--" + near[i]
+			}
+			return cmdutil.FlagErrorHint(err, "did you mean "+strings.Join(near, " or ")+"?")
+		}
+	}
+	return &cmdutil.FlagError{Err: err}
 }
 
 // printStats reports the resolver's counters with -v.

@@ -132,6 +132,12 @@ failed.`,
 	fl.StringVar(&opts.HeloName, "helo", "", "`name` to send in EHLO with --smtp (default: this host's name)")
 	cmdutil.DeprecatedAlias(f.IO, fl, "helo-name", "helo")
 	_ = fl.MarkHidden("smtp-port")
+	_ = cmd.RegisterFlagCompletionFunc("checks", cmdutil.CompleteList(pcheck.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("skip", cmdutil.CompleteList(pcheck.Names()...))
+	_ = cmd.RegisterFlagCompletionFunc("fail-on", cmdutil.CompleteValues("error", "warning"))
+	_ = cmd.RegisterFlagCompletionFunc("file", cmdutil.CompleteFiles("txt", "list"))
+	_ = cmd.RegisterFlagCompletionFunc("shard", cobra.NoFileCompletions)
+	_ = cmd.RegisterFlagCompletionFunc("selector", cobra.NoFileCompletions)
 	return cmd
 }
 

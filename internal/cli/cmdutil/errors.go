@@ -34,11 +34,21 @@ func ExitForStatus(s finding.Status) error {
 	return ExitFor(t, finding.Error)
 }
 
-// FlagError is a usage error: Main prints it with the command's usage line.
-type FlagError struct{ Err error }
+// FlagError is a usage error: Main prints it with the command's usage line,
+// and its hint when it has one.
+type FlagError struct {
+	Err  error
+	hint string
+}
 
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
+
+// Hint says how to fix the usage, when that is known.
+func (e *FlagError) Hint() string { return e.hint }
+
+// FlagErrorHint returns a *FlagError with a hint.
+func FlagErrorHint(err error, hint string) error { return &FlagError{Err: err, hint: hint} }
 
 // FlagErrorf returns a *FlagError.
 func FlagErrorf(format string, args ...any) error {

@@ -75,6 +75,15 @@ every code with its severity and title. The same text is in docs/findings.md.`,
 			return nil
 		},
 	}
+	cmd.ValidArgsFunction = func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var codes []cobra.Completion
+		for _, s := range check.Catalogue() {
+			if strings.HasPrefix(s.Code, toComplete) {
+				codes = append(codes, cobra.CompletionWithDesc(s.Code, s.Title))
+			}
+		}
+		return codes, cobra.ShellCompDirectiveNoFileComp
+	}
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
