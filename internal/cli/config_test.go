@@ -182,3 +182,28 @@ func TestConfigValues(t *testing.T) {
 		t.Errorf("env selectors = %v", g.DKIMSelectors)
 	}
 }
+
+// TestPanicIsReportedNotDumped: a panic anywhere in a command is a bug,
+// reported in two lines asking for a bug report, exit 3, no stack trace.
+func TestPanicIsReportedNotDumped(t *testing.T) {
+	io, _, out, errOut := cmdutil.Test()
+	f := NewFactory(io)
+	f.Getenv = func(string) string { return "" }
+	root := NewCmdRoot(f)
+	root.AddCommand(&cobra.Command{Use: "boom", RunE: func(*cobra.Command, []string) error {
+		var m map[string]int
+		m["x"]++ // a nil-map write: a runtime panic
+		return nil
+	}})
+	code := run(f, root, []string{"boom"})
+	if code != cmdutil.ExitIncomplete {
+		t.Errorf("exit %d, want 3", code)
+	}
+	msg := errOut.String()
+	if !strings.Contains(msg, "emailauth: internal error: assignment to entry in nil map") || !strings.Contains(msg, "This is a bug in emailauth") {
+		t.Errorf("stderr: %q", msg)
+	}
+	if strings.Contains(msg, "goroutine") || strings.Contains(msg, ".go:") || out.Len() != 0 {
+		t.Errorf("a stack trace or output leaked: %q / %q", msg, out.String())
+	}
+}

@@ -46,8 +46,25 @@ func NewFactory(io *cmdutil.IOStreams) *cmdutil.Factory {
 
 // Run executes the command line args with f and returns the exit code. Errors
 // are printed to f.IO.ErrOut as one line (and a hint where the fix is known).
+// A panic is a bug: it is reported in two lines asking for a bug report,
+// never as a stack trace, and exits 3 (could not complete).
 func Run(f *cmdutil.Factory, args []string) int {
-	root := NewCmdRoot(f)
+	return run(f, NewCmdRoot(f), args)
+}
+
+// reportPanic prints a panic as a bug report request and returns exit 3.
+func reportPanic(f *cmdutil.Factory, p any) int {
+	f.IO.Errorf("emailauth: internal error: %v", p)
+	f.IO.Errorf("This is a bug in emailauth %s. Please report it with the command line that caused it (without secrets) and the output of 'emailauth version'.", version.Get().Version)
+	return cmdutil.ExitIncomplete
+}
+
+func run(f *cmdutil.Factory, root *cobra.Command, args []string) (code int) {
+	defer func() {
+		if p := recover(); p != nil {
+			code = reportPanic(f, p)
+		}
+	}()
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)

@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -137,6 +138,13 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 		wg.Add(1)
 		go func(i int, chk Check) {
 			defer wg.Done()
+			defer func() {
+				// A panic is a bug in the check: the domain's other checks
+				// and the other domains of the run go on.
+				if p := recover(); p != nil {
+					results[i] = normalize(chk.Name, errorResult(fmt.Errorf("internal error in the %s check: %v (a bug: please report it)", chk.Name, p)))
+				}
+			}()
 			results[i] = normalize(chk.Name, chk.run(ctx, d))
 		}(i, chk)
 	}

@@ -1,11 +1,15 @@
 package check
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 )
 
 // TestTableDocsAndSchemaAgree keeps the checks table, the report schema's
@@ -59,5 +63,33 @@ func TestTableDocsAndSchemaAgree(t *testing.T) {
 	}
 	if _, err := New(nil, Options{Checks: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `unknown check "nope"`) {
 		t.Errorf("New with an unknown check: %v", err)
+	}
+}
+
+// TestPanickingCheckIsAnError: a bug in one check gives that check an
+// error result; the domain's other checks still run.
+func TestPanickingCheckIsAnError(t *testing.T) {
+	c, err := New(dnstest.NewFake(`d.test. MX 0 .`), Options{Checks: []string{CheckMX, CheckSPF}, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Simulate a bug: a resolver that panics for TXT, which only the SPF
+	// check asks here.
+	c.r = dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		if qtype == dns.TypeTXT {
+			panic("boom")
+		}
+		return dnstest.NewFake(`d.test. MX 0 .`).Query(ctx, name, qtype)
+	})
+	res := c.CheckDomain(context.Background(), "d.test")
+	byName := map[string]*CheckResult{}
+	for _, r := range res.Checks {
+		byName[r.Check] = r
+	}
+	if r := byName[CheckSPF]; r == nil || r.Status != StatusError || !strings.Contains(r.Error, "internal error in the spf check: boom") {
+		t.Errorf("spf: %+v", r)
+	}
+	if r := byName[CheckMX]; r == nil || r.Status != StatusPass {
+		t.Errorf("mx: %+v", r)
 	}
 }
