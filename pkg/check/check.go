@@ -41,9 +41,11 @@ type Options struct {
 	Now func() time.Time
 	// Concurrency is how many domains are checked at once (Run); 16 when 0.
 	Concurrency int
-	// CheckTimeout bounds one domain's checks; 0 means no bound beyond the
-	// resolver's own timeouts.
-	CheckTimeout time.Duration
+	// Deadline bounds one domain's checks (DNS queries, the MTA-STS policy
+	// fetch, SMTP probes): a check still running then is an error ("could
+	// not complete"), and the run goes on with the next domain. 0 means no
+	// bound beyond the resolver's own timeouts.
+	Deadline time.Duration
 }
 
 // Checker runs posture checks over one resolver. Give it a caching resolver
@@ -107,6 +109,22 @@ type domainState struct {
 	dmarcPolicy string
 }
 
+// probeApex asks the first question about the domain (its MX records when a
+// check needs them, else its TXT records, which the SPF check reads) and
+// returns the error when the name servers did not answer it.
+func (d *domainState) probeApex(ctx context.Context) error {
+	if d.c.run[CheckMX] || d.c.run[CheckMTASTS] || d.c.run[CheckSTARTTLS] {
+		if m := d.mxLookup(ctx); m.Err != nil && dns.IsTemporary(m.Err) {
+			return m.Err
+		}
+		return nil
+	}
+	if _, err := d.c.r.Query(ctx, d.domain, dns.TypeTXT); err != nil && dns.IsTemporary(err) {
+		return err
+	}
+	return nil
+}
+
 // mxLookup returns the MX lookup shared by the checks that need it.
 func (d *domainState) mxLookup(ctx context.Context) *mx.Lookup {
 	d.mxOnce.Do(func() { d.mx = mx.LookupMX(ctx, d.c.r, d.domain) })
@@ -123,16 +141,27 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 		return Invalid(domain, err)
 	}
 	res := &DomainResult{Domain: name, Unicode: dns.UnicodeName(name), Checks: []*CheckResult{}}
-	if c.opts.CheckTimeout > 0 {
+	dctx := ctx
+	if c.opts.Deadline > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.CheckTimeout)
+		dctx, cancel = context.WithTimeout(ctx, c.opts.Deadline)
 		defer cancel()
 	}
 	d := &domainState{c: c, domain: name}
 	results := make([]*CheckResult, len(table))
+	// The apex answers first: when the domain's name servers do not answer
+	// at all, the checks are not probed further (a dead domain would
+	// otherwise send a hundred queries, each timing out).
+	if err := d.probeApex(dctx); err != nil {
+		for i, chk := range table {
+			if c.run[chk.Name] {
+				results[i] = normalize(chk.Name, errorResult(fmt.Errorf("not checked: the domain's name servers did not answer (%v)", err)))
+			}
+		}
+	}
 	var wg sync.WaitGroup
 	for i, chk := range table {
-		if !c.run[chk.Name] {
+		if !c.run[chk.Name] || results[i] != nil {
 			continue
 		}
 		wg.Add(1)
@@ -145,10 +174,17 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 					results[i] = normalize(chk.Name, errorResult(fmt.Errorf("internal error in the %s check: %v (a bug: please report it)", chk.Name, p)))
 				}
 			}()
-			results[i] = normalize(chk.Name, chk.run(ctx, d))
+			results[i] = normalize(chk.Name, chk.run(dctx, d))
 		}(i, chk)
 	}
 	wg.Wait()
+	if dctx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
+		for _, r := range results {
+			if r != nil && r.Status == finding.StatusError {
+				r.Error = fmt.Sprintf("the domain's deadline (%s) passed before the check completed: %s", c.opts.Deadline, r.Error)
+			}
+		}
+	}
 	crossCheck(d, results)
 	for _, r := range results {
 		if r != nil {
@@ -190,7 +226,8 @@ func errorResult(err error) *CheckResult {
 // Run checks domains with bounded concurrency and calls emit with each
 // result as it completes (from one goroutine at a time), with the domain's
 // index in domains. It returns when every domain is done or ctx is
-// cancelled.
+// cancelled; a domain still being checked when ctx is cancelled is never
+// emitted (its partial result would read as a finding about the domain).
 func (c *Checker) Run(ctx context.Context, domains []string, emit func(i int, d *DomainResult)) {
 	type item struct {
 		i int
@@ -208,7 +245,13 @@ func (c *Checker) Run(ctx context.Context, domains []string, emit func(i int, d 
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out <- item{i, c.CheckDomain(ctx, domains[i])}
+				d := c.CheckDomain(ctx, domains[i])
+				if ctx.Err() != nil {
+					// Interrupted: the result is not a result. The caller
+					// counts the domains it was not given.
+					continue
+				}
+				out <- item{i, d}
 			}
 		}()
 	}

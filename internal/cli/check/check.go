@@ -9,9 +9,11 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +39,7 @@ type Options struct {
 	SMTP         bool
 	SMTPPort     int
 	HeloName     string
+	Deadline     time.Duration
 }
 
 // NewCmdCheck returns the check command. runF, when not nil, replaces the
@@ -97,6 +100,9 @@ failed.`,
 				}
 				opts.ShardK, opts.ShardN = k, n
 			}
+			if opts.Deadline <= 0 {
+				return cmdutil.FlagErrorf("invalid --deadline %s: want a positive duration such as 30s", opts.Deadline)
+			}
 			if opts.Concurrency < 1 || opts.Concurrency > 4096 {
 				return cmdutil.FlagErrorf("invalid --concurrency %d: want 1 to 4096", opts.Concurrency)
 			}
@@ -127,6 +133,7 @@ failed.`,
 	fl.StringVar(&failOn, "fail-on", "error", "exit 1 on findings of this `severity` or worse: error or warning")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 16, "how many domains to check at once")
 	fl.StringVar(&shard, "shard", "", "check only the K-th of N deterministic slices of the input (`K/N`, K from 1)")
+	fl.DurationVar(&opts.Deadline, "deadline", 30*time.Second, "the most time one domain's checks may take; a check still running then is an error (could not complete)")
 	fl.BoolVar(&opts.SMTP, "smtp", false, "also connect to each MX on port 25 to check STARTTLS (often blocked)")
 	fl.IntVar(&opts.SMTPPort, "smtp-port", 25, "port for --smtp")
 	fl.StringVar(&opts.HeloName, "helo", "", "`name` to send in EHLO with --smtp (default: this host's name)")
@@ -314,6 +321,7 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		SMTPPort:     opts.SMTPPort,
 		HeloName:     opts.HeloName,
 		Offline:      f.Global.Offline,
+		Deadline:     opts.Deadline,
 	}
 	checker, err := pcheck.New(r, copts)
 	if err != nil {
@@ -331,7 +339,11 @@ func run(f *cmdutil.Factory, opts *Options) error {
 			ropts.StepSummary = fh
 		}
 	}
-	w, err := report.New(f.Global.Output, f.IO.Out, ropts)
+	out := io.Writer(f.IO.Out)
+	if f.Global.Output == "table" {
+		out = f.IO.Term() // human output: through the safe writer, in its colours
+	}
+	w, err := report.New(f.Global.Output, out, ropts)
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
@@ -361,16 +373,23 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	}
 	checker.Run(f.Ctx(), domains, func(i int, d *pcheck.DomainResult) { deliver(index[i], d) })
 	prog.done()
-	closeErr := w.Close(summary)
-	if err := f.Ctx().Err(); err != nil {
-		// The report written so far is complete and valid, but partial.
-		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted after %d of %d domains", summary.Domains, len(entries))}
+	interrupted := f.Ctx().Err() != nil
+	if interrupted {
+		// What finished is written in input order; what did not is not a
+		// result, only a count.
+		order.flush()
+		summary.NotChecked = len(entries) - summary.Domains
 	}
+	closeErr := w.Close(summary)
 	if writeErr != nil {
 		return writeErr
 	}
 	if closeErr != nil {
 		return closeErr
+	}
+	if interrupted {
+		// The report written so far is complete and valid, but partial.
+		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted: %d of %d domains were not checked", summary.NotChecked, len(entries))}
 	}
 	return cmdutil.ExitFor(summary, opts.FailOn)
 }
@@ -422,6 +441,22 @@ func (o *reorder) put(i int, d *pcheck.DomainResult) {
 		delete(o.pending, o.next)
 		o.next++
 		o.out(d)
+	}
+}
+
+// flush passes on what is pending, in input order, skipping the gaps: the
+// domains that will never arrive (the run was interrupted).
+func (o *reorder) flush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	idx := make([]int, 0, len(o.pending))
+	for i := range o.pending {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	for _, i := range idx {
+		o.out(o.pending[i])
+		delete(o.pending, i)
 	}
 }
 

@@ -1,11 +1,17 @@
 package check
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
@@ -162,5 +168,56 @@ func TestDeprecatedHeloName(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "warning: --helo-name is deprecated: use --helo instead") {
 		t.Errorf("no deprecation notice: %q", errOut.String())
+	}
+}
+
+// TestInterruptWritesOnlyFinishedDomains: Ctrl-C during a bulk run writes
+// the domains that finished, as valid JSON, counts the others as not
+// checked, and exits 3.
+func TestInterruptWritesOnlyFinishedDomains(t *testing.T) {
+	healthy := dnstest.NewFake(`a.test. TXT "v=spf1 -all"`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var once sync.Once
+	r := dns.ResolverFunc(func(qctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		if strings.HasSuffix(name, "b.test") {
+			once.Do(cancel)
+			<-qctx.Done()
+			return nil, &dns.Error{Name: name, Type: qtype, RCode: -1, Err: qctx.Err()}
+		}
+		return healthy.Query(qctx, name, qtype)
+	})
+	for _, format := range []string{"json", "jsonl"} {
+		ctx, cancel = context.WithCancel(context.Background())
+		once = sync.Once{}
+		io, _, out, _ := cmdutil.Test()
+		f := &cmdutil.Factory{IO: io, Context: ctx, Now: time.Now,
+			Global:      &cmdutil.GlobalOptions{Output: format, Offline: true},
+			NewResolver: func(*cmdutil.Factory) (dns.Resolver, error) { return r, nil }}
+		err := run(f, &Options{Domains: []string{"a.test", "b.test", "c.test"}, Checks: []string{"spf"}, Concurrency: 1, FailOn: finding.Error, Deadline: time.Minute})
+		if code := cmdutil.ExitCode(err); code != cmdutil.ExitIncomplete || !strings.Contains(err.Error(), "2 of 3 domains were not checked") {
+			t.Errorf("%s: exit %d (%v)", format, code, err)
+		}
+		text := out.String()
+		if strings.Contains(text, "b.test") || strings.Contains(text, "c.test") || !strings.Contains(text, "a.test") {
+			t.Errorf("%s: output\n%s", format, text)
+		}
+		if format == "json" {
+			var rep struct {
+				Summary map[string]int `json:"summary"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatalf("json: %v\n%s", err, text)
+			}
+			if rep.Summary["not_checked"] != 2 || rep.Summary["domains"] != 1 {
+				t.Errorf("summary %v", rep.Summary)
+			}
+		} else {
+			for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+				if !json.Valid([]byte(line)) {
+					t.Errorf("jsonl line %q", line)
+				}
+			}
+		}
 	}
 }
