@@ -176,20 +176,18 @@ func TestDeprecatedHeloName(t *testing.T) {
 // checked, and exits 3.
 func TestInterruptWritesOnlyFinishedDomains(t *testing.T) {
 	healthy := dnstest.NewFake(`a.test. TXT "v=spf1 -all"`)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var once sync.Once
-	r := dns.ResolverFunc(func(qctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
-		if strings.HasSuffix(name, "b.test") {
-			once.Do(cancel)
-			<-qctx.Done()
-			return nil, &dns.Error{Name: name, Type: qtype, RCode: -1, Err: qctx.Err()}
-		}
-		return healthy.Query(qctx, name, qtype)
-	})
 	for _, format := range []string{"json", "jsonl"} {
-		ctx, cancel = context.WithCancel(context.Background())
-		once = sync.Once{}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var once sync.Once
+		r := dns.ResolverFunc(func(qctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+			if strings.HasSuffix(name, "b.test") {
+				once.Do(cancel) // the interrupt arrives while b.test is in flight
+				<-qctx.Done()
+				return nil, &dns.Error{Name: name, Type: qtype, RCode: -1, Err: qctx.Err()}
+			}
+			return healthy.Query(qctx, name, qtype)
+		})
 		io, _, out, _ := cmdutil.Test()
 		f := &cmdutil.Factory{IO: io, Context: ctx, Now: time.Now,
 			Global:      &cmdutil.GlobalOptions{Output: format, Offline: true},
