@@ -163,6 +163,7 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 	if g.NoColor {
 		f.IO.DisableColor()
 	}
+	f.IO.FlushWarnings()
 	if g.Verbose > 0 && g.ConfigFile != "" {
 		f.IO.Verbosef(1, "config: %s", g.ConfigFile)
 	}

@@ -70,6 +70,7 @@ func run(f *cmdutil.Factory, root *cobra.Command, args []string) (code int) {
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	cmd, err := root.ExecuteContextC(f.Ctx())
+	f.IO.FlushWarnings()
 	printStats(f)
 	if ferr := f.IO.Flush(); ferr != nil && (err == nil || cmdutil.ExitCode(err) != cmdutil.ExitBadInput) {
 		err = ferr

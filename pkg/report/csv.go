@@ -23,7 +23,7 @@ func newCSV(w io.Writer) *csvWriter { return &csvWriter{cw: csv.NewWriter(w)} }
 
 func (c *csvWriter) row(fields ...string) {
 	for i, f := range fields {
-		fields[i] = csvCell(f)
+		fields[i] = CSVCell(f)
 	}
 	_ = c.cw.Write(fields) // errors surface through Flush/Error
 }
@@ -59,6 +59,11 @@ func (c *csvWriter) close(check.Summary) error {
 	c.cw.Flush()
 	return c.cw.Error()
 }
+
+// CSVCell makes a CSV cell safe: for a terminal (Safe: control characters,
+// bidi controls and invalid UTF-8 escaped) and for a spreadsheet (csvCell).
+// Every command that writes CSV writes its cells through it.
+func CSVCell(s string) string { return csvCell(printable(s)) }
 
 // csvCell guards a cell against formula injection: spreadsheet programs
 // evaluate a cell that begins with = + - @ (and, in some, a tab or carriage

@@ -67,6 +67,11 @@ func encodeJSON(buf *bytes.Buffer, v any, prefix, indent string) error {
 		buf.Truncate(start)
 		buf.Write(out)
 	}
+	if out := SafeJSON(buf.Bytes()[start:]); len(out) != buf.Len()-start {
+		out = append([]byte(nil), out...)
+		buf.Truncate(start)
+		buf.Write(out)
+	}
 	return nil
 }
 

@@ -22,6 +22,17 @@ import (
 // of emailauth passes through it, by way of a Term.
 func Safe(s string) string { return printable(s) }
 
+// SafeLine is Safe for a value shown on one line of its own: line breaks in
+// it are escaped too (\x0a), so that a record cannot forge a line of the
+// output ("result: pass").
+func SafeLine(s string) string {
+	s = printable(s)
+	if strings.ContainsRune(s, '\n') {
+		s = strings.ReplaceAll(s, "\n", `\x0a`)
+	}
+	return s
+}
+
 // Width returns the number of terminal columns s takes: East Asian wide
 // characters and most emoji take two, combining marks none. Layouts measure
 // with it, never with byte or rune counts.

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -154,5 +155,26 @@ func TestGrid(t *testing.T) {
 	}
 	if !strings.Contains(out, `10 mx.example.\x1b[2J\u{202e}`) {
 		t.Errorf("hostile cell not escaped whole:\n%s", out)
+	}
+}
+
+func TestSafeLineAndJSON(t *testing.T) {
+	if got := SafeLine("v=spf1 -all\nresult: pass\x1b[2J"); got != `v=spf1 -all\x0aresult: pass\x1b[2J` {
+		t.Errorf("SafeLine = %q", got)
+	}
+	var buf bytes.Buffer
+	in := map[string]string{"v": "a\u202eb\u009bc\x7fd<e>&"}
+	if err := WriteJSON(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); got != "{\n  \"v\": \"a\\u202eb\\u009bc\\u007fd<e>&\"\n}\n" {
+		t.Errorf("WriteJSON = %q", got)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || back["v"] != in["v"] {
+		t.Errorf("round trip: %q, %v", back["v"], err)
+	}
+	if got := CSVCell("=cmd|\x1b[2J"); got != `'=cmd|\x1b[2J` {
+		t.Errorf("CSVCell = %q", got)
 	}
 }

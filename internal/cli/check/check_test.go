@@ -163,6 +163,7 @@ func TestDeprecatedHeloName(t *testing.T) {
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
+	io.FlushWarnings()
 	if got.HeloName != "probe.example" || strings.Join(got.Selectors, ",") != "mailu" || got.Concurrency != 4 {
 		t.Errorf("options = %+v", got)
 	}

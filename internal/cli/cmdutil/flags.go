@@ -8,7 +8,8 @@ import (
 
 // DeprecatedAlias adds old as a deprecated spelling of the flag name, which
 // must already be defined: both set the same value, and using old prints a
-// warning on stderr naming the new spelling (unless -q). The alias is hidden
+// warning on stderr naming the new spelling (unless -q), once the command
+// line has been read (IOStreams.FlushWarnings). The alias is hidden
 // from help; docs/cli.md lists every one. Old scripts keep working.
 //
 // Cobra's own flag deprecation is not used: it prints its notice on the
@@ -37,7 +38,7 @@ type deprecatedValue struct {
 func (v *deprecatedValue) Set(s string) error {
 	if !v.warned {
 		v.warned = true
-		v.io.Warnf("--%s is deprecated: use --%s instead", v.old, v.name)
+		v.io.DeferWarning(fmt.Sprintf("--%s is deprecated: use --%s instead", v.old, v.name))
 	}
 	return v.Value.Set(s)
 }

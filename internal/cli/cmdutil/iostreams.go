@@ -38,6 +38,28 @@ type IOStreams struct {
 
 	once          sync.Once
 	term, errTerm *report.Term
+
+	mu       sync.Mutex
+	deferred []string // warnings raised before -q was known
+}
+
+// DeferWarning keeps a warning raised while the command line is still being
+// parsed (a deprecated flag), before -q is known; FlushWarnings prints it.
+func (s *IOStreams) DeferWarning(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.deferred = append(s.deferred, msg)
+}
+
+// FlushWarnings prints the deferred warnings (unless -q) and forgets them.
+func (s *IOStreams) FlushWarnings() {
+	s.mu.Lock()
+	pending := s.deferred
+	s.deferred = nil
+	s.mu.Unlock()
+	for _, m := range pending {
+		s.Warnf("%s", m)
+	}
 }
 
 // System returns the process's streams.

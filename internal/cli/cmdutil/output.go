@@ -1,12 +1,12 @@
 package cmdutil
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 const outputsAnnotation = "emailauth/outputs"
@@ -54,14 +54,6 @@ func NormalizeOutput(cmd *cobra.Command, format, from string) (string, error) {
 	return "", FlagErrorf("invalid --output %q%s for %q: want one of %s", format, where, cmd.CommandPath(), strings.Join(supported, ", "))
 }
 
-// WriteJSON writes v as indented JSON followed by a newline. JSON escapes
-// every control character, so it is safe for a terminal as it is.
-func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("writing JSON: %w", err)
-	}
-	return nil
-}
+// WriteJSON writes v as indented JSON followed by a newline, with every
+// character a terminal could act on escaped (report.WriteJSON).
+func WriteJSON(w io.Writer, v any) error { return report.WriteJSON(w, v) }
