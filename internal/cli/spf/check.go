@@ -48,7 +48,7 @@ lookup failed (SERVFAIL, timeout) and nothing failed, 2 for a malformed
 domain.`,
 		Example: `  emailauth spf check example.com
   emailauth spf check -o json example.com example.net
-  emailauth spf check -q https://www.example.com/
+  emailauth spf check -q https://example.com/login user@example.net
   emailauth spf check --offline --zone testdata/spf/tenant.example.zone --zone testdata/spf/platform.example.zone tenant.example`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
