@@ -189,10 +189,16 @@ func (w *walker) add(f finding.Finding) {
 	w.a.Findings = append(w.a.Findings, f)
 }
 
+// dnsError records a lookup that failed: the analysis is incomplete, and
+// the finding says what could not be found out. It is transient whatever
+// the spec says, so that Status (finding.Judge) makes it an error, never a
+// failure.
 func (w *walker) dnsError(name string, err error) {
 	w.a.Incomplete = true
-	w.add(FindDNSError.New(fmt.Sprintf("could not look up %s: %v", name, err),
-		fmt.Sprintf("make sure the authoritative servers for %s answer (try `emailauth lookup %s`)", name, name)).WithName(name))
+	f := FindDNSError.New(fmt.Sprintf("could not look up %s: %v", name, err),
+		fmt.Sprintf("make sure the authoritative servers for %s answer (try `emailauth lookup %s`)", name, name)).WithName(name)
+	f.Transient = true
+	w.add(f)
 }
 
 // node analyses domain's record. path holds the domains being evaluated

@@ -151,7 +151,7 @@ var (
 		Code: "spf.macro-cost", Severity: finding.Info,
 		Title:   "cost depends on the connection (macro)",
 		Meaning: "A term's target is built from macros (`%{i}`, `%{s}`, `%{h}`...), so what it looks up, whether the lookup is void and, for an include or redirect, the record it reaches depend on each connection. The analysis counts the term itself but cannot follow it.",
-		Fix:     "Nothing to fix if intended. Check the term with `emailauth spf eval --ip ... --sender ...` for typical connections.",
+		Fix:     "Nothing to fix if intended. Check the term with `emailauth spf eval --ip ... --mail-from ...` for typical connections.",
 	})
 	FindDNSError = catalog.Define(finding.Spec{
 		Code: "spf.dns-error", Severity: finding.Error,

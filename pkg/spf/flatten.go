@@ -428,22 +428,53 @@ type FlattenFile struct {
 
 // FormatFlattenFile writes res as zone-file text with a commented header
 // that CheckFlattened reads back.
+//
+// Every value in the header is written as a zone-file comment can hold it:
+// one line of printable ASCII, other bytes as \DDD. Whatever the DNS
+// returned, the header cannot end early and smuggle a record into the file,
+// nor carry a terminal escape.
 func FormatFlattenFile(res *FlattenResult, maxLen int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "; emailauth spf flatten: %s\n", res.Domain)
-	fmt.Fprintf(&b, "; flatten: %s\n", strings.Join(res.Flattened, " "))
+	c := commentText
+	fmt.Fprintf(&b, "; emailauth spf flatten: %s\n", c(res.Domain))
+	fmt.Fprintf(&b, "; flatten: %s\n", c(strings.Join(res.Flattened, " ")))
 	fmt.Fprintf(&b, "; max-lookups: %d\n", res.MaxLookups)
 	if maxLen > 0 {
 		fmt.Fprintf(&b, "; max-length: %d\n", maxLen)
 	}
-	fmt.Fprintf(&b, "; original (%d lookups): %s\n", res.OriginalLookups, res.Original)
+	fmt.Fprintf(&b, "; original (%d lookups): %s\n", res.OriginalLookups, c(res.Original))
 	fmt.Fprintf(&b, "; flattened: %d lookups; these records go stale when a provider changes its addresses (smallest source TTL %ds): re-check with --check\n", res.Lookups, res.MinTTL)
 	for _, s := range res.Sources {
-		fmt.Fprintf(&b, "; source %s ttl=%d networks=%s\n", s.Include, s.TTL, strings.Join(s.Networks, ","))
+		fmt.Fprintf(&b, "; source %s ttl=%d networks=%s\n", c(s.Include), s.TTL, c(strings.Join(s.Networks, ",")))
 	}
 	for _, r := range res.Records {
 		b.WriteString(r.ZoneLine)
 		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// commentText writes s for a zone-file comment: printable ASCII as it is,
+// any other byte (a line break, ESC, a byte of a non-ASCII character) as
+// \DDD, the zone-file escape.
+func commentText(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			fmt.Fprintf(&b, "\\%03d", c)
+		} else {
+			b.WriteByte(c)
+		}
 	}
 	return b.String()
 }

@@ -9,12 +9,16 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 	"github.com/penguinmails/emailauth/pkg/spf"
 )
 
 // BuildOptions are the inputs of "spf build".
 type BuildOptions struct {
-	Domain string
+	// Domain is the domain the record is for; empty when not given (then
+	// the zone line's owner is "@").
+	Domain dns.Domain
 	Parts  spf.BuildOptions
 	TTL    uint32
 }
@@ -34,20 +38,32 @@ lookups is refused, naming the count and the terms that cost most.
 length ("@/24", "mail.example.com/28"). --all defaults to fail; pass (+all)
 authorizes every host on the Internet and is refused unless --allow-pass-all.
 
-The zone-file line splits the record into strings of at most 255 octets.`,
+The zone-file line splits the record into strings of at most 255 octets;
+--ttl sets its TTL (default 3600). DOMAIN may be written in U-labels (the
+zone line has the A-label form), or as a URL or an e-mail address, which is
+reduced to its domain with a note. With -q, only the zone line is printed
+(and the error findings, on standard error).
+
+The record is analysed as the DNS would serve it, and judged like "spf
+check": exit 0 when it passes (warnings allowed), 1 when a finding is an
+error (an include whose target has no SPF record, +all), 3 when a lookup of
+an include failed, 2 for bad input (a malformed value, a record over the
+lookup limit).`,
 		Example: `  emailauth spf build example.com --mx @ --include _spf.google.com --all softfail
   emailauth spf build example.com --ip4 192.0.2.0/24 --ip6 2001:db8::/32 --include spf.protection.outlook.com
-  emailauth spf build example.com --redirect _spf.example.net
+  emailauth spf build example.com --redirect _spf.example.net --ttl 300
+  emailauth spf build -q example.com --ip4 192.0.2.0/24 >> example.com.zone
   emailauth spf build -o json example.com --a @ --all fail`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				if err := dns.CheckName(args[0]); err != nil {
-					return cmdutil.BadInput("DOMAIN", err)
+				d, err := f.Domain("DOMAIN", args[0])
+				if err != nil {
+					return err
 				}
-				opts.Domain = dns.CanonicalName(args[0])
+				opts.Domain = d
 			}
-			if opts.Domain == "" {
+			if opts.Domain.ASCII == "" {
 				for _, v := range append(append([]string(nil), opts.Parts.A...), opts.Parts.MX...) {
 					if v == "" || v == "@" || strings.HasPrefix(v, "@/") || strings.HasPrefix(v, "/") {
 						return cmdutil.FlagErrorf("--a/--mx %q names the domain itself: give DOMAIN", v)
@@ -79,6 +95,12 @@ The zone-file line splits the record into strings of at most 255 octets.`,
 	return cmd
 }
 
+// buildResult is what -o json writes: the built record with its verdict.
+type buildResult struct {
+	*spf.BuildResult
+	Status finding.Status `json:"status"`
+}
+
 func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 	rec, err := spf.Compose(opts.Parts)
 	if err != nil {
@@ -88,7 +110,7 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 	if err != nil {
 		return err
 	}
-	domain := opts.Domain
+	domain := opts.Domain.ASCII
 	if domain == "" {
 		domain = "build.invalid" // never asked: a and mx without a name are refused
 	}
@@ -96,43 +118,55 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 	if err != nil {
 		return buildError(err)
 	}
-	owner := opts.Domain
+	owner := opts.Domain.ASCII
 	if owner == "" {
 		owner = "@"
 		res.Domain = ""
 	}
 	res.ZoneLine = strings.Replace(spf.ZoneLine(owner, opts.TTL, rec), "@.", "@", 1)
-	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, res); err != nil {
+	// The record's verdict: an error finding (an include without an SPF
+	// record, +all) fails the build, a failed lookup is "could not
+	// complete", warnings pass.
+	st := res.Analysis.Status()
+	switch {
+	case f.Global.Output == "json":
+		if err := writeJSON(f.IO.Out, buildResult{BuildResult: res, Status: st}); err != nil {
 			return err
 		}
-	} else {
-		w := f.IO.Out
-		fmt.Fprintf(w, "record: %s\n", res.Record)
-		fmt.Fprintf(w, "length: %d octets in %d string(s)\n", len(res.Record), len(res.Strings))
-		fmt.Fprintf(w, "lookups: %d of 10", res.Lookups)
-		if len(res.Analysis.Costs) > 0 {
-			fmt.Fprintf(w, " (%s)", spf.CostSummary(res.Analysis.Costs, 10))
-		}
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, "zone file:")
-		fmt.Fprintln(w, res.ZoneLine)
-		var notes []string
+	case f.IO.Quiet:
+		// The zone line alone on stdout (it can be appended to a zone
+		// file); the errors that fail it on stderr.
+		f.IO.Term().Printf("%s\n", res.ZoneLine)
 		for _, x := range res.Analysis.Findings {
-			if x.Code == spf.FindNoRecord.Code {
-				continue
+			if x.Severity >= finding.Error {
+				f.IO.Errorf("%s %s: %s", x.Severity, x.Code, line(x.Message))
 			}
-			notes = append(notes, fmt.Sprintf("  %s %s: %s", x.Severity, x.Code, x.Message))
 		}
-		if len(notes) > 0 {
-			fmt.Fprintln(w, "findings:")
-			fmt.Fprintln(w, strings.Join(notes, "\n"))
+	default:
+		t := f.IO.Term()
+		if opts.Domain.Unicode != "" {
+			t.Printf("domain: %s\n", opts.Domain.Display())
 		}
+		t.Printf("record: %s\n", res.Record)
+		t.Printf("length: %d octets in %d string(s)\n", len(res.Record), len(res.Strings))
+		costs := ""
+		if len(res.Analysis.Costs) > 0 {
+			costs = fmt.Sprintf(" (%s)", spf.CostSummary(res.Analysis.Costs, spf.MaxLookups))
+		}
+		t.Printf("lookups: %d of %d%s\n", res.Lookups, spf.MaxLookups, costs)
+		t.Printf("zone file:\n%s\n", res.ZoneLine)
+		if len(res.Analysis.Findings) > 0 {
+			t.Printf("findings:\n")
+			for _, x := range res.Analysis.Findings {
+				t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, line(x.Message))
+				if x.Fix != "" {
+					t.Printf("      fix: %s\n", line(x.Fix))
+				}
+			}
+		}
+		t.Printf("status: %s\n", t.Style(report.StatusStyle(string(st)), string(st)))
 	}
-	if res.Analysis.Incomplete {
-		return cmdutil.ErrIncomplete
-	}
-	return nil
+	return cmdutil.ExitForStatus(st)
 }
 
 func buildError(err error) error {

@@ -1,23 +1,21 @@
 package spf
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 	"github.com/penguinmails/emailauth/pkg/spf"
 )
 
 // CheckOptions are the inputs of "spf check".
 type CheckOptions struct {
-	Domains    []string
+	Domains    []dns.Domain
 	MaxLookups int
 }
 
@@ -32,33 +30,57 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
 record: each term's DNS-lookup cost and why, the running total in evaluation
 order, void lookups (for IPv4 and IPv6 clients), the networks each branch
 authorizes, and findings with a fix. When a record is broken, the rest of the
-tree is still shown.
+tree is still shown. Text from the DNS is escaped: a record cannot drive the
+terminal.
 
 The totals are those check_host() reaches for a client that matches nothing
 but "all": the worst case. "emailauth spf eval" counts the same way.
 
-Exit 0 when no finding is an error, 1 when one is, 3 when a DNS lookup failed
-(and nothing else was an error), 2 for a malformed domain.`,
+DOMAIN may be written in U-labels (asked in A-label form), or as a URL or an
+e-mail address, which is reduced to its domain with a note.
+
+Each domain gets a status: pass, warn (warnings only), fail (a finding is an
+error) or error (a DNS lookup failed and nothing else is wrong). With -q, only
+that status line and the error and warning findings are printed.
+
+Exit 0 when every domain passed or warned, 1 when one failed, 3 when a DNS
+lookup failed (SERVFAIL, timeout) and nothing failed, 2 for a malformed
+domain.`,
 		Example: `  emailauth spf check example.com
   emailauth spf check -o json example.com example.net
-  emailauth spf check --offline --zone testdata/zones/example.com.zone example.com`,
+  emailauth spf check -q https://example.com/login user@example.net
+  emailauth spf check --offline --zone testdata/spf/tenant.example.zone --zone testdata/spf/platform.example.zone tenant.example`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, d := range args {
-				if err := dns.CheckName(d); err != nil {
-					return cmdutil.BadInput("DOMAIN", err)
+			opts.Domains = opts.Domains[:0]
+			for _, arg := range args {
+				d, err := f.Domain("DOMAIN", arg)
+				if err != nil {
+					return err
 				}
+				opts.Domains = append(opts.Domains, d)
 			}
-			opts.Domains = args
+			if opts.MaxLookups < 1 {
+				return cmdutil.FlagErrorf("--max-lookups must be at least 1")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return runCheck(f, opts)
 		},
 	}
-	cmd.Flags().IntVar(&opts.MaxLookups, "max-lookups", 10, "the lookup limit to judge against")
+	cmd.Flags().IntVar(&opts.MaxLookups, "max-lookups", spf.MaxLookups, "the lookup limit to judge against")
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
+}
+
+// checkResult is one domain's analysis with its verdict, as -o json writes
+// it: the analysis' keys, then "unicode" (the U-label form, when the name
+// has one) and "status".
+type checkResult struct {
+	*spf.Analysis
+	Unicode string         `json:"unicode,omitempty"`
+	Status  finding.Status `json:"status"`
 }
 
 func runCheck(f *cmdutil.Factory, opts *CheckOptions) error {
@@ -66,59 +88,57 @@ func runCheck(f *cmdutil.Factory, opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	var all []*spf.Analysis
+	results := make([]checkResult, 0, len(opts.Domains))
+	var tally finding.Tally
 	for _, d := range opts.Domains {
-		a, err := spf.Analyze(f.Ctx(), r, d, spf.AnalyzeOptions{MaxLookups: opts.MaxLookups})
+		a, err := spf.Analyze(f.Ctx(), r, d.ASCII, spf.AnalyzeOptions{MaxLookups: opts.MaxLookups})
 		if err != nil {
 			return cmdutil.BadInput("DOMAIN", err)
 		}
-		all = append(all, a)
+		res := checkResult{Analysis: a, Unicode: d.Unicode, Status: a.Status()}
+		tally.Add(res.Status)
+		results = append(results, res)
 	}
 	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, all); err != nil {
+		if err := writeJSON(f.IO.Out, results); err != nil {
 			return err
 		}
 	} else {
-		for i, a := range all {
+		t := f.IO.Term()
+		for i, res := range results {
+			display := dns.Domain{ASCII: res.Domain, Unicode: res.Unicode}.Display()
+			if f.IO.Quiet {
+				writeAnalysisQuiet(t, res.Analysis, display, res.Status)
+				continue
+			}
 			if i > 0 {
-				fmt.Fprintln(f.IO.Out)
+				t.Printf("\n")
 			}
-			writeAnalysis(f.IO.Out, a, f.IO.Verbosity > 0, f.IO.Color)
+			writeAnalysis(t, res.Analysis, display, res.Status, f.IO.Verbosity > 0)
 		}
 	}
-	failed, incomplete := false, false
-	for _, a := range all {
-		if s, ok := finding.Max(a.Findings); ok && s == finding.Error {
-			for _, x := range a.Findings {
-				if x.Severity == finding.Error && x.Code != spf.FindDNSError.Code {
-					failed = true
-				}
-			}
+	return cmdutil.ExitFor(tally, finding.Error)
+}
+
+// writeAnalysisQuiet writes the result alone (-q): the domain's status, and
+// its error and warning findings without their fixes.
+func writeAnalysisQuiet(t *report.Term, a *spf.Analysis, display string, st finding.Status) {
+	t.Printf("%s: %s\n", display, t.Style(report.StatusStyle(string(st)), string(st)))
+	for _, x := range a.Findings {
+		if x.Severity >= finding.Warning {
+			t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, line(x.Message))
 		}
-		incomplete = incomplete || a.Incomplete
 	}
-	switch {
-	case failed:
-		return cmdutil.ErrFailed
-	case incomplete:
-		return cmdutil.ErrIncomplete
-	}
-	return nil
 }
 
 // writeAnalysis renders an analysis for a person: the tree indented, each
-// term's cost and the running total, the totals, then findings with fixes.
-func writeAnalysis(out io.Writer, a *spf.Analysis, verbose, color bool) {
-	paint := func(code, s string) string {
-		if !color {
-			return s
-		}
-		return "\x1b[" + code + "m" + s + "\x1b[0m"
-	}
-	fmt.Fprintf(out, "%s\n", paint("1", a.Domain))
-	var table bytes.Buffer
-	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  TERM\tCOST\tTOTAL\tDETAIL")
+// term's cost and the running total, the totals, the findings with fixes,
+// and the status. Everything goes through the Term: the records, errors and
+// names in it come from the DNS and are escaped there; colour only through
+// its styles.
+func writeAnalysis(t *report.Term, a *spf.Analysis, display string, st finding.Status, verbose bool) {
+	t.Printf("%s\n", t.Style(report.StyleBold, display))
+	rows := [][]cell{{plain("  TERM"), plain("COST"), plain("TOTAL"), plain("DETAIL")}}
 	var walk func(n *spf.Node, depth int)
 	walk = func(n *spf.Node, depth int) {
 		ind := strings.Repeat("  ", depth+1)
@@ -128,95 +148,92 @@ func writeAnalysis(out io.Writer, a *spf.Analysis, verbose, color bool) {
 		}
 		switch n.Status {
 		case "ok", "":
-			fmt.Fprintf(tw, "%s%s\t\t\t%q (TTL %d; %s)\n", ind, head, n.Record, n.TTL, branchSummary(n))
+			rows = append(rows, []cell{plain(ind + head), nil, nil, plain(fmt.Sprintf("%q (TTL %d; %s)", n.Record, n.TTL, branchSummary(n)))})
 		default:
-			fmt.Fprintf(tw, "%s%s\t\t\t%s: %s\n", ind, head, paint("31", strings.ToUpper(n.Status)), n.Error)
+			rows = append(rows, []cell{plain(ind + head), nil, nil, {{strings.ToUpper(n.Status), report.StyleFail}, {text: ": " + n.Error}}})
 			if n.Status == "syntax-error" {
-				fmt.Fprintf(tw, "%s  record\t\t\t%q\n", ind, n.Record)
+				rows = append(rows, []cell{plain(ind + "  record"), nil, nil, plain(fmt.Sprintf("%q", n.Record))})
 				for _, se := range n.SyntaxErrors {
-					// A caret under the offending character (the %q quote adds 1).
-					fmt.Fprintf(tw, "%s  \t\t\t%s^ position %d: %s\n", ind, strings.Repeat(" ", quotedOffset(n.Record, se.Pos)), se.Pos, se.Reason)
+					// A caret under the offending character.
+					rows = append(rows, []cell{plain(ind + "  "), nil, nil, plain(fmt.Sprintf("%s^ position %d: %s", strings.Repeat(" ", quotedOffset(n.Record, se.Pos)), se.Pos, se.Reason))})
 				}
 			}
 		}
 		for _, alt := range n.Alternatives {
 			walk(alt, depth+1)
 		}
-		for _, t := range n.Terms {
-			var detail []string
-			if !t.Reached && t.Reason != "syntax error" && t.Note == "" {
-				detail = append(detail, "not evaluated")
+		for _, tr := range n.Terms {
+			var detail cell
+			add := func(s string, st report.Style) {
+				if len(detail) > 0 {
+					detail = append(detail, seg{text: "; "})
+				}
+				detail = append(detail, seg{s, st})
 			}
-			if t.Note != "" {
-				detail = append(detail, t.Note)
+			if !tr.Reached && tr.Reason != "syntax error" && tr.Note == "" {
+				add("not evaluated", report.StylePlain)
 			}
-			if t.Reached && (t.Cost > 0 || verbose) {
-				detail = append(detail, t.Reason)
+			if tr.Note != "" {
+				add(tr.Note, report.StylePlain)
 			}
-			if t.AddressLookups > 0 {
-				if t.AddressLookups == 1 {
-					detail = append(detail, "1 MX host")
+			if tr.Reached && (tr.Cost > 0 || verbose) {
+				add(tr.Reason, report.StylePlain)
+			}
+			if tr.AddressLookups > 0 {
+				if tr.AddressLookups == 1 {
+					add("1 MX host", report.StylePlain)
 				} else {
-					detail = append(detail, fmt.Sprintf("%d MX hosts", t.AddressLookups))
+					add(fmt.Sprintf("%d MX hosts", tr.AddressLookups), report.StylePlain)
 				}
 			}
-			if t.VoidIPv4 || t.VoidIPv6 {
-				detail = append(detail, paint("33", "void lookup"+voidFamilies(t)))
+			if tr.VoidIPv4 || tr.VoidIPv6 {
+				add("void lookup"+voidFamilies(tr), report.StyleWarn)
 			}
-			if len(t.Networks) > 0 {
-				detail = append(detail, "authorizes "+listNets(t.Networks, verbose))
+			if len(tr.Networks) > 0 {
+				add("authorizes "+listNets(tr.Networks, verbose), report.StylePlain)
 			}
 			cost := "-"
-			if t.Reached {
-				cost = fmt.Sprint(t.Cost)
+			if tr.Reached {
+				cost = fmt.Sprint(tr.Cost)
 			}
-			fmt.Fprintf(tw, "%s  %s\t%s\t%d\t%s\n", ind, t.Term, cost, t.Running, strings.Join(detail, "; "))
-			if t.Child != nil {
-				walk(t.Child, depth+2)
+			rows = append(rows, []cell{plain(ind + "  " + tr.Term), plain(cost), plain(fmt.Sprint(tr.Running)), detail})
+			if tr.Child != nil {
+				walk(tr.Child, depth+2)
 			}
 		}
 	}
 	walk(a.Tree, 0)
-	_ = tw.Flush()
-	for _, line := range strings.SplitAfter(table.String(), "\n") {
-		if line != "" {
-			fmt.Fprintln(out, strings.TrimRight(line, " \n"))
-		}
+	writeColumns(t, rows, 2)
+
+	over := ""
+	if a.Lookups > spf.MaxLookups {
+		over = " (over the limit: permerror)"
 	}
-	fmt.Fprintf(out, "total: %d DNS lookups of 10", a.Lookups)
-	if a.Lookups > 10 {
-		fmt.Fprint(out, paint("31", " (over the limit: permerror)"))
-	}
-	fmt.Fprintf(out, "; void lookups %d (IPv4 clients), %d (IPv6 clients) of 2", a.VoidLookups.IPv4, a.VoidLookups.IPv6)
+	macros := ""
 	if a.MacroDependent {
-		fmt.Fprint(out, "; some costs depend on the connection (macros)")
+		macros = "; some costs depend on the connection (macros)"
 	}
-	fmt.Fprintln(out)
+	t.Printf("total: %d DNS lookups of %d%s; void lookups %d (IPv4 clients), %d (IPv6 clients) of %d%s\n",
+		a.Lookups, spf.MaxLookups, t.Style(report.StyleFail, over), a.VoidLookups.IPv4, a.VoidLookups.IPv6, spf.MaxVoidLookups, macros)
 	if a.Tree.Status == "ok" {
-		fmt.Fprintf(out, "unlisted hosts get: %s\n", a.Result)
-		fmt.Fprintf(out, "networks authorized: %d\n", len(a.Networks))
+		t.Printf("unlisted hosts get: %s\n", a.Result)
+		t.Printf("networks authorized: %d\n", len(a.Networks))
 	}
 	if a.Incomplete {
-		fmt.Fprintln(out, paint("33", "incomplete: a DNS lookup failed (see findings)"))
+		t.Printf("%s\n", t.Style(report.StyleError, "incomplete: a DNS lookup failed (see findings)"))
 	}
 	if len(a.Findings) == 0 {
-		fmt.Fprintln(out, "findings: none")
-		return
-	}
-	fmt.Fprintln(out, "findings:")
-	for _, x := range a.Findings {
-		sev := x.Severity.String()
-		switch x.Severity {
-		case finding.Error:
-			sev = paint("31", sev)
-		case finding.Warning:
-			sev = paint("33", sev)
-		}
-		fmt.Fprintf(out, "  %s %s: %s\n", sev, x.Code, x.Message)
-		if x.Fix != "" {
-			fmt.Fprintf(out, "      fix: %s\n", x.Fix)
+		t.Printf("findings: none\n")
+	} else {
+		t.Printf("findings:\n")
+		for _, x := range a.Findings {
+			t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, line(x.Message))
+			if x.Fix != "" {
+				t.Printf("      fix: %s\n", line(x.Fix))
+			}
 		}
 	}
+	t.Printf("status: %s\n", t.Style(report.StatusStyle(string(st)), string(st)))
 }
 
 func voidFamilies(t *spf.TermReport) string {
@@ -237,13 +254,13 @@ func listNets(nets []string, all bool) string {
 }
 
 // quotedOffset is the column of the record's 1-based position pos inside
-// its %q rendering.
+// its %q rendering, in display columns.
 func quotedOffset(record string, pos int) int {
 	if pos < 1 || pos > len(record) {
 		return 0
 	}
-	q := fmt.Sprintf("%q", record[:pos-1])
-	return len(q) - 1 // the opening quote counts, the closing one does not
+	q := report.Safe(fmt.Sprintf("%q", record[:pos-1]))
+	return report.Width(q) - 1 // the opening quote counts, the closing one does not
 }
 
 // branchSummary says what a node's branch costs and authorizes.

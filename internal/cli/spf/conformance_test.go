@@ -49,7 +49,7 @@ func TestRFC7208SuiteThroughCLI(t *testing.T) {
 				io, _, out, errOut := cmdutil.Test()
 				f := cli.NewFactory(io)
 				args := []string{"spf", "eval", "-o", "json", "--resolver", srv.Addr(), "--timeout", "400ms", "--retries", "0",
-					"--ip", tc.Host, "--sender", tc.MailFrom, "--helo", tc.Helo, "--default-explanation", "DEFAULT"}
+					"--ip", tc.Host, "--mail-from", tc.MailFrom, "--helo", tc.Helo, "--default-explanation", "DEFAULT"}
 				code := cli.Run(f, args)
 				var res struct {
 					Result      string `json:"result"`

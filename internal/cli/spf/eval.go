@@ -1,6 +1,7 @@
 package spf
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -8,13 +9,18 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 	"github.com/penguinmails/emailauth/pkg/spf"
 )
 
 // EvalOptions are the inputs of "spf eval".
 type EvalOptions struct {
-	IP                 netip.Addr
-	Sender             string
+	IP netip.Addr
+	// MailFrom is the RFC5321.MailFrom address; "" is the null
+	// reverse-path, and then Helo is checked.
+	MailFrom           string
 	Helo               string
 	Receiver           string
 	DefaultExplanation string
@@ -24,27 +30,35 @@ type EvalOptions struct {
 func NewCmdEval(f *cmdutil.Factory, runF func(*EvalOptions) error) *cobra.Command {
 	opts := &EvalOptions{}
 	var ip string
+	var notices *bytes.Buffer
 	cmd := &cobra.Command{
-		Use:   "eval --ip IP --sender ADDR [--helo NAME]",
+		Use:   "eval --ip IP --mail-from ADDR [--helo NAME]",
 		Short: "Run check_host() for one connection",
 		Long: `Run RFC 7208 check_host() for one SMTP connection and print the result, the
 term that decided it, the explanation (on fail), and the DNS lookups and void
-lookups used. With -v, print every step and query.
+lookups used. With -v, print every step and query; with -q, only the result
+(and, for permerror and temperror, the reason).
 
---sender is the MAIL FROM address. --sender "" is the null reverse-path (a
-bounce): then the HELO identity is checked, as postmaster@HELO (RFC 7208
-§2.4), and --helo is required.
+--mail-from is the RFC5321.MailFrom address. --mail-from "" is the null
+reverse-path (a bounce): then the HELO identity is checked, as
+postmaster@HELO (RFC 7208 §2.4), and --helo is required. A domain in
+U-labels (in the address or --helo) is asked in A-label form.
 
 %{r} expands to --receiver (default "unknown"), %{t} to the current time, and
 %{p} to a PTR name of the client confirmed by a forward lookup (or "unknown").
 
-Exit 0 for pass, 1 for any other result, 3 for temperror, 2 for bad input.`,
-		Example: `  emailauth spf eval --ip 192.0.2.10 --sender alice@example.com
-  emailauth spf eval --ip 2001:db8::25 --sender "" --helo mail.example.com
-  emailauth spf eval -v --ip 192.0.2.10 --sender alice@example.com --helo mx.example.net
-  emailauth spf eval -o json --ip 192.0.2.10 --sender alice@example.com`,
+Text from the DNS (an explanation, a record in the trace) is escaped: it
+cannot drive the terminal.
+
+Exit 0 for pass; 1 for fail, softfail, neutral, none and permerror; 3 for
+temperror (a DNS lookup failed: try again later); 2 for bad input.`,
+		Example: `  emailauth spf eval --ip 192.0.2.10 --mail-from alice@example.com
+  emailauth spf eval --ip 2001:db8::25 --mail-from "" --helo mail.example.com
+  emailauth spf eval -v --ip 192.0.2.10 --mail-from alice@example.com --helo mx.example.net
+  emailauth spf eval -o json --ip 192.0.2.10 --mail-from alice@example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			warnDeprecated(f, notices)
 			if ip == "" {
 				return cmdutil.FlagErrorf("--ip is required: the connecting client's address")
 			}
@@ -53,28 +67,58 @@ Exit 0 for pass, 1 for any other result, 3 for temperror, 2 for bad input.`,
 				return cmdutil.BadInputHint("--ip", fmt.Errorf("%q is not an IP address", ip), "give an IPv4 or IPv6 address, e.g. 192.0.2.10 or 2001:db8::25")
 			}
 			opts.IP = a
-			if !cmd.Flags().Changed("sender") {
-				return cmdutil.FlagErrorf("--sender is required: the MAIL FROM address, or \"\" for the null reverse-path (then --helo is checked)")
+			if !cmd.Flags().Changed("mail-from") && !cmd.Flags().Changed("sender") {
+				return cmdutil.FlagErrorf("--mail-from is required: the MAIL FROM address, or \"\" for the null reverse-path (then --helo is checked)")
 			}
-			if opts.Sender == "" && opts.Helo == "" {
-				return cmdutil.FlagErrorf("--sender \"\" checks the HELO identity: give --helo NAME")
+			if opts.MailFrom == "" && opts.Helo == "" {
+				return cmdutil.FlagErrorf("--mail-from \"\" checks the HELO identity: give --helo NAME")
 			}
-			if opts.Sender != "" && !strings.Contains(opts.Sender, "@") {
-				return cmdutil.BadInputHint("--sender", fmt.Errorf("%q is not a mail address", opts.Sender), "give the MAIL FROM address, e.g. alice@example.com, or \"\" for the null reverse-path")
+			if opts.MailFrom != "" {
+				at := strings.LastIndexByte(opts.MailFrom, '@')
+				if at < 0 {
+					return cmdutil.BadInputHint("--mail-from", fmt.Errorf("%q is not a mail address", opts.MailFrom), "give the MAIL FROM address, e.g. alice@example.com, or \"\" for the null reverse-path")
+				}
+				opts.MailFrom = opts.MailFrom[:at+1] + aLabels(opts.MailFrom[at+1:])
 			}
+			opts.Helo = aLabels(opts.Helo)
 			if runF != nil {
 				return runF(opts)
 			}
 			return runEval(f, opts)
 		},
 	}
-	cmd.Flags().StringVar(&ip, "ip", "", "the connecting client's IP address")
-	cmd.Flags().StringVar(&opts.Sender, "sender", "", "the MAIL FROM address (\"\" for the null reverse-path)")
-	cmd.Flags().StringVar(&opts.Helo, "helo", "", "the HELO/EHLO name")
-	cmd.Flags().StringVar(&opts.Receiver, "receiver", "unknown", "the receiving host's name, for %{r}")
-	cmd.Flags().StringVar(&opts.DefaultExplanation, "default-explanation", "", "the explanation of a fail when the record gives none")
+	fl := cmd.Flags()
+	fl.StringVar(&ip, "ip", "", "the connecting client's IP address")
+	fl.StringVar(&opts.MailFrom, "mail-from", "", "the RFC5321.MailFrom `address` (\"\" for the null reverse-path)")
+	fl.StringVar(&opts.Helo, "helo", "", "the HELO/EHLO `name`")
+	fl.StringVar(&opts.Receiver, "receiver", "unknown", "the receiving host's `name`, for %{r}")
+	fl.StringVar(&opts.DefaultExplanation, "default-explanation", "", "the explanation of a fail when the record gives none")
+	cmdutil.DeprecatedAlias(fl, "sender", "mail-from")
+	notices = deprecationNotices(fl)
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
+}
+
+// aLabels writes a domain given in U-labels in A-label form, as it is
+// asked. Anything else is left as given: check_host() itself decides what a
+// malformed domain gives (none, RFC 7208 §4.3).
+func aLabels(name string) string {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= 0x80 {
+			if a, err := dns.NormalizeName(name); err == nil {
+				return a
+			}
+			return name
+		}
+	}
+	return name
+}
+
+// evalResult is a check_host() result with its verdict, as -o json writes
+// it.
+type evalResult struct {
+	*spf.Result
+	Status finding.Status `json:"status"`
 }
 
 func runEval(f *cmdutil.Factory, opts *EvalOptions) error {
@@ -82,49 +126,54 @@ func runEval(f *cmdutil.Factory, opts *EvalOptions) error {
 	if err != nil {
 		return err
 	}
-	res := spf.CheckMailFrom(f.Ctx(), r, opts.IP, opts.Sender, opts.Helo, spf.Options{
+	res := spf.CheckMailFrom(f.Ctx(), r, opts.IP, opts.MailFrom, opts.Helo, spf.Options{
 		Receiver: opts.Receiver, Now: f.Now, DefaultExplanation: opts.DefaultExplanation,
 		Trace: true,
 	})
-	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, res); err != nil {
+	st := res.Result.Status()
+	switch {
+	case f.Global.Output == "json":
+		if err := writeJSON(f.IO.Out, evalResult{Result: res, Status: st}); err != nil {
 			return err
 		}
-	} else {
-		w := f.IO.Out
-		fmt.Fprintf(w, "result: %s\n", res.Result)
-		fmt.Fprintf(w, "domain: %s\n", res.Domain)
-		switch {
-		case res.Mechanism != "" && res.MatchDomain != res.Domain:
-			fmt.Fprintf(w, "mechanism: %s (in the record of %s)\n", res.Mechanism, res.MatchDomain)
-		case res.Mechanism != "":
-			fmt.Fprintf(w, "mechanism: %s\n", res.Mechanism)
-		case res.Result == spf.Neutral:
-			fmt.Fprintln(w, "mechanism: none matched (default result)")
+	case f.IO.Quiet:
+		t := f.IO.Term()
+		t.Printf("result: %s\n", t.Style(report.StatusStyle(string(st)), string(res.Result)))
+		if res.Error != "" && (res.Result == spf.PermError || res.Result == spf.TempError) {
+			t.Printf("reason: %s\n", line(res.Error))
 		}
-		if res.Result == spf.Fail {
-			if res.Explanation == "" {
-				fmt.Fprintln(w, "explanation: none (the record has no usable exp=)")
-			} else {
-				fmt.Fprintf(w, "explanation: %s\n", res.Explanation)
-			}
-		}
-		if res.Error != "" {
-			fmt.Fprintf(w, "reason: %s\n", res.Error)
-		}
-		fmt.Fprintf(w, "lookups: %d of 10, void lookups: %d of 2\n", res.Lookups, res.VoidLookups)
-		if f.IO.Verbosity > 0 {
-			fmt.Fprintln(w, "trace:")
-			for _, s := range res.Trace {
-				fmt.Fprintf(w, "  %s\n", s)
-			}
+	default:
+		writeEval(f.IO.Term(), res, st, f.IO.Verbosity > 0)
+	}
+	return cmdutil.ExitForStatus(st)
+}
+
+func writeEval(t *report.Term, res *spf.Result, st finding.Status, verbose bool) {
+	t.Printf("result: %s\n", t.Style(report.StatusStyle(string(st)), string(res.Result)))
+	t.Printf("domain: %s\n", dns.Domain{ASCII: res.Domain, Unicode: dns.UnicodeName(res.Domain)}.Display())
+	switch {
+	case res.Mechanism != "" && res.MatchDomain != res.Domain:
+		t.Printf("mechanism: %s (in the record of %s)\n", line(res.Mechanism), res.MatchDomain)
+	case res.Mechanism != "":
+		t.Printf("mechanism: %s\n", line(res.Mechanism))
+	case res.Result == spf.Neutral:
+		t.Printf("mechanism: none matched (default result)\n")
+	}
+	if res.Result == spf.Fail {
+		if res.Explanation == "" {
+			t.Printf("explanation: none (the record has no usable exp=)\n")
+		} else {
+			t.Printf("explanation: %s\n", line(res.Explanation))
 		}
 	}
-	switch res.Result {
-	case spf.Pass:
-		return nil
-	case spf.TempError:
-		return cmdutil.ErrIncomplete
+	if res.Error != "" {
+		t.Printf("reason: %s\n", line(res.Error))
 	}
-	return cmdutil.ErrFailed
+	t.Printf("lookups: %d of %d, void lookups: %d of %d\n", res.Lookups, spf.MaxLookups, res.VoidLookups, spf.MaxVoidLookups)
+	if verbose {
+		t.Printf("trace:\n")
+		for _, s := range res.Trace {
+			t.Printf("  %s\n", line(s.String()))
+		}
+	}
 }

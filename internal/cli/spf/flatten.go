@@ -10,12 +10,16 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 	"github.com/penguinmails/emailauth/pkg/spf"
 )
 
 // FlattenOptions are the inputs of "spf flatten".
 type FlattenOptions struct {
-	Domain string
+	// Domain is the domain whose record is flattened; with Check, the
+	// domain the file must be about (optional).
+	Domain dns.Domain
 	Opts   spf.FlattenOptions
 	Check  string
 }
@@ -44,20 +48,28 @@ every night: it flattens the same includes again, compares each provider's
 networks with the file's, compares the file's records with what is
 published, and exits 1 when anything changed.
 
+The zone lines have the TTL --ttl (default 3600). DOMAIN may be written in
+U-labels (asked in A-label form), or as a URL or an e-mail address, which
+is reduced to its domain with a note. With -q, notes and warnings are left
+out (flattening prints the file alone; --check prints only what changed and
+the verdict).
+
 Exit 0 on success, 1 when --check finds a change (or the flattened set still
 exceeds --max-lookups), 2 for bad input, 3 when a lookup failed.`,
 		Example: `  emailauth spf flatten example.com > spf-flat.zone
-  emailauth spf flatten example.com --flatten _spf.google.com --flatten spf.protection.outlook.com
-  emailauth spf flatten --check spf-flat.zone`,
+  emailauth spf flatten example.com --flatten _spf.google.com --flatten spf.protection.outlook.com --ttl 300
+  emailauth spf flatten --check spf-flat.zone
+  emailauth spf flatten -q --check spf-flat.zone example.com`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
-				if err := dns.CheckName(args[0]); err != nil {
-					return cmdutil.BadInput("DOMAIN", err)
+				d, err := f.Domain("DOMAIN", args[0])
+				if err != nil {
+					return err
 				}
-				opts.Domain = dns.CanonicalName(args[0])
+				opts.Domain = d
 			}
-			if opts.Check == "" && opts.Domain == "" {
+			if opts.Check == "" && opts.Domain.ASCII == "" {
 				return cmdutil.FlagErrorf("give DOMAIN, or --check FILE")
 			}
 			if opts.Opts.MaxLookups < 1 {
@@ -85,12 +97,25 @@ exceeds --max-lookups), 2 for bad input, 3 when a lookup failed.`,
 	return cmd
 }
 
+// flattenResult is what -o json writes: the flattened set with its verdict
+// (fail when it still needs more than --max-lookups).
+type flattenResult struct {
+	*spf.FlattenResult
+	Status finding.Status `json:"status"`
+}
+
+// flattenCheck is what --check -o json writes.
+type flattenCheck struct {
+	*spf.FlattenCheck
+	Status finding.Status `json:"status"`
+}
+
 func runFlatten(f *cmdutil.Factory, opts *FlattenOptions) error {
 	r, err := f.Resolver()
 	if err != nil {
 		return err
 	}
-	res, err := spf.Flatten(f.Ctx(), r, opts.Domain, opts.Opts)
+	res, err := spf.Flatten(f.Ctx(), r, opts.Domain.ASCII, opts.Opts)
 	var le *spf.LimitError
 	switch {
 	case errors.Is(err, spf.ErrFlattenIncomplete):
@@ -98,28 +123,34 @@ func runFlatten(f *cmdutil.Factory, opts *FlattenOptions) error {
 	case errors.As(err, &le) && res != nil:
 		// Print what was produced, then fail.
 	case err != nil:
-		return cmdutil.BadInput(opts.Domain, err)
+		return cmdutil.BadInput(opts.Domain.ASCII, err)
+	}
+	st := finding.StatusPass
+	if le != nil {
+		st = finding.StatusFail
 	}
 	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, res); err != nil {
+		if err := writeJSON(f.IO.Out, flattenResult{FlattenResult: res, Status: st}); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprint(f.IO.Out, spf.FormatFlattenFile(res, maxLenIfSet(opts.Opts.MaxRecordLen)))
-		f.IO.Warnf("flattened records go stale when a provider changes its addresses; keep this output and run 'emailauth spf flatten --check FILE' regularly (the smallest source TTL is %ds)", res.MinTTL)
-		for _, s := range res.Sources {
-			f.IO.Verbosef(1, "source %s: %d networks, TTL %ds", s.Include, len(s.Networks), s.TTL)
-		}
-		for _, w := range res.Warnings {
-			f.IO.Warnf("%s", w)
-		}
-		f.IO.Verbosef(0, "lookups: %d before, %d after (limit %d); %d record(s)", res.OriginalLookups, res.Lookups, res.MaxLookups, len(res.Records))
+		// The output is the flatten file: zone-file text whose values are
+		// escaped by spf.FormatFlattenFile, written through the Term all
+		// the same.
+		f.IO.Term().Printf("%s", spf.FormatFlattenFile(res, maxLenIfSet(opts.Opts.MaxRecordLen)))
 	}
+	f.IO.Warnf("flattened records go stale when a provider changes its addresses; keep this output and run 'emailauth spf flatten --check FILE' regularly (the smallest source TTL is %ds)", res.MinTTL)
+	for _, s := range res.Sources {
+		f.IO.Verbosef(1, "source %s: %d networks, TTL %ds", s.Include, len(s.Networks), s.TTL)
+	}
+	for _, w := range res.Warnings {
+		f.IO.Warnf("%s", line(w))
+	}
+	f.IO.Notef("lookups: %d before, %d after (limit %d); %d record(s)", res.OriginalLookups, res.Lookups, res.MaxLookups, len(res.Records))
 	if le != nil {
-		fmt.Fprintf(f.IO.ErrOut, "emailauth: %v\n", le)
-		return cmdutil.ErrFailed
+		f.IO.Errorf("emailauth: %s", line(le.Error()))
 	}
-	return nil
+	return cmdutil.ExitForStatus(st)
 }
 
 func maxLenIfSet(n int) int {
@@ -138,8 +169,8 @@ func runFlattenCheck(f *cmdutil.Factory, opts *FlattenOptions) error {
 	if err != nil {
 		return cmdutil.BadInputHint("--check "+opts.Check, err, "give a file written by 'emailauth spf flatten DOMAIN > FILE'")
 	}
-	if opts.Domain != "" && opts.Domain != ff.Domain {
-		return cmdutil.BadInput("--check "+opts.Check, fmt.Errorf("the file flattens %s, not %s", ff.Domain, opts.Domain))
+	if opts.Domain.ASCII != "" && opts.Domain.ASCII != ff.Domain {
+		return cmdutil.BadInput("--check "+opts.Check, fmt.Errorf("the file flattens %s, not %s", ff.Domain, opts.Domain.ASCII))
 	}
 	r, err := f.Resolver()
 	if err != nil {
@@ -152,44 +183,53 @@ func runFlattenCheck(f *cmdutil.Factory, opts *FlattenOptions) error {
 		}
 		return err
 	}
+	st := fc.Status()
 	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, fc); err != nil {
+		if err := writeJSON(f.IO.Out, flattenCheck{FlattenCheck: fc, Status: st}); err != nil {
 			return err
 		}
-	} else {
-		w := f.IO.Out
-		fmt.Fprintf(w, "%s: flattened set in %s checked against today's DNS\n", fc.Domain, opts.Check)
-		for _, s := range fc.Sources {
-			if !s.Changed {
-				fmt.Fprintf(w, "  %s: unchanged\n", s.Include)
-				continue
+		return cmdutil.ExitForStatus(st)
+	}
+	t := f.IO.Term()
+	quiet := f.IO.Quiet
+	if !quiet {
+		t.Printf("%s: flattened set in %s checked against today's DNS\n", fc.Domain, opts.Check)
+	}
+	for _, s := range fc.Sources {
+		if !s.Changed {
+			if !quiet {
+				t.Printf("  %s: unchanged\n", s.Include)
 			}
-			var d []string
-			for _, a := range s.Added {
-				d = append(d, "+"+a)
-			}
-			for _, r := range s.Removed {
-				d = append(d, "-"+r)
-			}
-			fmt.Fprintf(w, "  %s: CHANGED %s\n", s.Include, strings.Join(d, " "))
+			continue
 		}
-		for _, p := range fc.Published {
-			if p.Same {
-				fmt.Fprintf(w, "  %s: published as in the file\n", p.Name)
-			} else if p.Published == "" {
-				fmt.Fprintf(w, "  %s: NOT PUBLISHED (the file has %q)\n", p.Name, p.File)
-			} else {
-				fmt.Fprintf(w, "  %s: DIFFERS: published %q, file %q\n", p.Name, p.Published, p.File)
-			}
+		var d []string
+		for _, a := range s.Added {
+			d = append(d, "+"+a)
 		}
-		if fc.Changed {
-			fmt.Fprintf(w, "changed: regenerate with 'emailauth spf flatten %s' and publish the new records\n", fc.Domain)
-		} else {
-			fmt.Fprintln(w, "unchanged")
+		for _, r := range s.Removed {
+			d = append(d, "-"+r)
+		}
+		t.Printf("  %s: %s %s\n", s.Include, t.Style(report.StyleFail, "CHANGED"), strings.Join(d, " "))
+	}
+	for _, p := range fc.Published {
+		switch {
+		case p.Same:
+			if !quiet {
+				t.Printf("  %s: published as in the file\n", p.Name)
+			}
+		case p.Published == "":
+			t.Printf("  %s: %s (the file has %q)\n", p.Name, t.Style(report.StyleFail, "NOT PUBLISHED"), p.File)
+		default:
+			t.Printf("  %s: %s: published %q, file %q\n", p.Name, t.Style(report.StyleFail, "DIFFERS"), p.Published, p.File)
 		}
 	}
-	if fc.Changed {
-		return cmdutil.ErrFailed
+	switch {
+	case fc.Changed && quiet:
+		t.Printf("%s\n", t.Style(report.StatusStyle(string(st)), "changed"))
+	case fc.Changed:
+		t.Printf("%s: regenerate with 'emailauth spf flatten %s' and publish the new records\n", t.Style(report.StatusStyle(string(st)), "changed"), fc.Domain)
+	default:
+		t.Printf("%s\n", t.Style(report.StatusStyle(string(st)), "unchanged"))
 	}
-	return nil
+	return cmdutil.ExitForStatus(st)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/report"
 	"github.com/penguinmails/emailauth/pkg/spf"
 )
 
@@ -28,7 +29,7 @@ func TestCheckTableGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			var buf bytes.Buffer
-			writeAnalysis(&buf, a, false, false)
+			writeAnalysis(report.NewTerm(&buf, false), a, a.Domain, a.Status(), false)
 			golden := filepath.Join("testdata", "check-"+d+".golden")
 			if *update {
 				if err := os.MkdirAll("testdata", 0o755); err != nil {
