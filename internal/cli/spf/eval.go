@@ -1,7 +1,6 @@
 package spf
 
 import (
-	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -30,7 +29,6 @@ type EvalOptions struct {
 func NewCmdEval(f *cmdutil.Factory, runF func(*EvalOptions) error) *cobra.Command {
 	opts := &EvalOptions{}
 	var ip string
-	var notices *bytes.Buffer
 	cmd := &cobra.Command{
 		Use:   "eval --ip IP --mail-from ADDR [--helo NAME]",
 		Short: "Run check_host() for one connection",
@@ -58,7 +56,6 @@ temperror (a DNS lookup failed: try again later); 2 for bad input.`,
   emailauth spf eval -o json --ip 192.0.2.10 --mail-from alice@example.com`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			warnDeprecated(f, notices)
 			if ip == "" {
 				return cmdutil.FlagErrorf("--ip is required: the connecting client's address")
 			}
@@ -93,8 +90,7 @@ temperror (a DNS lookup failed: try again later); 2 for bad input.`,
 	fl.StringVar(&opts.Helo, "helo", "", "the HELO/EHLO `name`")
 	fl.StringVar(&opts.Receiver, "receiver", "unknown", "the receiving host's `name`, for %{r}")
 	fl.StringVar(&opts.DefaultExplanation, "default-explanation", "", "the explanation of a fail when the record gives none")
-	cmdutil.DeprecatedAlias(fl, "sender", "mail-from")
-	notices = deprecationNotices(fl)
+	cmdutil.DeprecatedAlias(f.IO, fl, "sender", "mail-from")
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }

@@ -94,10 +94,11 @@ func TestEvalDeprecatedSender(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", tc.args, err)
 		}
+		f.IO.FlushWarnings() // as the root command does once -q is known
 		if got.MailFrom != tc.want {
 			t.Errorf("%v: mail-from %q, want %q", tc.args, got.MailFrom, tc.want)
 		}
-		if errOut.String() != "warning: Flag --sender has been deprecated, use --mail-from instead\n" || cobraOut != "" {
+		if errOut.String() != "warning: --sender is deprecated: use --mail-from instead\n" || cobraOut != "" {
 			t.Errorf("%v: deprecation notice %q (and from Cobra %q)", tc.args, errOut, cobraOut)
 		}
 	}
@@ -107,8 +108,8 @@ func TestEvalDeprecatedSender(t *testing.T) {
 	if err != nil || cobraOut != "" || errOut.Len() != 0 {
 		t.Errorf("--mail-from: %v %q %q", err, cobraOut, errOut)
 	}
-	// The alias is marked deprecated (hidden from help).
-	if fl := NewCmdEval(f, nil).Flags().Lookup("sender"); fl == nil || fl.Deprecated == "" {
+	// The alias is hidden from help.
+	if fl := NewCmdEval(f, nil).Flags().Lookup("sender"); fl == nil || !fl.Hidden {
 		t.Errorf("--sender: %+v", fl)
 	}
 }

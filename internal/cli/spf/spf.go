@@ -4,11 +4,7 @@
 package spf
 
 import (
-	"bytes"
-	"strings"
-
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 )
@@ -33,26 +29,4 @@ func NewCmdSPF(f *cmdutil.Factory) *cobra.Command {
 		NewCmdFlatten(f, nil),
 	)
 	return cmd
-}
-
-// deprecationNotices collects the notices pflag writes when a deprecated
-// flag spelling is used. Left to Cobra, they are printed with
-// Command.Print, to the command's output, which root.go points at stdout:
-// "spf eval --sender ADDR -o json" would then write a notice before the
-// JSON. Collected here, they are written on stderr by warnDeprecated once
-// the command runs (and the streams are set up).
-func deprecationNotices(fs *pflag.FlagSet) *bytes.Buffer {
-	var b bytes.Buffer
-	fs.SetOutput(&b)
-	return &b
-}
-
-// warnDeprecated writes the collected notices as warnings on stderr.
-func warnDeprecated(f *cmdutil.Factory, notices *bytes.Buffer) {
-	for l := range strings.Lines(notices.String()) {
-		if l = strings.TrimSpace(l); l != "" {
-			f.IO.Warnf("%s", l)
-		}
-	}
-	notices.Reset()
 }
