@@ -456,7 +456,7 @@ func TestRunOrgDomain(t *testing.T) {
 	env = newEnv("table")
 	env.f.IO.Quiet = true
 	noResolver(t, env)
-	if err := runOrgDomain(env.f, &OrgDomainOptions{PSLOnly: true, Domains: domains("a.b.example.co.uk")}); err != nil || env.out.String() != "a.b.example.co.uk  example.co.uk\n" {
+	if err := runOrgDomain(env.f, &OrgDomainOptions{PSLOnly: true, Domains: domains("a.b.example.co.uk")}); err != nil || env.out.String() != "DOMAIN             PUBLIC SUFFIX LIST\na.b.example.co.uk  example.co.uk\n" {
 		t.Errorf("-q --psl: %v %q", err, env.out)
 	}
 }

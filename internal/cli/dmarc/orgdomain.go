@@ -28,8 +28,7 @@ DNS tree walk over _dmarc records, psd= included) and as RFC 7489 receivers
 find it (the Public Suffix List: the public suffix plus one label; none when
 the domain is itself a public suffix). --psl skips the DNS.
 
-Internationalized names are asked in A-labels and shown in both forms. -q
-leaves out the header line.
+Internationalized names are asked in A-labels and shown in both forms.
 
 Exit 0, 3 when a DNS lookup failed, 2 for a malformed domain.`,
 		Example: `  emailauth dmarc orgdomain mail.example.co.uk
@@ -92,13 +91,11 @@ func runOrgDomain(f *cmdutil.Factory, opts *OrgDomainOptions) error {
 		}
 		return cmdutil.ExitFor(tally, finding.Error)
 	}
-	var table [][]cell
-	if !f.IO.Quiet {
-		if opts.PSLOnly {
-			table = append(table, plain("DOMAIN", "PUBLIC SUFFIX LIST"))
-		} else {
-			table = append(table, plain("DOMAIN", "TREE WALK (RFC 9989)", "PUBLIC SUFFIX LIST (RFC 7489)"))
-		}
+	// The column header is part of the table, kept with -q (the table is
+	// the result; -o json is for programs).
+	table := [][]cell{plain("DOMAIN", "TREE WALK (RFC 9989)", "PUBLIC SUFFIX LIST (RFC 7489)")}
+	if opts.PSLOnly {
+		table[0] = plain("DOMAIN", "PUBLIC SUFFIX LIST")
 	}
 	for _, r := range rows {
 		psl := "none (a public suffix)"
