@@ -1,9 +1,17 @@
 package dmarc
 
 import (
+	"context"
 	"fmt"
 	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
+
+// DefaultTTL is the TTL of the zone lines Build writes when
+// BuildOptions.TTL is zero.
+const DefaultTTL = 3600
 
 // BuildOptions describe a record to build. Empty fields take the defaults
 // (which are then left out of the record).
@@ -21,6 +29,8 @@ type BuildOptions struct {
 	FO              string // 0, 1, d, s or a colon-separated list
 	Testing         bool   // t=y
 	PSD             string // y, n or u
+	// TTL is the TTL of the zone lines (DefaultTTL when zero).
+	TTL uint32
 }
 
 // Authorization is a record a destination's domain must publish.
@@ -33,10 +43,17 @@ type Authorization struct {
 	// whether the destination is external: the record is needed only if
 	// it is.
 	Maybe bool `json:"maybe,omitempty"`
+	// Status is what DNS says, once BuildResult.CheckDestinations has
+	// run: AuthAuthorized (published), AuthMissing or AuthTempError;
+	// empty when not checked.
+	Status string `json:"status,omitempty"`
 }
 
 // BuildResult is a built record.
 type BuildResult struct {
+	// Domain is the domain the record is for (A-labels); empty when
+	// BuildOptions.Domain was.
+	Domain   string  `json:"domain,omitempty"`
 	Name     string  `json:"name"`
 	Record   string  `json:"record"`
 	ZoneLine string  `json:"zone_line"`
@@ -45,6 +62,16 @@ type BuildResult struct {
 	Authorizations []Authorization `json:"authorizations"`
 	// Notes are advice about the choices made (p=none, t=y, ...).
 	Notes []string `json:"notes"`
+	// Destinations, Findings, Incomplete and Errors are what
+	// CheckDestinations found in DNS about the report destinations (the
+	// findings are those Check would give the published record); empty
+	// when it has not run.
+	Destinations []Destination `json:"destinations"`
+	Findings     finding.List  `json:"findings"`
+	Incomplete   bool          `json:"incomplete"`
+	Errors       []string      `json:"errors,omitempty"`
+
+	ttl uint32 // of the zone lines
 }
 
 // BuildError is an invalid option; Option names the option ("policy",
@@ -113,7 +140,11 @@ func Build(opts BuildOptions) (*BuildResult, error) {
 		}
 		domain = d
 	}
-	res := &BuildResult{Authorizations: []Authorization{}, Notes: []string{}}
+	ttl := opts.TTL
+	if ttl == 0 {
+		ttl = DefaultTTL
+	}
+	res := &BuildResult{Domain: domain, Authorizations: []Authorization{}, Notes: []string{}, Destinations: []Destination{}, Findings: finding.List{}, ttl: ttl}
 	for _, x := range []struct {
 		tag  string
 		uris []string
@@ -135,7 +166,7 @@ func Build(opts BuildOptions) (*BuildResult, error) {
 				return nil, buildErr(x.tag, "%q: only mailto: destinations are defined (RFC 9990, RFC 9991)", raw)
 			}
 			parsed = append(parsed, u.Raw)
-			res.addAuthorization(domain, u)
+			res.addAuthorization(domain, ttl, u)
 		}
 		tags = append(tags, x.tag+"="+strings.Join(parsed, ","))
 	}
@@ -164,10 +195,10 @@ func Build(opts BuildOptions) (*BuildResult, error) {
 	res.Parsed = rec
 	if domain != "" {
 		res.Name = "_dmarc." + domain
-		res.ZoneLine = ZoneLine(res.Name+".", res.Record)
+		res.ZoneLine = ZoneLine(res.Name+".", ttl, res.Record)
 	} else {
 		res.Name = "_dmarc"
-		res.ZoneLine = ZoneLine("_dmarc", res.Record)
+		res.ZoneLine = ZoneLine("_dmarc", ttl, res.Record)
 	}
 	if p == PolicyNone {
 		res.Notes = append(res.Notes, "p=none only monitors: move to p=quarantine, then p=reject, once the aggregate reports show all your mail passing")
@@ -187,7 +218,7 @@ func Build(opts BuildOptions) (*BuildResult, error) {
 	return res, nil
 }
 
-func (res *BuildResult) addAuthorization(domain string, u URI) {
+func (res *BuildResult) addAuthorization(domain string, ttl uint32, u URI) {
 	if u.Domain == "" {
 		return
 	}
@@ -218,13 +249,65 @@ func (res *BuildResult) addAuthorization(domain string, u URI) {
 		}
 	}
 	name := AuthorizationName(pd, dest)
-	res.Authorizations = append(res.Authorizations, Authorization{Destination: dest, Name: name, Value: "v=DMARC1", ZoneLine: ZoneLine(name+".", "v=DMARC1"), Maybe: maybe})
+	res.Authorizations = append(res.Authorizations, Authorization{Destination: dest, Name: name, Value: "v=DMARC1", ZoneLine: ZoneLine(name+".", ttl, "v=DMARC1"), Maybe: maybe})
 }
 
-// ZoneLine formats a TXT record as a zone-file line, splitting the value
-// into character-strings of at most 255 octets and escaping quotes and
-// backslashes.
-func ZoneLine(owner, value string) string {
+// CheckDestinations checks the built record's report destinations in DNS as
+// Check does for a published record: whether each external destination has
+// published its authorization record, and whether each destination's domain
+// can receive mail. It fills Destinations, Findings, Incomplete and Errors,
+// and the Status of each Authorization. Without a Domain it does nothing:
+// whether a destination is external depends on the domain. A DNS failure
+// makes the result Incomplete (and Status error), never a failure.
+func (res *BuildResult) CheckDestinations(ctx context.Context, r dns.Resolver) {
+	if res.Domain == "" || res.Parsed == nil {
+		return
+	}
+	cr := &CheckResult{Findings: finding.List{}}
+	dsts := CheckDestinations(ctx, r, res.Domain, res.Parsed)
+	for _, d := range dsts {
+		cr.destinationFindings(d, res.Parsed, res.Name)
+		if d.AuthorizationName == "" {
+			continue
+		}
+		dest := strings.TrimPrefix(d.AuthorizationName, res.Domain+"._report._dmarc.")
+		i := -1
+		for j, a := range res.Authorizations {
+			if a.Destination == dest {
+				i = j
+			}
+		}
+		if i < 0 {
+			// External by the tree walk only (a psd=y boundary the Public
+			// Suffix List does not know).
+			ttl := res.ttl
+			if ttl == 0 {
+				ttl = DefaultTTL
+			}
+			res.Authorizations = append(res.Authorizations, Authorization{Destination: dest, Name: d.AuthorizationName, Value: "v=DMARC1", ZoneLine: ZoneLine(d.AuthorizationName+".", ttl, "v=DMARC1")})
+			i = len(res.Authorizations) - 1
+		}
+		if d.Authorization == AuthAuthorized || d.Authorization == AuthMissing || d.Authorization == AuthTempError {
+			res.Authorizations[i].Status = d.Authorization
+		}
+	}
+	res.Destinations = dsts
+	finding.Sort(cr.Findings)
+	res.Findings, res.Incomplete, res.Errors = cr.Findings, cr.Incomplete, cr.Errors
+}
+
+// Status is the verdict on the built record (finding.Judge): fail when
+// CheckDestinations found an error (an external destination that has not
+// authorized the domain, one that cannot receive mail), error when a DNS
+// failure left it unsure, warn for warnings, else pass.
+func (res *BuildResult) Status() finding.Status {
+	return finding.Judge(res.Findings, !res.Incomplete)
+}
+
+// ZoneLine formats a TXT record as a zone-file line with the given TTL,
+// splitting the value into character-strings of at most 255 octets and
+// escaping quotes and backslashes, and control characters as \DDD.
+func ZoneLine(owner string, ttl uint32, value string) string {
 	var parts []string
 	for len(value) > 255 {
 		parts = append(parts, value[:255])
@@ -232,10 +315,23 @@ func ZoneLine(owner, value string) string {
 	}
 	parts = append(parts, value)
 	for i, p := range parts {
-		p = strings.ReplaceAll(p, `\`, `\\`)
-		parts[i] = `"` + strings.ReplaceAll(p, `"`, `\"`) + `"`
+		var b strings.Builder
+		b.WriteByte('"')
+		for j := 0; j < len(p); j++ {
+			switch c := p[j]; {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c < 0x20 || c == 0x7f:
+				fmt.Fprintf(&b, "\\%03d", c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		b.WriteByte('"')
+		parts[i] = b.String()
 	}
-	return fmt.Sprintf("%s 3600 IN TXT %s", owner, strings.Join(parts, " "))
+	return fmt.Sprintf("%s %d IN TXT %s", owner, ttl, strings.Join(parts, " "))
 }
 
 // Suggest returns rec rewritten with the changes given as tag=value

@@ -259,7 +259,7 @@ func (res *CheckResult) destinationFindings(dst Destination, rec *Record, recNam
 		}
 		res.add(FindUnauthorizedDest.New(
 			fmt.Sprintf("%s %s and %s publishes no authorization record: receivers will not send reports there", describeDest(dst), why, dst.AuthorizationName),
-			fmt.Sprintf("the operator of %s must publish %s", dst.URI.Domain, ZoneLine(dst.AuthorizationName+".", "v=DMARC1"))).WithName(dst.AuthorizationName))
+			fmt.Sprintf("the operator of %s must publish %s", dst.URI.Domain, ZoneLine(dst.AuthorizationName+".", DefaultTTL, "v=DMARC1"))).WithName(dst.AuthorizationName))
 	}
 	switch dst.Receive {
 	case ReceiveNone, ReceiveNullMX:

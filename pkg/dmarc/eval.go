@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
 )
 
 // Results of a DMARC evaluation (RFC 8601 §2.7.1 values).
@@ -124,6 +125,24 @@ type EvalResult struct {
 	RFC7489     LegacyView `json:"rfc7489"`
 	ViewsDiffer bool       `json:"views_differ"`
 	Differences []string   `json:"differences,omitempty"`
+}
+
+// Status is the verdict on the evaluation in the one verdict model: pass
+// for pass; fail for fail, and for permerror (the policy record is broken);
+// error for temperror (a DNS failure: never a fail); skip for none (no
+// policy applies, so there is nothing to pass or fail).
+func (res *EvalResult) Status() finding.Status {
+	switch res.Result {
+	case ResultPass:
+		return finding.StatusPass
+	case ResultFail, ResultPermError:
+		return finding.StatusFail
+	case ResultTempError:
+		return finding.StatusError
+	case ResultNone:
+		return finding.StatusSkip
+	}
+	return finding.StatusError
 }
 
 // Evaluate evaluates DMARC (RFC 9989) for a message from in.From with the

@@ -2,20 +2,23 @@ package dmarc
 
 import (
 	"errors"
-	"fmt"
-	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
+	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // CheckOptions are the inputs of "dmarc check".
 type CheckOptions struct {
-	Domains          []string
+	// Domains are the DOMAIN arguments, read as f.Domain reads them (a URL
+	// or an address gives its domain; U-labels are asked as A-labels).
+	Domains          []dns.Domain
 	SkipDestinations bool
 }
 
@@ -39,21 +42,29 @@ func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Comm
   their authorization record (<domain>._report._dmarc.<destination>, CNAMEs
   followed), destinations whose domain cannot receive mail.
 
-Every finding has a code and a fix naming the record to publish.
+Each domain gets a status (pass, warn, fail, error) and findings, each with a
+code and a fix naming the record to publish. A DOMAIN may be an
+internationalized name (asked in A-labels), a URL or an e-mail address (its
+domain is checked, with a note). -q prints each domain's status and its
+warnings and errors only.
 
-Exit 0 when no finding is an error, 1 when one is, 3 when a DNS lookup failed,
-2 for a malformed domain.`,
+Exit 0 when no domain fails (warnings allowed), 1 when one has an error
+finding, 3 when a DNS failure (SERVFAIL, timeout) left one unchecked, 2 for a
+malformed domain.`,
 		Example: `  emailauth dmarc check example.com
   emailauth dmarc check -o json example.com example.net
-  emailauth dmarc check --offline --zone testdata/zones/example.com.zone example.com`,
+  emailauth dmarc check -q https://www.example.com/ postmaster@example.org
+  emailauth dmarc check --offline --zone example.com.zone example.com`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, d := range args {
-				if _, err := dmarc.NormalizeDomain(d); err != nil {
-					return cmdutil.BadInputHint("DOMAIN", err, "give a domain name such as example.com")
+			opts.Domains = opts.Domains[:0]
+			for _, a := range args {
+				d, err := f.Domain("DOMAIN", a)
+				if err != nil {
+					return err
 				}
+				opts.Domains = append(opts.Domains, d)
 			}
-			opts.Domains = args
 			if runF != nil {
 				return runF(opts)
 			}
@@ -65,135 +76,152 @@ Exit 0 when no finding is an error, 1 when one is, 3 when a DNS lookup failed,
 	return cmd
 }
 
+// checkOutput is one domain's result as printed: the library's result, the
+// domain's U-label form and its status in the verdict model.
+type checkOutput struct {
+	*dmarc.CheckResult
+	Unicode string         `json:"unicode,omitempty"`
+	Status  finding.Status `json:"status"`
+}
+
 func runCheck(f *cmdutil.Factory, opts *CheckOptions) error {
 	r, err := f.Resolver()
 	if err != nil {
 		return err
 	}
-	results := []*dmarc.CheckResult{}
+	var tally finding.Tally
+	results := make([]checkOutput, 0, len(opts.Domains))
 	for _, d := range opts.Domains {
-		res, err := dmarc.Check(f.Ctx(), r, d, dmarc.CheckOptions{SkipDestinations: opts.SkipDestinations})
+		res, err := dmarc.Check(f.Ctx(), r, d.ASCII, dmarc.CheckOptions{SkipDestinations: opts.SkipDestinations})
 		if res == nil {
+			if err == nil {
+				err = errors.New("dmarc: no result")
+			}
 			return cmdutil.BadInput("DOMAIN", err)
 		}
-		if err != nil {
-			f.IO.Warnf("%s: %v", d, err)
+		if err != nil && f.Global.Output == "json" {
+			// The table says it on the domain's "incomplete:" line.
+			f.IO.Warnf("%s: %v", d.Display(), err)
 		}
-		results = append(results, res)
+		// A DNS failure is Incomplete (a transient finding, once the
+		// specs say so): error, exit 3, never fail.
+		st := finding.Judge(res.Findings, !res.Incomplete)
+		tally.Add(st)
+		results = append(results, checkOutput{CheckResult: res, Unicode: d.Unicode, Status: st})
 	}
 	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, results); err != nil {
+		if err := writeJSON(f.IO.Out, results); err != nil {
 			return err
 		}
 	} else {
+		t := f.IO.Term()
 		for i, res := range results {
-			if i > 0 {
-				fmt.Fprintln(f.IO.Out)
+			if i > 0 && !f.IO.Quiet {
+				t.Printf("\n")
 			}
-			writeCheck(f.IO.Out, res, painter(f.IO.Color), f.IO.Verbosity > 0)
+			writeCheck(t, res, f.IO.Verbosity > 0, f.IO.Quiet)
 		}
 	}
-	failed, incomplete := false, false
-	for _, res := range results {
-		for _, x := range res.Findings {
-			if x.Severity == finding.Error {
-				failed = true
-			}
-		}
-		incomplete = incomplete || res.Incomplete
-	}
-	switch {
-	case failed:
-		return cmdutil.ErrFailed
-	case incomplete:
-		return cmdutil.ErrIncomplete
-	}
-	return nil
+	return cmdutil.ExitFor(tally, finding.Error)
 }
 
-func writeCheck(out io.Writer, res *dmarc.CheckResult, p painter, verbose bool) {
-	fmt.Fprintln(out, p.paint("1", res.Domain))
-	d := res.Discovery
-	if d != nil {
+func writeCheck(t *report.Term, out checkOutput, verbose, quiet bool) {
+	res := out.CheckResult
+	name := dns.Domain{ASCII: res.Domain, Unicode: out.Unicode}.Display()
+	t.Printf("%s: %s\n", t.Style(report.StyleBold, name), t.Style(report.StatusStyle(string(out.Status)), string(out.Status)))
+	if quiet {
+		if res.Incomplete {
+			t.Printf("  %s\n", t.Style(report.StyleError, "incomplete: "+inline(strings.Join(res.Errors, "; "))))
+		}
+		writeFindings(t, res.Findings, "  ", true)
+		return
+	}
+	if d := res.Discovery; d != nil {
 		var steps []string
 		for _, l := range d.Lookups {
 			steps = append(steps, l.Name+" "+l.Status)
 		}
-		fmt.Fprintf(out, "  discovery (RFC 9989 tree walk): %s\n", strings.Join(steps, " -> "))
+		t.Printf("  discovery (RFC 9989 tree walk): %s\n", inline(strings.Join(steps, " -> ")))
 		steps = steps[:0]
 		for _, l := range d.RFC7489.Lookups {
 			steps = append(steps, l.Name+" "+l.Status)
 		}
-		fmt.Fprintf(out, "  discovery (RFC 7489):           %s\n", strings.Join(steps, " -> "))
+		t.Printf("  discovery (RFC 7489):           %s\n", inline(strings.Join(steps, " -> ")))
 		legacyOrg := d.RFC7489.OrgDomain
 		if legacyOrg == "" {
 			legacyOrg = "none (a public suffix)"
+		} else {
+			legacyOrg = display(legacyOrg)
 		}
-		fmt.Fprintf(out, "  organizational domain: %s (tree walk), %s (Public Suffix List)\n", d.OrgDomain, legacyOrg)
+		if d.OrgDomain != "" {
+			t.Printf("  organizational domain: %s (tree walk), %s (Public Suffix List)\n", display(d.OrgDomain), legacyOrg)
+		}
 		if d.ViewsDisagree {
-			fmt.Fprintf(out, "  %s\n", p.paint("33", "RFC 9989 and RFC 7489 receivers disagree: "+strings.Join(d.Differences, "; ")))
+			t.Printf("  %s\n", t.Style(report.StyleWarn, "RFC 9989 and RFC 7489 receivers disagree: "+inline(strings.Join(d.Differences, "; "))))
 		}
 	}
-	for _, txt := range res.TXT {
-		if verbose {
-			fmt.Fprintf(out, "  TXT at %s: %q\n", res.Name, txt)
+	if verbose {
+		for _, txt := range res.TXT {
+			t.Printf("  TXT at %s: %q\n", res.Name, txt)
 		}
 	}
-	if res.Record != nil {
+	if rec := res.Record; rec != nil {
 		where := "_dmarc." + res.RecordDomain
 		if res.RecordDomain != res.Domain {
 			where += " (inherited)"
 		}
-		fmt.Fprintf(out, "  record: %s %q\n", where, res.Record.Raw)
-		rec := res.Record
+		t.Printf("  record: %s %q\n", where, rec.Raw)
 		if pol := res.Policy; pol != nil {
-			line := fmt.Sprintf("  policy: p=%s sp=%s np=%s; %s gets %s (%s)", pol.P, pol.SP, pol.NP, res.Domain, pol.Applied, pol.Source)
+			line := "  policy: p=" + string(pol.P) + " sp=" + string(pol.SP) + " np=" + string(pol.NP) + "; " + res.Domain + " gets " + string(pol.Applied) + " (" + pol.Source + ")"
 			if pol.Testing {
-				line += fmt.Sprintf(", t=y: receivers apply %s", dmarc.Weaken(pol.Applied))
+				line += ", t=y: receivers apply " + string(dmarc.Weaken(pol.Applied))
 			}
 			if pol.Pct < 100 {
-				line += fmt.Sprintf(", pct=%d for RFC 7489 receivers", pol.Pct)
+				line += ", pct=" + strconv.Itoa(pol.Pct) + " for RFC 7489 receivers"
 			}
-			fmt.Fprintln(out, line)
+			t.Printf("%s\n", line)
 		} else {
-			fmt.Fprintln(out, "  policy: none usable (no valid p and no valid rua): receivers apply no DMARC processing")
+			t.Printf("  policy: none usable (no valid p and no valid rua): receivers apply no DMARC processing\n")
 		}
-		fmt.Fprintf(out, "  alignment: adkim=%s aspf=%s; psd=%s\n", rec.ADKIM, rec.ASPF, rec.PSD)
+		t.Printf("  alignment: adkim=%s aspf=%s; psd=%s\n", rec.ADKIM, rec.ASPF, rec.PSD)
 	} else {
-		fmt.Fprintln(out, "  record: none applies")
+		t.Printf("  record: none applies\n")
 	}
 	for _, dst := range res.Destinations {
-		status := dst.Authorization
+		status := t.Style(report.StylePlain, dst.Authorization)
 		switch dst.Authorization {
 		case dmarc.AuthNotNeeded:
-			status = "same organization"
+			status = t.Style(report.StylePlain, "same organization")
 		case dmarc.AuthAuthorized:
-			status = "authorized by " + dst.AuthorizationName
+			s := "authorized by " + dst.AuthorizationName
 			if len(dst.AuthCNAMEs) > 0 {
-				status += " (via " + strings.Join(dst.AuthCNAMEs, " -> ") + ")"
+				s += " (via " + strings.Join(dst.AuthCNAMEs, " -> ") + ")"
 			}
+			status = t.Style(report.StylePlain, s)
 		case dmarc.AuthMissing:
-			status = p.paint("31", "NOT AUTHORIZED") + " (no v=DMARC1 at " + dst.AuthorizationName + ")"
+			status = t.Style(report.StyleFail, "NOT AUTHORIZED (no v=DMARC1 at "+dst.AuthorizationName+")")
+		case dmarc.AuthTempError:
+			status = t.Style(report.StyleError, "authorization unknown (DNS failure)")
 		}
-		recv := ""
+		recv := t.Style(report.StylePlain, "")
 		switch dst.Receive {
 		case dmarc.ReceiveMX:
-			recv = "; receives mail (MX " + strings.Join(dst.MX, ", ") + ")"
+			recv = t.Style(report.StylePlain, "; receives mail (MX "+strings.Join(dst.MX, ", ")+")")
 		case dmarc.ReceiveAddress:
-			recv = "; receives mail (no MX, A/AAAA)"
+			recv = t.Style(report.StylePlain, "; receives mail (no MX, A/AAAA)")
 		case dmarc.ReceiveNullMX:
-			recv = "; " + p.paint("31", "null MX: cannot receive mail")
+			recv = t.Style(report.StyleFail, "; null MX: cannot receive mail")
 		case dmarc.ReceiveNone:
-			recv = "; " + p.paint("31", "no MX, A or AAAA: cannot receive mail")
+			recv = t.Style(report.StyleFail, "; no MX, A or AAAA: cannot receive mail")
 		case dmarc.ReceiveTempError:
-			recv = "; mail servers unknown (DNS failure)"
+			recv = t.Style(report.StyleError, "; mail servers unknown (DNS failure)")
 		}
-		fmt.Fprintf(out, "  %s %s: %s%s\n", dst.Tag, dst.URI.Raw, status, recv)
+		t.Printf("  %s %s: %s%s\n", dst.Tag, inline(dst.URI.Raw), status, recv)
 	}
 	if res.Incomplete {
-		fmt.Fprintf(out, "  %s\n", p.paint("33", "incomplete: "+strings.Join(res.Errors, "; ")))
+		t.Printf("  %s\n", t.Style(report.StyleError, "incomplete: "+inline(strings.Join(res.Errors, "; "))))
 	}
-	writeFindings(out, res.Findings, p, "  ")
+	writeFindings(t, res.Findings, "  ", false)
 }
 
 // inputError turns a pkg/dmarc error about input into bad input.

@@ -20,7 +20,7 @@ func NewCmdDMARC(f *cmdutil.Factory) *cobra.Command {
   check    discover a domain's policy (DNS tree walk and Public Suffix List),
            validate its record and report destinations, with findings and fixes
   build    compose a record and its zone line, and the authorization records
-           external report destinations must publish
+           external report destinations must publish (checked in DNS)
   eval     evaluate DMARC for a From domain and given SPF and DKIM passes
   report   summarize aggregate reports per source IP (XML, .gz, .zip, .eml)
   orgdomain  the organizational domain by the DNS tree walk and by the PSL`,

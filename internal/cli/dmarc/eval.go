@@ -1,14 +1,14 @@
 package dmarc
 
 import (
-	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // EvalOptions are the inputs of "dmarc eval".
@@ -32,7 +32,10 @@ DNS tree walk, each identifier's strict and relaxed alignment, the result and
 the policy to apply (p, sp or np; one step weaker with t=y), and what an RFC
 7489 receiver concludes (Public Suffix List, pct) where it differs.
 
-Exit 0 for pass or none, 1 for fail, 3 for temperror, 2 for bad input.`,
+-q prints the result and the policy to apply only.
+
+Exit 0 for pass or none, 1 for fail (or permerror), 3 for temperror (a DNS
+failure), 2 for bad input.`,
 		Example: `  emailauth dmarc eval --from example.com --dkim-pass example.com
   emailauth dmarc eval --from user@mail.example.com --spf-pass bounces.example.com
   emailauth dmarc eval -o json --from example.com --spf-pass other.example --dkim-pass example.net`,
@@ -67,6 +70,13 @@ Exit 0 for pass or none, 1 for fail, 3 for temperror, 2 for bad input.`,
 	return cmd
 }
 
+// evalOutput is an evaluation as printed: the library's result and its
+// status in the verdict model.
+type evalOutput struct {
+	*dmarc.EvalResult
+	Status finding.Status `json:"status"`
+}
+
 func runEval(f *cmdutil.Factory, opts *EvalOptions) error {
 	r, err := f.Resolver()
 	if err != nil {
@@ -83,37 +93,61 @@ func runEval(f *cmdutil.Factory, opts *EvalOptions) error {
 	if err != nil {
 		return cmdutil.BadInput("--from", err)
 	}
+	out := evalOutput{EvalResult: res, Status: res.Status()}
 	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, res); err != nil {
+		if err := writeJSON(f.IO.Out, out); err != nil {
 			return err
 		}
 	} else {
-		writeEval(f.IO.Out, res, painter(f.IO.Color))
+		writeEval(f.IO.Term(), res, f.IO.Quiet)
 	}
-	switch res.Result {
-	case dmarc.ResultFail:
-		return cmdutil.ErrFailed
-	case dmarc.ResultTempError:
-		return cmdutil.ErrIncomplete
-	}
-	return nil
+	return cmdutil.ExitForStatus(out.Status)
 }
 
-func writeEval(out io.Writer, res *dmarc.EvalResult, p painter) {
-	fmt.Fprintf(out, "header.from: %s\n", res.FromDomain)
+func resultStyle(result string) report.Style {
+	switch result {
+	case dmarc.ResultPass:
+		return report.StylePass
+	case dmarc.ResultFail, dmarc.ResultPermError:
+		return report.StyleFail
+	case dmarc.ResultTempError:
+		return report.StyleError
+	}
+	return report.StylePlain
+}
+
+func writeEval(t *report.Term, res *dmarc.EvalResult, quiet bool) {
+	policy := ""
+	if res.Policy != "" {
+		policy = string(res.Policy) + " (" + res.PolicySource + ")"
+		if res.Testing {
+			policy += ", t=y: " + string(res.RequestedPolicy) + " requested, one step weaker applied"
+		}
+		if res.Result == dmarc.ResultPass {
+			policy += "; the message passed, so no action"
+		}
+	}
+	if quiet {
+		t.Printf("dmarc:       %s\n", t.Style(resultStyle(res.Result), res.Result))
+		if policy != "" {
+			t.Printf("policy:      %s\n", policy)
+		}
+		return
+	}
+	t.Printf("header.from: %s\n", display(res.FromDomain))
 	var steps []string
 	for _, l := range res.Lookups {
 		steps = append(steps, l.Name+" "+l.Status)
 	}
-	fmt.Fprintf(out, "discovery:   %s\n", strings.Join(steps, " -> "))
+	t.Printf("discovery:   %s\n", inline(strings.Join(steps, " -> ")))
 	if res.Record != nil {
-		fmt.Fprintf(out, "record:      _dmarc.%s %q\n", res.RecordDomain, res.Record.Raw)
+		t.Printf("record:      _dmarc.%s %q\n", res.RecordDomain, res.Record.Raw)
 		for _, pr := range res.Record.Problems {
-			fmt.Fprintf(out, "  %s: %s\n", p.paint("33", "record "+string(pr.Severity)), pr.Message)
+			t.Printf("  %s: %s\n", t.Style(report.StyleWarn, "record "+string(pr.Severity)), inline(pr.Message))
 		}
 	}
 	if res.OrgDomain != "" {
-		fmt.Fprintf(out, "org domain:  %s (tree walk)\n", res.OrgDomain)
+		t.Printf("org domain:  %s (tree walk)\n", display(res.OrgDomain))
 	}
 	for _, m := range []struct {
 		name string
@@ -123,51 +157,40 @@ func writeEval(out io.Writer, res *dmarc.EvalResult, p painter) {
 			break
 		}
 		if len(m.a.Checks) == 0 {
-			fmt.Fprintf(out, "%-5s (%s): no passing identifier\n", m.name, m.a.Mode)
+			t.Printf("%-5s (%s): no passing identifier\n", m.name, m.a.Mode)
 			continue
 		}
 		for _, c := range m.a.Checks {
-			state := p.paint("31", "not aligned")
+			state := t.Style(report.StyleFail, "not aligned")
 			switch {
 			case c.Aligned && c.StrictAligned:
-				state = p.paint("32", "aligned (identical)")
+				state = t.Style(report.StylePass, "aligned (identical)")
 			case c.Aligned:
-				state = p.paint("32", "aligned (same organizational domain "+c.OrgDomain+")")
+				state = t.Style(report.StylePass, "aligned (same organizational domain "+c.OrgDomain+")")
 			case c.RelaxedAligned:
-				state = p.paint("31", "not aligned: strict alignment needs "+res.FromDomain)
+				state = t.Style(report.StyleFail, "not aligned: strict alignment needs "+res.FromDomain)
 			}
-			fmt.Fprintf(out, "%-5s (%s): %s %s: %s\n", m.name, m.a.Mode, c.Domain, c.Result, state)
+			t.Printf("%-5s (%s): %s %s: %s\n", m.name, m.a.Mode, c.Domain, c.Result, state)
 		}
 	}
-	res7489 := res.RFC7489
-	resultColor := "31"
-	if res.Result == dmarc.ResultPass {
-		resultColor = "32"
-	}
-	fmt.Fprintf(out, "dmarc:       %s\n", p.paint(resultColor, res.Result))
-	if res.Policy != "" {
-		line := fmt.Sprintf("policy:      %s (%s)", res.Policy, res.PolicySource)
-		if res.Testing {
-			line += fmt.Sprintf(", t=y: %s requested, one step weaker applied", res.RequestedPolicy)
-		}
-		if res.Result == dmarc.ResultPass {
-			line += "; the message passed, so no action"
-		}
-		fmt.Fprintln(out, line)
+	t.Printf("dmarc:       %s\n", t.Style(resultStyle(res.Result), res.Result))
+	if policy != "" {
+		t.Printf("policy:      %s\n", policy)
 	}
 	if res.Reason != "" {
-		fmt.Fprintf(out, "reason:      %s\n", res.Reason)
+		t.Printf("reason:      %s\n", inline(res.Reason))
 	}
 	if res.ViewsDiffer {
-		fmt.Fprintf(out, "RFC 7489 receivers: dmarc=%s", res7489.Result)
+		res7489 := res.RFC7489
+		line := "RFC 7489 receivers: dmarc=" + res7489.Result
 		if res7489.Policy != "" {
-			fmt.Fprintf(out, " policy=%s (%s) from _dmarc.%s", res7489.Policy, res7489.PolicySource, res7489.RecordDomain)
+			line += " policy=" + string(res7489.Policy) + " (" + res7489.PolicySource + ") from _dmarc." + res7489.RecordDomain
 		}
-		fmt.Fprintln(out)
+		t.Printf("%s\n", line)
 		for _, d := range res.Differences {
-			fmt.Fprintf(out, "  differs: %s\n", d)
+			t.Printf("  differs: %s\n", inline(d))
 		}
 	} else {
-		fmt.Fprintln(out, "RFC 7489 receivers: same result and policy")
+		t.Printf("RFC 7489 receivers: same result and policy\n")
 	}
 }

@@ -1,18 +1,19 @@
 package dmarc
 
 import (
-	"fmt"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // OrgDomainOptions are the inputs of "dmarc orgdomain".
 type OrgDomainOptions struct {
-	Domains []string
+	// Domains are the DOMAIN arguments, read as f.Domain reads them.
+	Domains []dns.Domain
 	PSLOnly bool
 }
 
@@ -27,17 +28,22 @@ DNS tree walk over _dmarc records, psd= included) and as RFC 7489 receivers
 find it (the Public Suffix List: the public suffix plus one label; none when
 the domain is itself a public suffix). --psl skips the DNS.
 
+Internationalized names are asked in A-labels and shown in both forms.
+
 Exit 0, 3 when a DNS lookup failed, 2 for a malformed domain.`,
 		Example: `  emailauth dmarc orgdomain mail.example.co.uk
+  emailauth dmarc orgdomain -o json mail.example.com www.example.org
   emailauth dmarc orgdomain --psl www.食狮.公司.cn`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, d := range args {
-				if _, err := dmarc.NormalizeDomain(d); err != nil {
-					return cmdutil.BadInput("DOMAIN", err)
+			opts.Domains = opts.Domains[:0]
+			for _, a := range args {
+				d, err := f.Domain("DOMAIN", a)
+				if err != nil {
+					return err
 				}
+				opts.Domains = append(opts.Domains, d)
 			}
-			opts.Domains = args
 			if runF != nil {
 				return runF(opts)
 			}
@@ -50,61 +56,63 @@ Exit 0, 3 when a DNS lookup failed, 2 for a malformed domain.`,
 }
 
 type orgDomainRow struct {
-	Domain   string `json:"domain"`
-	TreeWalk string `json:"tree_walk,omitempty"`
-	PSL      string `json:"psl"`
-	Error    string `json:"error,omitempty"`
+	Domain   string         `json:"domain"`
+	Unicode  string         `json:"unicode,omitempty"`
+	TreeWalk string         `json:"tree_walk,omitempty"`
+	PSL      string         `json:"psl"`
+	Error    string         `json:"error,omitempty"`
+	Status   finding.Status `json:"status"`
 }
 
 func runOrgDomain(f *cmdutil.Factory, opts *OrgDomainOptions) error {
 	rows := []orgDomainRow{}
-	incomplete := false
+	var tally finding.Tally
 	for _, d := range opts.Domains {
-		n, _ := dmarc.NormalizeDomain(d)
-		row := orgDomainRow{Domain: n, PSL: dmarc.OrgDomain7489(n)}
+		row := orgDomainRow{Domain: d.ASCII, Unicode: d.Unicode, PSL: dmarc.OrgDomain7489(d.ASCII), Status: finding.StatusPass}
 		if !opts.PSLOnly {
 			r, err := f.Resolver()
 			if err != nil {
 				return err
 			}
-			o, err := dmarc.OrgDomain(f.Ctx(), r, n)
+			o, err := dmarc.OrgDomain(f.Ctx(), r, d.ASCII)
 			if err != nil {
-				row.Error, incomplete = err.Error(), true
+				// The walk could not finish: a DNS failure, never a
+				// wrong answer.
+				row.Error, row.Status = err.Error(), finding.StatusError
 			}
 			row.TreeWalk = o
 		}
+		tally.Add(row.Status)
 		rows = append(rows, row)
 	}
 	if f.Global.Output == "json" {
-		if err := cmdutil.WriteJSON(f.IO.Out, rows); err != nil {
+		if err := writeJSON(f.IO.Out, rows); err != nil {
 			return err
 		}
-	} else {
-		tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
+		return cmdutil.ExitFor(tally, finding.Error)
+	}
+	// The column header is part of the table, kept with -q (the table is
+	// the result; -o json is for programs).
+	table := [][]cell{plain("DOMAIN", "TREE WALK (RFC 9989)", "PUBLIC SUFFIX LIST (RFC 7489)")}
+	if opts.PSLOnly {
+		table[0] = plain("DOMAIN", "PUBLIC SUFFIX LIST")
+	}
+	for _, r := range rows {
+		psl := "none (a public suffix)"
+		if r.PSL != "" {
+			psl = display(r.PSL)
+		}
+		name := dns.Domain{ASCII: r.Domain, Unicode: r.Unicode}.Display()
 		if opts.PSLOnly {
-			fmt.Fprintln(tw, "DOMAIN\tPUBLIC SUFFIX LIST")
-		} else {
-			fmt.Fprintln(tw, "DOMAIN\tTREE WALK (RFC 9989)\tPUBLIC SUFFIX LIST (RFC 7489)")
+			table = append(table, plain(name, psl))
+			continue
 		}
-		for _, r := range rows {
-			psl := r.PSL
-			if psl == "" {
-				psl = "none (a public suffix)"
-			}
-			if opts.PSLOnly {
-				fmt.Fprintf(tw, "%s\t%s\n", r.Domain, psl)
-				continue
-			}
-			tree := r.TreeWalk
-			if r.Error != "" {
-				tree = "temperror: " + r.Error
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Domain, tree, psl)
+		tree := cell{text: display(r.TreeWalk)}
+		if r.Error != "" {
+			tree = cell{text: "error: " + r.Error, style: report.StyleError}
 		}
-		_ = tw.Flush()
+		table = append(table, []cell{{text: name}, tree, {text: psl}})
 	}
-	if incomplete {
-		return cmdutil.ErrIncomplete
-	}
-	return nil
+	writeTable(f.IO.Term(), table)
+	return cmdutil.ExitFor(tally, finding.Error)
 }

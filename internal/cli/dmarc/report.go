@@ -7,12 +7,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dmarc/aggregate"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // ReportOptions are the inputs of "dmarc report".
@@ -41,6 +41,10 @@ twice (same reporter and report ID) counts once.
 Reports come from strangers: each file is limited to --max-size octets, and so
 is the XML it expands to; zip archives may hold 32 files; XML with a DOCTYPE
 is refused.
+
+Report content is shown escaped: control characters, escape sequences and
+bidirectional controls in it are made visible, in the table and in CSV cells
+(which also never start a spreadsheet formula). -q prints the table only.
 
 Exit 0, or 2 when a file is not a readable report (with --keep-going: a
 warning, unless no file could be read).`,
@@ -109,11 +113,11 @@ func runReport(f *cmdutil.Factory, opts *ReportOptions) error {
 	sum := aggregate.Summarize(reports)
 	switch f.Global.Output {
 	case "json":
-		return cmdutil.WriteJSON(f.IO.Out, sum)
+		return writeJSON(f.IO.Out, sum)
 	case "csv":
 		return writeCSV(f.IO.Out, sum)
 	}
-	writeSummary(f.IO.Out, sum, painter(f.IO.Color))
+	writeSummary(f.IO.Term(), sum, f.IO.Quiet)
 	return nil
 }
 
@@ -136,38 +140,55 @@ func readReport(f *cmdutil.Factory, name string, lim aggregate.Limits) ([]*aggre
 	return reps, nil
 }
 
-func writeSummary(out io.Writer, s *aggregate.Summary, p painter) {
-	for _, r := range s.Reports {
-		fmt.Fprintf(out, "report %s from %s for %s (p=%s, %s): %s to %s, %d records, %d messages\n",
-			r.ReportID, r.OrgName, r.Domain, r.Policy, r.Schema, r.Begin.Format("2006-01-02 15:04"), r.End.Format("2006-01-02 15:04"), r.Records, r.Messages)
-	}
-	if s.Duplicates > 0 {
-		fmt.Fprintf(out, "%d duplicate reports skipped\n", s.Duplicates)
-	}
-	fmt.Fprintf(out, "%d messages from %d sources; %d failed DMARC\n\n", s.Messages, len(s.Sources), s.DMARCFail)
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE IP\tMESSAGES\tDMARC PASS\tSPF ALIGNED\tDKIM ALIGNED\tNONE\tQUARANTINE\tREJECT\tFROM")
-	for _, src := range s.Sources {
-		rate := pct(src.DMARCPassRate)
-		if src.DMARCFail > 0 {
-			rate = p.paint("31", rate)
+// writeSummary writes the summary for people. Every text in it (reporter
+// names, report IDs, domains, addresses) comes from a report a stranger
+// wrote: the Term makes it safe, and inline keeps it on its line.
+func writeSummary(t *report.Term, s *aggregate.Summary, quiet bool) {
+	if !quiet {
+		for _, r := range s.Reports {
+			t.Printf("report %s from %s for %s (p=%s, %s): %s to %s, %d records, %d messages\n",
+				inline(r.ReportID), inline(r.OrgName), inline(r.Domain), inline(r.Policy), inline(r.Schema),
+				r.Begin.Format("2006-01-02 15:04"), r.End.Format("2006-01-02 15:04"), r.Records, r.Messages)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", src.SourceIP, src.Messages, rate, pct(src.SPFAlignedRate), pct(src.DKIMAlignedRate),
-			src.Disposition.None, src.Disposition.Quarantine, src.Disposition.Reject, strings.Join(src.HeaderFrom, ","))
+		if s.Duplicates > 0 {
+			t.Printf("%d duplicate reports skipped\n", s.Duplicates)
+		}
+		t.Printf("%d messages from %d sources; %d failed DMARC\n\n", s.Messages, len(s.Sources), s.DMARCFail)
 	}
-	_ = tw.Flush()
+	rows := [][]cell{plain("SOURCE IP", "MESSAGES", "DMARC PASS", "SPF ALIGNED", "DKIM ALIGNED", "NONE", "QUARANTINE", "REJECT", "FROM")}
+	for _, src := range s.Sources {
+		rate := cell{text: pct(src.DMARCPassRate)}
+		if src.DMARCFail > 0 {
+			rate.style = report.StyleFail
+		}
+		rows = append(rows, []cell{
+			{text: src.SourceIP}, {text: i64(src.Messages)}, rate, {text: pct(src.SPFAlignedRate)}, {text: pct(src.DKIMAlignedRate)},
+			{text: i64(src.Disposition.None)}, {text: i64(src.Disposition.Quarantine)}, {text: i64(src.Disposition.Reject)},
+			{text: strings.Join(src.HeaderFrom, ",")},
+		})
+	}
+	writeTable(t, rows)
 }
 
+// writeCSV writes one row per source. The cells are made safe (csvCell):
+// report content is hostile, and CSV files end up in spreadsheets and
+// terminals.
 func writeCSV(out io.Writer, s *aggregate.Summary) error {
 	w := csv.NewWriter(out)
-	_ = w.Write([]string{"source_ip", "messages", "dmarc_pass", "dmarc_fail", "dmarc_pass_rate", "spf_aligned_pass", "spf_aligned_pass_rate", "dkim_aligned_pass", "dkim_aligned_pass_rate", "disposition_none", "disposition_quarantine", "disposition_reject", "header_from", "reporters"})
+	row := func(cells ...string) {
+		for i, c := range cells {
+			cells[i] = csvCell(c)
+		}
+		_ = w.Write(cells) // errors surface through w.Error
+	}
+	row("source_ip", "messages", "dmarc_pass", "dmarc_fail", "dmarc_pass_rate", "spf_aligned_pass", "spf_aligned_pass_rate", "dkim_aligned_pass", "dkim_aligned_pass_rate", "disposition_none", "disposition_quarantine", "disposition_reject", "header_from", "reporters")
 	for _, src := range s.Sources {
-		_ = w.Write([]string{
+		row(
 			src.SourceIP, i64(src.Messages), i64(src.DMARCPass), i64(src.DMARCFail), rate(src.DMARCPassRate),
 			i64(src.SPFAligned), rate(src.SPFAlignedRate), i64(src.DKIMAligned), rate(src.DKIMAlignedRate),
 			i64(src.Disposition.None), i64(src.Disposition.Quarantine), i64(src.Disposition.Reject),
 			strings.Join(src.HeaderFrom, " "), strings.Join(src.Reporters, " "),
-		})
+		)
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
