@@ -61,7 +61,9 @@ func (c *csvWriter) close(check.Summary) error {
 }
 
 // CSVCell makes a CSV cell safe: for a terminal (Safe: control characters,
-// bidi controls and invalid UTF-8 escaped) and for a spreadsheet (csvCell).
+// bidi controls and invalid UTF-8 escaped; a line break stays, quoted by the
+// CSV writer) and for a spreadsheet (csvCell). A writer that wants one
+// record per line also passes the value through SafeLine.
 // Every command that writes CSV writes its cells through it.
 func CSVCell(s string) string { return csvCell(printable(s)) }
 

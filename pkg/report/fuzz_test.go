@@ -66,7 +66,8 @@ func FuzzRenderers(f *testing.F) {
 			}
 		}
 
-		// csv parses back; dropping the guard gives the text.
+		// csv parses back; dropping the guard gives the text made safe for
+		// a terminal.
 		rd := csv.NewReader(bytes.NewReader(render(t, "csv", r, Options{})))
 		rd.FieldsPerRecord = len(CSVHeader)
 		rows, err := rd.ReadAll()
@@ -79,7 +80,7 @@ func FuzzRenderers(f *testing.F) {
 		csvNorm := func(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
 		if allValid(domain, message, fix, name) {
 			got := []string{unguardCSV(rows[1][0]), unguardCSV(rows[1][6]), unguardCSV(rows[1][7]), unguardCSV(rows[1][8])}
-			want := []string{csvNorm(domain), csvNorm(message), csvNorm(fix), csvNorm(name)}
+			want := []string{printable(csvNorm(domain)), printable(csvNorm(message)), printable(csvNorm(fix)), printable(csvNorm(name))}
 			for i := range got {
 				if got[i] != want[i] && !(strings.HasPrefix(want[i], "\r") || strings.Contains(want[i], "\r")) {
 					t.Fatalf("csv field %d: %q, want %q", i, got[i], want[i])

@@ -20,25 +20,38 @@ func DeprecatedAlias(io *IOStreams, fs *pflag.FlagSet, old, name string) {
 	if f == nil {
 		panic(fmt.Sprintf("cmdutil: DeprecatedAlias(%q): no flag --%s", old, name))
 	}
-	fs.Var(&deprecatedValue{Value: f.Value, io: io, old: old, name: name}, old, f.Usage)
+	fs.Var(&deprecatedValue{Value: f.Value, io: io, msg: fmt.Sprintf("--%s is deprecated: use --%s instead", old, name)}, old, f.Usage)
 	alias := fs.Lookup(old)
 	alias.NoOptDefVal = f.NoOptDefVal
 	alias.DefValue = f.DefValue
 	alias.Hidden = true
 }
 
-// deprecatedValue sets the new flag's value and warns once.
+// Deprecate hides the flag name, which must already be defined, and makes
+// using it print "--NAME is deprecated: " and how to do it now (unless -q),
+// once the command line has been read. For an old flag that is not a plain
+// alias of a new one (a domain that became the positional argument).
+func Deprecate(io *IOStreams, fs *pflag.FlagSet, name, how string) {
+	f := fs.Lookup(name)
+	if f == nil {
+		panic(fmt.Sprintf("cmdutil: Deprecate(%q): no such flag", name))
+	}
+	f.Value = &deprecatedValue{Value: f.Value, io: io, msg: fmt.Sprintf("--%s is deprecated: %s", name, how)}
+	f.Hidden = true
+}
+
+// deprecatedValue sets the flag's value and warns once.
 type deprecatedValue struct {
 	pflag.Value
-	io        *IOStreams
-	old, name string
-	warned    bool
+	io     *IOStreams
+	msg    string
+	warned bool
 }
 
 func (v *deprecatedValue) Set(s string) error {
 	if !v.warned {
 		v.warned = true
-		v.io.DeferWarning(fmt.Sprintf("--%s is deprecated: use --%s instead", v.old, v.name))
+		v.io.DeferWarning(v.msg)
 	}
 	return v.Value.Set(s)
 }

@@ -107,8 +107,7 @@ a destination unchecked, 2 for a bad flag value.`,
 	fl.Uint32Var(&opts.Record.TTL, "ttl", dmarc.DefaultTTL, "the TTL of the zone-file lines, in seconds")
 	fl.BoolVar(&opts.SkipDestinations, "skip-destinations", false, "do not check the report destinations in DNS (no DNS query)")
 	fl.StringVar(&legacyDomain, "domain", "", "the domain the record is for")
-	_ = fl.MarkDeprecated("domain", "give the domain as the argument: dmarc build DOMAIN")
-	noticesToStderr(cmd, f)
+	cmdutil.Deprecate(f.IO, fl, "domain", "give the domain as the argument: dmarc build DOMAIN")
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
@@ -139,7 +138,7 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 	}
 	out.Status = res.Status()
 	if f.Global.Output == "json" {
-		if err := writeJSON(f.IO.Out, out); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, out); err != nil {
 			return err
 		}
 	} else {
@@ -163,11 +162,11 @@ func writeBuild(f *cmdutil.Factory, out buildOutput) {
 		}
 		for _, x := range res.Findings {
 			if x.Severity >= finding.Error && !x.Transient {
-				f.IO.Errorf("%s %s: %s", x.Severity, x.Code, inline(x.Message))
+				f.IO.Errorf("%s %s: %s", x.Severity, x.Code, report.SafeLine(x.Message))
 			}
 		}
 		if res.Incomplete {
-			f.IO.Errorf("incomplete: %s", inline(strings.Join(res.Errors, "; ")))
+			f.IO.Errorf("incomplete: %s", report.SafeLine(strings.Join(res.Errors, "; ")))
 		}
 		return
 	}
@@ -195,28 +194,8 @@ func writeBuild(f *cmdutil.Factory, out buildOutput) {
 	if out.Checked {
 		t.Printf("\n")
 		if res.Incomplete {
-			t.Printf("%s\n", t.Style(report.StyleError, "incomplete: "+inline(strings.Join(res.Errors, "; "))))
+			t.Printf("%s\n", t.Style(report.StyleError, "incomplete: "+report.SafeLine(strings.Join(res.Errors, "; "))))
 		}
-		writeFindings(t, res.Findings, "", false)
+		report.WriteFindings(t, res.Findings, "", false)
 	}
-}
-
-// noticesToStderr makes the flag parser write its notices (the deprecation
-// notice of an old spelling) to stderr through the ErrTerm. Cobra prints
-// them to the command's output, which cli.Run sets to stdout, where a notice
-// would corrupt a zone line piped to a file or the JSON.
-//
-// TODO(shared): the same is needed by every command with a deprecated flag
-// (cmdutil.DeprecatedAlias): one fix in cli.Run or cmdutil would do.
-func noticesToStderr(cmd *cobra.Command, f *cmdutil.Factory) {
-	cmd.Flags().SetOutput(stderrNotices{f})
-}
-
-type stderrNotices struct{ f *cmdutil.Factory }
-
-func (s stderrNotices) Write(p []byte) (int, error) {
-	if s.f == nil || s.f.IO == nil {
-		return 0, errors.New("dmarc: no streams for a notice")
-	}
-	return s.f.IO.ErrTerm().Write(p)
 }

@@ -110,7 +110,7 @@ func runCheck(f *cmdutil.Factory, opts *CheckOptions) error {
 		results = append(results, checkOutput{CheckResult: res, Unicode: d.Unicode, Status: st})
 	}
 	if f.Global.Output == "json" {
-		if err := writeJSON(f.IO.Out, results); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, results); err != nil {
 			return err
 		}
 	} else {
@@ -131,9 +131,9 @@ func writeCheck(t *report.Term, out checkOutput, verbose, quiet bool) {
 	t.Printf("%s: %s\n", t.Style(report.StyleBold, name), t.Style(report.StatusStyle(string(out.Status)), string(out.Status)))
 	if quiet {
 		if res.Incomplete {
-			t.Printf("  %s\n", t.Style(report.StyleError, "incomplete: "+inline(strings.Join(res.Errors, "; "))))
+			t.Printf("  %s\n", t.Style(report.StyleError, "incomplete: "+report.SafeLine(strings.Join(res.Errors, "; "))))
 		}
-		writeFindings(t, res.Findings, "  ", true)
+		report.WriteFindings(t, res.Findings, "  ", true)
 		return
 	}
 	if d := res.Discovery; d != nil {
@@ -141,12 +141,12 @@ func writeCheck(t *report.Term, out checkOutput, verbose, quiet bool) {
 		for _, l := range d.Lookups {
 			steps = append(steps, l.Name+" "+l.Status)
 		}
-		t.Printf("  discovery (RFC 9989 tree walk): %s\n", inline(strings.Join(steps, " -> ")))
+		t.Printf("  discovery (RFC 9989 tree walk): %s\n", report.SafeLine(strings.Join(steps, " -> ")))
 		steps = steps[:0]
 		for _, l := range d.RFC7489.Lookups {
 			steps = append(steps, l.Name+" "+l.Status)
 		}
-		t.Printf("  discovery (RFC 7489):           %s\n", inline(strings.Join(steps, " -> ")))
+		t.Printf("  discovery (RFC 7489):           %s\n", report.SafeLine(strings.Join(steps, " -> ")))
 		legacyOrg := d.RFC7489.OrgDomain
 		if legacyOrg == "" {
 			legacyOrg = "none (a public suffix)"
@@ -157,7 +157,7 @@ func writeCheck(t *report.Term, out checkOutput, verbose, quiet bool) {
 			t.Printf("  organizational domain: %s (tree walk), %s (Public Suffix List)\n", display(d.OrgDomain), legacyOrg)
 		}
 		if d.ViewsDisagree {
-			t.Printf("  %s\n", t.Style(report.StyleWarn, "RFC 9989 and RFC 7489 receivers disagree: "+inline(strings.Join(d.Differences, "; "))))
+			t.Printf("  %s\n", t.Style(report.StyleWarn, "RFC 9989 and RFC 7489 receivers disagree: "+report.SafeLine(strings.Join(d.Differences, "; "))))
 		}
 	}
 	if verbose {
@@ -216,12 +216,12 @@ func writeCheck(t *report.Term, out checkOutput, verbose, quiet bool) {
 		case dmarc.ReceiveTempError:
 			recv = t.Style(report.StyleError, "; mail servers unknown (DNS failure)")
 		}
-		t.Printf("  %s %s: %s%s\n", dst.Tag, inline(dst.URI.Raw), status, recv)
+		t.Printf("  %s %s: %s%s\n", dst.Tag, report.SafeLine(dst.URI.Raw), status, recv)
 	}
 	if res.Incomplete {
-		t.Printf("  %s\n", t.Style(report.StyleError, "incomplete: "+inline(strings.Join(res.Errors, "; "))))
+		t.Printf("  %s\n", t.Style(report.StyleError, "incomplete: "+report.SafeLine(strings.Join(res.Errors, "; "))))
 	}
-	writeFindings(t, res.Findings, "  ", false)
+	report.WriteFindings(t, res.Findings, "  ", false)
 }
 
 // inputError turns a pkg/dmarc error about input into bad input.

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -515,15 +514,8 @@ func assertSafe(t *testing.T, what string, b []byte, color bool) {
 	if color {
 		b = regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAll(b, nil)
 	}
-	if !utf8.Valid(b) {
-		t.Errorf("%s: invalid UTF-8:\n%q", what, b)
-		return
-	}
-	for i, r := range string(b) {
-		if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r <= 0x9f || isBidi(r) {
-			t.Errorf("%s: %U at %d:\n%q", what, r, i, b)
-			return
-		}
+	if err := report.CheckSafe(string(b)); err != nil {
+		t.Errorf("%s: %v", what, err)
 	}
 }
 
@@ -628,61 +620,12 @@ func TestHostileReport(t *testing.T) {
 		}
 	}
 	out.Reset()
-	if err := writeJSON(&out, sum); err != nil {
+	if err := cmdutil.WriteJSON(&out, sum); err != nil {
 		t.Fatal(err)
 	}
 	assertSafe(t, "json", out.Bytes(), false)
 	var back aggregate.Summary
 	if err := json.Unmarshal(out.Bytes(), &back); err != nil || back.Reports[0].OrgName != string([]rune("org"+hostile)) {
 		t.Errorf("json does not round-trip: %v %q", err, back.Reports[0].OrgName)
-	}
-}
-
-func TestWriteTable(t *testing.T) {
-	io, _, out, _ := cmdutil.Test()
-	writeTable(io.Term(), [][]cell{plain("A", "B", "C"), plain("食狮.公司", "x\ty", "end"), plain("e\u0301", "\x1b", "")})
-	want := "A          B     C\n" +
-		"食狮.公司  x y   end\n" +
-		"e\u0301          \\x1b\n"
-	if out.String() != want {
-		t.Errorf("got\n%q\nwant\n%q", out.String(), want)
-	}
-}
-
-func TestJSONSafe(t *testing.T) {
-	for in, want := range map[string]string{
-		`{"a":"x"}`:          `{"a":"x"}`,
-		"{\"a\":\"\x7f\"}":   `{"a":"\u007f"}`,
-		"{\"a\":\"\u009b\"}": `{"a":"\u009b"}`,
-		"{\"a\":\"\u202e\"}": `{"a":"\u202e"}`,
-		"{\"a\":\"é食\"}":     "{\"a\":\"é食\"}",
-	} {
-		if got := string(jsonSafe([]byte(in))); got != want {
-			t.Errorf("jsonSafe(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestCSVCell(t *testing.T) {
-	for in, want := range map[string]string{
-		"":             "",
-		"example.com":  "example.com",
-		"=1+1":         "'=1+1",
-		"+1":           "'+1",
-		"-1":           "'-1",
-		"@x":           "'@x",
-		"'x":           "''x",
-		"\tx":          " x",
-		"a\x1b[2Jb":    `a\x1b[2Jb`,
-		"a\u202eb\xff": `a\u{202e}b` + "\ufffd",
-		"line\nbreak":  `line\nbreak`,
-		"\r=1":         `\x0d=1`,
-		"a\x00b":       `a\x00b`,
-		"食狮":           "食狮",
-		"2001:db8::25": "2001:db8::25",
-	} {
-		if got := csvCell(in); got != want {
-			t.Errorf("csvCell(%q) = %q, want %q", in, got, want)
-		}
 	}
 }

@@ -95,7 +95,7 @@ func runEval(f *cmdutil.Factory, opts *EvalOptions) error {
 	}
 	out := evalOutput{EvalResult: res, Status: res.Status()}
 	if f.Global.Output == "json" {
-		if err := writeJSON(f.IO.Out, out); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, out); err != nil {
 			return err
 		}
 	} else {
@@ -139,11 +139,11 @@ func writeEval(t *report.Term, res *dmarc.EvalResult, quiet bool) {
 	for _, l := range res.Lookups {
 		steps = append(steps, l.Name+" "+l.Status)
 	}
-	t.Printf("discovery:   %s\n", inline(strings.Join(steps, " -> ")))
+	t.Printf("discovery:   %s\n", report.SafeLine(strings.Join(steps, " -> ")))
 	if res.Record != nil {
 		t.Printf("record:      _dmarc.%s %q\n", res.RecordDomain, res.Record.Raw)
 		for _, pr := range res.Record.Problems {
-			t.Printf("  %s: %s\n", t.Style(report.StyleWarn, "record "+string(pr.Severity)), inline(pr.Message))
+			t.Printf("  %s: %s\n", t.Style(report.StyleWarn, "record "+string(pr.Severity)), report.SafeLine(pr.Message))
 		}
 	}
 	if res.OrgDomain != "" {
@@ -178,7 +178,7 @@ func writeEval(t *report.Term, res *dmarc.EvalResult, quiet bool) {
 		t.Printf("policy:      %s\n", policy)
 	}
 	if res.Reason != "" {
-		t.Printf("reason:      %s\n", inline(res.Reason))
+		t.Printf("reason:      %s\n", report.SafeLine(res.Reason))
 	}
 	if res.ViewsDiffer {
 		res7489 := res.RFC7489
@@ -188,7 +188,7 @@ func writeEval(t *report.Term, res *dmarc.EvalResult, quiet bool) {
 		}
 		t.Printf("%s\n", line)
 		for _, d := range res.Differences {
-			t.Printf("  differs: %s\n", inline(d))
+			t.Printf("  differs: %s\n", report.SafeLine(d))
 		}
 	} else {
 		t.Printf("RFC 7489 receivers: same result and policy\n")

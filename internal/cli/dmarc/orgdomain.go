@@ -86,16 +86,16 @@ func runOrgDomain(f *cmdutil.Factory, opts *OrgDomainOptions) error {
 		rows = append(rows, row)
 	}
 	if f.Global.Output == "json" {
-		if err := writeJSON(f.IO.Out, rows); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, rows); err != nil {
 			return err
 		}
 		return cmdutil.ExitFor(tally, finding.Error)
 	}
 	// The column header is part of the table, kept with -q (the table is
 	// the result; -o json is for programs).
-	table := [][]cell{plain("DOMAIN", "TREE WALK (RFC 9989)", "PUBLIC SUFFIX LIST (RFC 7489)")}
+	table := [][]report.Cell{report.Row("DOMAIN", "TREE WALK (RFC 9989)", "PUBLIC SUFFIX LIST (RFC 7489)")}
 	if opts.PSLOnly {
-		table[0] = plain("DOMAIN", "PUBLIC SUFFIX LIST")
+		table[0] = report.Row("DOMAIN", "PUBLIC SUFFIX LIST")
 	}
 	for _, r := range rows {
 		psl := "none (a public suffix)"
@@ -104,15 +104,15 @@ func runOrgDomain(f *cmdutil.Factory, opts *OrgDomainOptions) error {
 		}
 		name := dns.Domain{ASCII: r.Domain, Unicode: r.Unicode}.Display()
 		if opts.PSLOnly {
-			table = append(table, plain(name, psl))
+			table = append(table, report.Row(name, psl))
 			continue
 		}
-		tree := cell{text: display(r.TreeWalk)}
+		tree := report.Text(display(r.TreeWalk))
 		if r.Error != "" {
-			tree = cell{text: "error: " + r.Error, style: report.StyleError}
+			tree = report.Styles(report.StyleError, "error: "+r.Error)
 		}
-		table = append(table, []cell{{text: name}, tree, {text: psl}})
+		table = append(table, []report.Cell{report.Text(name), tree, report.Text(psl)})
 	}
-	writeTable(f.IO.Term(), table)
+	report.Columns(f.IO.Term(), table, 2)
 	return cmdutil.ExitFor(tally, finding.Error)
 }

@@ -113,7 +113,7 @@ func runReport(f *cmdutil.Factory, opts *ReportOptions) error {
 	sum := aggregate.Summarize(reports)
 	switch f.Global.Output {
 	case "json":
-		return writeJSON(f.IO.Out, sum)
+		return cmdutil.WriteJSON(f.IO.Out, sum)
 	case "csv":
 		return writeCSV(f.IO.Out, sum)
 	}
@@ -147,7 +147,7 @@ func writeSummary(t *report.Term, s *aggregate.Summary, quiet bool) {
 	if !quiet {
 		for _, r := range s.Reports {
 			t.Printf("report %s from %s for %s (p=%s, %s): %s to %s, %d records, %d messages\n",
-				inline(r.ReportID), inline(r.OrgName), inline(r.Domain), inline(r.Policy), inline(r.Schema),
+				report.SafeLine(r.ReportID), report.SafeLine(r.OrgName), report.SafeLine(r.Domain), report.SafeLine(r.Policy), report.SafeLine(r.Schema),
 				r.Begin.Format("2006-01-02 15:04"), r.End.Format("2006-01-02 15:04"), r.Records, r.Messages)
 		}
 		if s.Duplicates > 0 {
@@ -155,29 +155,28 @@ func writeSummary(t *report.Term, s *aggregate.Summary, quiet bool) {
 		}
 		t.Printf("%d messages from %d sources; %d failed DMARC\n\n", s.Messages, len(s.Sources), s.DMARCFail)
 	}
-	rows := [][]cell{plain("SOURCE IP", "MESSAGES", "DMARC PASS", "SPF ALIGNED", "DKIM ALIGNED", "NONE", "QUARANTINE", "REJECT", "FROM")}
+	rows := [][]report.Cell{report.Row("SOURCE IP", "MESSAGES", "DMARC PASS", "SPF ALIGNED", "DKIM ALIGNED", "NONE", "QUARANTINE", "REJECT", "FROM")}
 	for _, src := range s.Sources {
-		rate := cell{text: pct(src.DMARCPassRate)}
+		rate := report.Text(pct(src.DMARCPassRate))
 		if src.DMARCFail > 0 {
-			rate.style = report.StyleFail
+			rate = report.Styles(report.StyleFail, pct(src.DMARCPassRate))
 		}
-		rows = append(rows, []cell{
-			{text: src.SourceIP}, {text: i64(src.Messages)}, rate, {text: pct(src.SPFAlignedRate)}, {text: pct(src.DKIMAlignedRate)},
-			{text: i64(src.Disposition.None)}, {text: i64(src.Disposition.Quarantine)}, {text: i64(src.Disposition.Reject)},
-			{text: strings.Join(src.HeaderFrom, ",")},
-		})
+		row := report.Row(src.SourceIP, i64(src.Messages), "", pct(src.SPFAlignedRate), pct(src.DKIMAlignedRate),
+			i64(src.Disposition.None), i64(src.Disposition.Quarantine), i64(src.Disposition.Reject), strings.Join(src.HeaderFrom, ","))
+		row[2] = rate
+		rows = append(rows, row)
 	}
-	writeTable(t, rows)
+	report.Columns(t, rows, 2)
 }
 
-// writeCSV writes one row per source. The cells are made safe (csvCell):
+// writeCSV writes one row per source. The cells are made safe (CSVCell):
 // report content is hostile, and CSV files end up in spreadsheets and
 // terminals.
 func writeCSV(out io.Writer, s *aggregate.Summary) error {
 	w := csv.NewWriter(out)
 	row := func(cells ...string) {
 		for i, c := range cells {
-			cells[i] = csvCell(c)
+			cells[i] = report.CSVCell(report.SafeLine(c))
 		}
 		_ = w.Write(cells) // errors surface through w.Error
 	}

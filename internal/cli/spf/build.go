@@ -130,7 +130,7 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 	st := res.Analysis.Status()
 	switch {
 	case f.Global.Output == "json":
-		if err := writeJSON(f.IO.Out, buildResult{BuildResult: res, Status: st}); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, buildResult{BuildResult: res, Status: st}); err != nil {
 			return err
 		}
 	case f.IO.Quiet:
@@ -139,7 +139,7 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 		f.IO.Term().Printf("%s\n", res.ZoneLine)
 		for _, x := range res.Analysis.Findings {
 			if x.Severity >= finding.Error {
-				f.IO.Errorf("%s %s: %s", x.Severity, x.Code, line(x.Message))
+				f.IO.Errorf("%s %s: %s", x.Severity, x.Code, report.SafeLine(x.Message))
 			}
 		}
 	default:
@@ -158,9 +158,9 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 		if len(res.Analysis.Findings) > 0 {
 			t.Printf("findings:\n")
 			for _, x := range res.Analysis.Findings {
-				t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, line(x.Message))
+				t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, report.SafeLine(x.Message))
 				if x.Fix != "" {
-					t.Printf("      fix: %s\n", line(x.Fix))
+					t.Printf("      fix: %s\n", report.SafeLine(x.Fix))
 				}
 			}
 		}

@@ -100,7 +100,7 @@ func runCheck(f *cmdutil.Factory, opts *CheckOptions) error {
 		results = append(results, res)
 	}
 	if f.Global.Output == "json" {
-		if err := writeJSON(f.IO.Out, results); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, results); err != nil {
 			return err
 		}
 	} else {
@@ -126,7 +126,7 @@ func writeAnalysisQuiet(t *report.Term, a *spf.Analysis, display string, st find
 	t.Printf("%s: %s\n", display, t.Style(report.StatusStyle(string(st)), string(st)))
 	for _, x := range a.Findings {
 		if x.Severity >= finding.Warning {
-			t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, line(x.Message))
+			t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, report.SafeLine(x.Message))
 		}
 	}
 }
@@ -138,7 +138,7 @@ func writeAnalysisQuiet(t *report.Term, a *spf.Analysis, display string, st find
 // its styles.
 func writeAnalysis(t *report.Term, a *spf.Analysis, display string, st finding.Status, verbose bool) {
 	t.Printf("%s\n", t.Style(report.StyleBold, display))
-	rows := [][]cell{{plain("  TERM"), plain("COST"), plain("TOTAL"), plain("DETAIL")}}
+	rows := [][]report.Cell{report.Row("  TERM", "COST", "TOTAL", "DETAIL")}
 	var walk func(n *spf.Node, depth int)
 	walk = func(n *spf.Node, depth int) {
 		ind := strings.Repeat("  ", depth+1)
@@ -148,14 +148,14 @@ func writeAnalysis(t *report.Term, a *spf.Analysis, display string, st finding.S
 		}
 		switch n.Status {
 		case "ok", "":
-			rows = append(rows, []cell{plain(ind + head), nil, nil, plain(fmt.Sprintf("%q (TTL %d; %s)", n.Record, n.TTL, branchSummary(n)))})
+			rows = append(rows, []report.Cell{report.Text(ind + head), nil, nil, report.Text(fmt.Sprintf("%q (TTL %d; %s)", n.Record, n.TTL, branchSummary(n)))})
 		default:
-			rows = append(rows, []cell{plain(ind + head), nil, nil, {{strings.ToUpper(n.Status), report.StyleFail}, {text: ": " + n.Error}}})
+			rows = append(rows, []report.Cell{report.Text(ind + head), nil, nil, {{Text: strings.ToUpper(n.Status), Style: report.StyleFail}, {Text: ": " + n.Error}}})
 			if n.Status == "syntax-error" {
-				rows = append(rows, []cell{plain(ind + "  record"), nil, nil, plain(fmt.Sprintf("%q", n.Record))})
+				rows = append(rows, []report.Cell{report.Text(ind + "  record"), nil, nil, report.Text(fmt.Sprintf("%q", n.Record))})
 				for _, se := range n.SyntaxErrors {
 					// A caret under the offending character.
-					rows = append(rows, []cell{plain(ind + "  "), nil, nil, plain(fmt.Sprintf("%s^ position %d: %s", strings.Repeat(" ", quotedOffset(n.Record, se.Pos)), se.Pos, se.Reason))})
+					rows = append(rows, []report.Cell{report.Text(ind + "  "), nil, nil, report.Text(fmt.Sprintf("%s^ position %d: %s", strings.Repeat(" ", quotedOffset(n.Record, se.Pos)), se.Pos, se.Reason))})
 				}
 			}
 		}
@@ -163,12 +163,12 @@ func writeAnalysis(t *report.Term, a *spf.Analysis, display string, st finding.S
 			walk(alt, depth+1)
 		}
 		for _, tr := range n.Terms {
-			var detail cell
+			var detail report.Cell
 			add := func(s string, st report.Style) {
 				if len(detail) > 0 {
-					detail = append(detail, seg{text: "; "})
+					detail = append(detail, report.Seg{Text: "; "})
 				}
-				detail = append(detail, seg{s, st})
+				detail = append(detail, report.Seg{Text: s, Style: st})
 			}
 			if !tr.Reached && tr.Reason != "syntax error" && tr.Note == "" {
 				add("not evaluated", report.StylePlain)
@@ -196,14 +196,14 @@ func writeAnalysis(t *report.Term, a *spf.Analysis, display string, st finding.S
 			if tr.Reached {
 				cost = fmt.Sprint(tr.Cost)
 			}
-			rows = append(rows, []cell{plain(ind + "  " + tr.Term), plain(cost), plain(fmt.Sprint(tr.Running)), detail})
+			rows = append(rows, []report.Cell{report.Text(ind + "  " + tr.Term), report.Text(cost), report.Text(fmt.Sprint(tr.Running)), detail})
 			if tr.Child != nil {
 				walk(tr.Child, depth+2)
 			}
 		}
 	}
 	walk(a.Tree, 0)
-	writeColumns(t, rows, 2)
+	report.Columns(t, rows, 2)
 
 	over := ""
 	if a.Lookups > spf.MaxLookups {
@@ -227,9 +227,9 @@ func writeAnalysis(t *report.Term, a *spf.Analysis, display string, st finding.S
 	} else {
 		t.Printf("findings:\n")
 		for _, x := range a.Findings {
-			t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, line(x.Message))
+			t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(x.Severity), x.Severity.String()), x.Code, report.SafeLine(x.Message))
 			if x.Fix != "" {
-				t.Printf("      fix: %s\n", line(x.Fix))
+				t.Printf("      fix: %s\n", report.SafeLine(x.Fix))
 			}
 		}
 	}

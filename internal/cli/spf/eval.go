@@ -129,14 +129,14 @@ func runEval(f *cmdutil.Factory, opts *EvalOptions) error {
 	st := res.Result.Status()
 	switch {
 	case f.Global.Output == "json":
-		if err := writeJSON(f.IO.Out, evalResult{Result: res, Status: st}); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, evalResult{Result: res, Status: st}); err != nil {
 			return err
 		}
 	case f.IO.Quiet:
 		t := f.IO.Term()
 		t.Printf("result: %s\n", t.Style(report.StatusStyle(string(st)), string(res.Result)))
 		if res.Error != "" && (res.Result == spf.PermError || res.Result == spf.TempError) {
-			t.Printf("reason: %s\n", line(res.Error))
+			t.Printf("reason: %s\n", report.SafeLine(res.Error))
 		}
 	default:
 		writeEval(f.IO.Term(), res, st, f.IO.Verbosity > 0)
@@ -149,9 +149,9 @@ func writeEval(t *report.Term, res *spf.Result, st finding.Status, verbose bool)
 	t.Printf("domain: %s\n", dns.Domain{ASCII: res.Domain, Unicode: dns.UnicodeName(res.Domain)}.Display())
 	switch {
 	case res.Mechanism != "" && res.MatchDomain != res.Domain:
-		t.Printf("mechanism: %s (in the record of %s)\n", line(res.Mechanism), res.MatchDomain)
+		t.Printf("mechanism: %s (in the record of %s)\n", report.SafeLine(res.Mechanism), res.MatchDomain)
 	case res.Mechanism != "":
-		t.Printf("mechanism: %s\n", line(res.Mechanism))
+		t.Printf("mechanism: %s\n", report.SafeLine(res.Mechanism))
 	case res.Result == spf.Neutral:
 		t.Printf("mechanism: none matched (default result)\n")
 	}
@@ -159,17 +159,17 @@ func writeEval(t *report.Term, res *spf.Result, st finding.Status, verbose bool)
 		if res.Explanation == "" {
 			t.Printf("explanation: none (the record has no usable exp=)\n")
 		} else {
-			t.Printf("explanation: %s\n", line(res.Explanation))
+			t.Printf("explanation: %s\n", report.SafeLine(res.Explanation))
 		}
 	}
 	if res.Error != "" {
-		t.Printf("reason: %s\n", line(res.Error))
+		t.Printf("reason: %s\n", report.SafeLine(res.Error))
 	}
 	t.Printf("lookups: %d of %d, void lookups: %d of %d\n", res.Lookups, spf.MaxLookups, res.VoidLookups, spf.MaxVoidLookups)
 	if verbose {
 		t.Printf("trace:\n")
 		for _, s := range res.Trace {
-			t.Printf("  %s\n", line(s.String()))
+			t.Printf("  %s\n", report.SafeLine(s.String()))
 		}
 	}
 }

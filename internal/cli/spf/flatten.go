@@ -130,7 +130,7 @@ func runFlatten(f *cmdutil.Factory, opts *FlattenOptions) error {
 		st = finding.StatusFail
 	}
 	if f.Global.Output == "json" {
-		if err := writeJSON(f.IO.Out, flattenResult{FlattenResult: res, Status: st}); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, flattenResult{FlattenResult: res, Status: st}); err != nil {
 			return err
 		}
 	} else {
@@ -144,11 +144,11 @@ func runFlatten(f *cmdutil.Factory, opts *FlattenOptions) error {
 		f.IO.Verbosef(1, "source %s: %d networks, TTL %ds", s.Include, len(s.Networks), s.TTL)
 	}
 	for _, w := range res.Warnings {
-		f.IO.Warnf("%s", line(w))
+		f.IO.Warnf("%s", report.SafeLine(w))
 	}
 	f.IO.Notef("lookups: %d before, %d after (limit %d); %d record(s)", res.OriginalLookups, res.Lookups, res.MaxLookups, len(res.Records))
 	if le != nil {
-		f.IO.Errorf("emailauth: %s", line(le.Error()))
+		f.IO.Errorf("emailauth: %s", report.SafeLine(le.Error()))
 	}
 	return cmdutil.ExitForStatus(st)
 }
@@ -185,7 +185,7 @@ func runFlattenCheck(f *cmdutil.Factory, opts *FlattenOptions) error {
 	}
 	st := fc.Status()
 	if f.Global.Output == "json" {
-		if err := writeJSON(f.IO.Out, flattenCheck{FlattenCheck: fc, Status: st}); err != nil {
+		if err := cmdutil.WriteJSON(f.IO.Out, flattenCheck{FlattenCheck: fc, Status: st}); err != nil {
 			return err
 		}
 		return cmdutil.ExitForStatus(st)

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -28,18 +27,11 @@ func hostileZone(t *testing.T) dns.Resolver {
 }
 
 // assertSafe fails when out holds a byte that could drive a terminal or
-// reorder what it shows: C0 controls other than a newline, DEL, C1
-// controls, bidirectional controls, invalid UTF-8.
+// reorder what it shows (report.CheckSafe).
 func assertSafe(t *testing.T, what, out string) {
 	t.Helper()
-	if !utf8.ValidString(out) {
-		t.Errorf("%s: invalid UTF-8:\n%q", what, out)
-	}
-	for i, r := range out {
-		if r < 0x20 && r != '\n' || r == 0x7f || unsafeRune(r) {
-			t.Errorf("%s: %U at %d:\n%q", what, r, i, out)
-			return
-		}
+	if err := report.CheckSafe(out); err != nil {
+		t.Errorf("%s: %v", what, err)
 	}
 }
 
