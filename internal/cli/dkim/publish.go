@@ -40,7 +40,7 @@ func (rf *recordFlags) add(cmd *cobra.Command) {
 	fl.BoolVar(&rf.StrictSubdomains, "strict-subdomains", false, "forbid subdomains in i= (t=s)")
 	fl.StringSliceVar(&rf.Services, "service", nil, "restrict the key to service `types` (s=): email, or * (comma-separated or repeated)")
 	fl.StringSliceVar(&rf.Hashes, "hash", nil, "restrict the key to hash `algorithms` (h=): sha256 (sha1 is refused)")
-	fl.StringVar(&rf.Note, "note", "", "a note for humans (n=)")
+	fl.StringVar(&rf.Note, "note", "", "a note for humans, `TEXT` (n=)")
 	fl.IntVar(&rf.TTL, "ttl", DefaultTTL, "TTL of the zone-file line, in `seconds` (0: leave it to the zone's $TTL)")
 	rf.legacy.add(cmd)
 }

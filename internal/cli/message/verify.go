@@ -184,7 +184,7 @@ one is not a readable message, 3 when the only problem was temporary.`,
 	fl.StringVar(&opts.RequireDomain, "require-domain", "", "pass only when a signature from this d= `DOMAIN` passes")
 	fl.BoolVar(&opts.AllowSHA1, "allow-sha1", false, "accept rsa-sha1 signatures (RFC 8301 forbids them; for old archives)")
 	fl.IntVar(&opts.MinRSABits, "min-rsa-bits", 1024, "smallest RSA key trusted; smaller keys give policy")
-	fl.StringVar(&at, "time", "", "check expiration (x=) as of this time (Unix seconds or RFC 3339), for archived messages")
+	fl.StringVar(&at, "time", "", "check expiration (x=) as of this `TIME` (Unix seconds or RFC 3339), for archived messages")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 4*runtime.GOMAXPROCS(0), "messages verified at once")
 	cmdutil.DeprecatedAlias(fl, "jobs", "concurrency")
 	fl.StringVar(&ip, "ip", "", "the SMTP client's `address`: evaluate SPF and DMARC too")
