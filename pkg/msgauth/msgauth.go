@@ -165,10 +165,14 @@ func fromDomain(header []byte) (string, error) {
 		}
 		domain = d
 	}
-	if err := dns.CheckName(domain); err != nil {
+	// The domain DMARC asks about, in A-labels; one that cannot be asked
+	// (a bidi control, a disallowed character) is the message's fault,
+	// not a temporary failure of the evaluation.
+	ascii, err := dns.NormalizeName(domain)
+	if err != nil {
 		return "", fmt.Errorf("the From domain is not valid: %v", err)
 	}
-	return domain, nil
+	return ascii, nil
 }
 
 // header formats the Authentication-Results value: spf, one dkim per

@@ -4,8 +4,8 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -13,12 +13,15 @@ import (
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // CheckOptions are the check command's inputs.
 type CheckOptions struct {
-	Domain     string
-	Selectors  []string
+	Domain    dns.Domain
+	Selectors []string
+	// PrivateKey is a private key file ("-": stdin) whose public half is
+	// compared with each published key.
 	PrivateKey string
 }
 
@@ -26,7 +29,7 @@ type CheckOptions struct {
 func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{}
 	cmd := &cobra.Command{
-		Use:   "check DOMAIN [--selector S]...",
+		Use:   "check DOMAIN [-s SELECTOR]...",
 		Short: "Fetch and check the DKIM key records of a domain",
 		Long: `Fetch the key record of each selector (SELECTOR._domainkey.DOMAIN) and check it:
 the tag-list syntax (RFC 6376 §3.2, §3.6.1), v=DKIM1 first when present, a
@@ -39,27 +42,30 @@ it was split, and CNAME-delegated selectors (followed and reported).
 
 With --private-key, say whether each published key is the public half of that
 private key (as opendkim-testkey does): the check that catches a rotation
-published with the wrong key.
+published with the wrong key. --private-key - reads the key from stdin.
 
 With no --selector, probe a list of common selectors (see docs/dkim-keys.md;
 add your own with dkim.selectors in the config file) and check those found.
 Discovery can never be complete: the DNS cannot list the selectors of a domain.
 
+-q prints one line per selector, its warnings and errors, and the result.
+
 Exit 0 when every key passes (warnings allowed), 1 when a check fails, 2 for
 bad input, 3 when some lookups could not complete.`,
-		Example: `  emailauth dkim check example.com --selector selector1 --selector selector2
-  emailauth dkim check example.com --selector s1 --private-key s1.example.com.pem
+		Example: `  emailauth dkim check example.com -s selector1 -s selector2
+  emailauth dkim check example.com -s s1 -k s1.example.com.pem
   emailauth dkim check example.com            # discover common selectors
   emailauth dkim check -o json example.com -s google`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Domain = dns.CanonicalName(strings.TrimSpace(args[0]))
-			if err := dns.CheckName(opts.Domain); err != nil {
-				return cmdutil.BadInput("DOMAIN", err)
+			d, err := f.Domain("DOMAIN", args[0])
+			if err != nil {
+				return err
 			}
+			opts.Domain = d
 			for _, s := range opts.Selectors {
-				if err := dkimkey.CheckSelectorName(s, opts.Domain); err != nil {
-					return cmdutil.BadInputHint("--selector", err, "give the selector only, as in --selector s1 for s1._domainkey."+opts.Domain)
+				if err := dkimkey.CheckSelectorName(s, d.ASCII); err != nil {
+					return cmdutil.BadInputHint("--selector", err, "give the selector only, as in --selector s1 for s1._domainkey."+d.ASCII)
 				}
 			}
 			if runF != nil {
@@ -69,7 +75,7 @@ bad input, 3 when some lookups could not complete.`,
 		},
 	}
 	cmd.Flags().StringSliceVarP(&opts.Selectors, "selector", "s", nil, "`selector` to check (repeatable or comma-separated); none: discover common ones")
-	cmd.Flags().StringVar(&opts.PrivateKey, "private-key", "", "private key `file`: say whether each published key matches it")
+	cmd.Flags().StringVarP(&opts.PrivateKey, "private-key", "k", "", "private key `FILE` (- for stdin): say whether each published key matches it")
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
@@ -92,7 +98,7 @@ func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 	if len(sels) == 0 {
 		sels = f.Global.DKIMSelectors
 	}
-	res, err := dkimkey.Check(f.Ctx(), r, o.Domain, sels, dkimkey.CheckOptions{PublicKey: pub})
+	res, err := dkimkey.Check(f.Ctx(), r, o.Domain.ASCII, sels, dkimkey.CheckOptions{PublicKey: pub})
 	if err != nil {
 		var ne *dns.NameError
 		if errors.As(err, &ne) {
@@ -105,97 +111,120 @@ func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 			return err
 		}
 	} else {
-		writeCheck(f.IO.Out, res, f.IO.Verbosity > 0)
+		writeCheck(f.IO.Term(), res, o.Domain, f.IO.Verbosity > 0, f.IO.Quiet)
 	}
-	switch res.Status {
-	case finding.StatusFail:
-		return cmdutil.ErrFailed
-	case finding.StatusError:
-		return cmdutil.ErrIncomplete
-	}
-	return nil
+	return cmdutil.ExitForStatus(checkStatus(res))
 }
 
-func writeCheck(w io.Writer, res *dkimkey.CheckResult, verbose bool) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "DKIM keys of %s\n", res.Domain)
-	if res.Discovered {
-		fmt.Fprintf(&b, "No selector given: probed %d common selectors, found %d.\n", len(res.Probed), len(res.Selectors))
-		fmt.Fprintf(&b, "Note: %s.\n", res.Note)
-		if verbose {
-			fmt.Fprintf(&b, "Probed: %s\n", strings.Join(res.Probed, ", "))
+// checkStatus is the result's status in the verdict model (pkg/finding),
+// as pkg/dkimkey judged it.
+func checkStatus(res *dkimkey.CheckResult) finding.Status { return res.Status }
+
+// selectorLabel is the status word of a selector's line: a revoked key that
+// is otherwise fine (a retired selector) reads REVOKED.
+func selectorLabel(s *dkimkey.SelectorResult) (string, report.Style) {
+	if s.Revoked && s.Status == finding.StatusPass {
+		return "REVOKED", report.StyleDim // a retired selector, revoked on purpose
+	}
+	return strings.ToUpper(string(s.Status)), report.StatusStyle(string(s.Status))
+}
+
+// writeCheck renders a check for people on t. Every record, name and
+// message comes from the DNS: t makes them safe. quiet keeps the results:
+// the selector lines, their warnings and errors, and the result line.
+func writeCheck(t *report.Term, res *dkimkey.CheckResult, d dns.Domain, verbose, quiet bool) {
+	if !quiet {
+		t.Printf("DKIM keys of %s\n", d.Display())
+		if res.Discovered {
+			t.Printf("No selector given: probed %d common selectors, found %d.\n", len(res.Probed), len(res.Selectors))
+			t.Printf("Note: %s.\n", res.Note)
+			if verbose {
+				t.Printf("Probed: %s\n", strings.Join(res.Probed, ", "))
+			}
 		}
 	}
 	for _, s := range res.Selectors {
-		b.WriteString("\n")
+		if !quiet {
+			t.Printf("\n")
+		}
+		label, style := selectorLabel(s)
 		key := ""
 		switch {
 		case s.Record != nil && s.Record.Revoked():
-			key = "revoked"
+			key = "  (revoked)"
 		case s.KeyType != "":
-			key = describeKey(s.KeyType, s.KeyBits)
+			key = "  (" + describeKey(s.KeyType, s.KeyBits) + ")"
 		}
-		label := strings.ToUpper(string(s.Status))
-		if s.Revoked && s.Status == finding.StatusPass {
-			label = "REVOKED" // a retired selector, revoked on purpose
-		}
-		fmt.Fprintf(&b, "%s  %s  %s", label, s.Selector, s.Name)
-		if key != "" {
-			fmt.Fprintf(&b, "  (%s)", key)
-		}
-		b.WriteString("\n")
-		if len(s.CNAMEs) > 0 {
-			fmt.Fprintf(&b, "  cname: %s -> %s\n", s.Name, strings.Join(s.CNAMEs, " -> "))
+		t.Printf("%s  %s  %s%s\n", t.Style(style, label), s.Selector, s.Name, key)
+		if len(s.CNAMEs) > 0 && !quiet {
+			t.Printf("  cname: %s -> %s\n", s.Name, strings.Join(s.CNAMEs, " -> "))
 		}
 		if s.Error != "" {
-			fmt.Fprintf(&b, "  could not look it up: %s\n", s.Error)
+			t.Printf("  could not look it up: %s\n", s.Error)
 		}
-		for i, v := range s.Records {
-			fmt.Fprintf(&b, "  record: %s\n", abbreviate(v, verbose))
-			if verbose && len(s.Strings[i]) > 1 {
-				for j, str := range s.Strings[i] {
-					fmt.Fprintf(&b, "    string %d (%d octets): %q\n", j+1, len(str), str)
+		if !quiet {
+			for i, v := range s.Records {
+				t.Printf("  record: %s\n", abbreviate(v, verbose))
+				if verbose && i < len(s.Strings) && len(s.Strings[i]) > 1 {
+					for j, str := range s.Strings[i] {
+						t.Printf("    string %d (%d octets): %q\n", j+1, len(str), str)
+					}
+				}
+			}
+			if s.KeyMatches != nil {
+				if *s.KeyMatches {
+					t.Printf("  private key: matches the published key\n")
+				} else {
+					t.Printf("  private key: %s the published key\n", t.Style(report.StyleFail, "DOES NOT match"))
 				}
 			}
 		}
-		if s.KeyMatches != nil {
-			if *s.KeyMatches {
-				b.WriteString("  private key: matches the published key\n")
-			} else {
-				b.WriteString("  private key: DOES NOT match the published key\n")
-			}
-		}
 		for _, fd := range s.Findings {
-			writeFinding(&b, fd)
+			writeFinding(t, fd, quiet)
 		}
 	}
-	var domainLevel []finding.Finding
+	first := true
 	for _, fd := range res.Findings {
-		if fd.Name == "" {
-			domainLevel = append(domainLevel, fd)
+		if fd.Name != "" || quiet && fd.Severity < finding.Warning {
+			continue
 		}
-	}
-	if len(domainLevel) > 0 {
-		b.WriteString("\n")
-		for _, fd := range domainLevel {
-			writeFinding(&b, fd)
+		if first && !quiet {
+			t.Printf("\n")
 		}
+		first = false
+		writeFinding(t, fd, quiet)
 	}
-	fmt.Fprintf(&b, "\nResult: %s\n", res.Status)
-	io.WriteString(w, b.String())
+	if !quiet {
+		t.Printf("\n")
+	}
+	st := string(checkStatus(res))
+	t.Printf("Result: %s\n", t.Style(report.StatusStyle(st), st))
 }
 
-func writeFinding(b *strings.Builder, fd finding.Finding) {
-	fmt.Fprintf(b, "  %s %s: %s\n", fd.Severity, fd.Code, fd.Message)
-	if fd.Fix != "" {
-		fmt.Fprintf(b, "    fix: %s\n", fd.Fix)
+// writeFinding writes a finding and its fix; quiet keeps warnings and
+// errors, without the fix.
+func writeFinding(t *report.Term, fd finding.Finding, quiet bool) {
+	if quiet && fd.Severity < finding.Warning {
+		return
+	}
+	t.Printf("  %s %s: %s\n", t.Style(report.SeverityStyle(fd.Severity), fd.Severity.String()), fd.Code, fd.Message)
+	if fd.Fix != "" && !quiet {
+		t.Printf("    fix: %s\n", fd.Fix)
 	}
 }
 
-// abbreviate shortens a long record for the table; -v shows it whole.
+// abbreviate shortens a long record for the table, cutting between
+// characters; -v shows it whole.
 func abbreviate(v string, whole bool) string {
 	if whole || len(v) <= 100 {
 		return v
 	}
-	return v[:60] + "..." + v[len(v)-20:] + fmt.Sprintf(" (%d octets)", len(v))
+	head, tail := 60, len(v)-20
+	for head > 0 && !utf8.RuneStart(v[head]) {
+		head--
+	}
+	for tail < len(v) && !utf8.RuneStart(v[tail]) {
+		tail++
+	}
+	return v[:head] + "..." + v[tail:] + fmt.Sprintf(" (%d octets)", len(v))
 }

@@ -17,13 +17,17 @@ import (
 // KeygenOptions are the keygen command's inputs.
 type KeygenOptions struct {
 	recordFlags
-	Algorithm  string
-	Bits       int
-	BitsSet    bool
-	Out        string
-	PrivateKey string
-	Force      bool
-	Insecure   bool
+	Algorithm string
+	Bits      int
+	BitsSet   bool
+	// Out is the private key file written; "-" is stdout.
+	Out string
+	// OutDir is the directory the key is written to, as
+	// SELECTOR.DOMAIN.pem; the current directory when neither Out nor
+	// OutDir is given.
+	OutDir   string
+	Force    bool
+	Insecure bool
 }
 
 // NewCmdKeygen returns the "dkim keygen" command. runF, when not nil,
@@ -31,33 +35,36 @@ type KeygenOptions struct {
 func NewCmdKeygen(f *cmdutil.Factory, runF func(*KeygenOptions) error) *cobra.Command {
 	opts := &KeygenOptions{}
 	cmd := &cobra.Command{
-		Use:   "keygen --domain DOMAIN --selector SELECTOR",
+		Use:   "keygen DOMAIN -s SELECTOR",
 		Short: "Generate a DKIM key pair and print the record to publish",
-		Long: `Generate a DKIM signing key and print the TXT record that publishes it.
+		Long: `Generate a DKIM signing key for DOMAIN and print the TXT record that
+publishes it at SELECTOR._domainkey.DOMAIN.
 
 The private key is written as PKCS#8 PEM, readable by its owner only (mode
 0600 from creation), atomically, and never over an existing file unless
---force is given. By default it goes to SELECTOR.DOMAIN.pem in the directory
-given by --out (the current directory when neither --out nor --private-key
-is given); --private-key FILE names the file. It is printed only when asked
-with --private-key -, and then stdout holds nothing but the key: the record
-goes to stderr.
+--force is given. It goes to the file named by --out, or to
+SELECTOR.DOMAIN.pem in the directory named by --out-dir (created 0700 if
+missing), or to SELECTOR.DOMAIN.pem in the current directory. It is written
+to stdout only when asked with --out -, and then stdout holds nothing but
+the key: the record goes to stderr.
 
 RSA 2048 is the default; 3072 and 4096 are allowed, 1024 only with
 --insecure (RFC 8301). --algorithm ed25519 makes an Ed25519 key (RFC 8463);
 many receivers do not verify Ed25519 yet, so sign with an RSA key as well.
 
-The record is printed with its name (SELECTOR._domainkey.DOMAIN), its value,
-and a zone-file line in which the value is split into strings of at most 255
-octets (a 2048-bit key does not fit in one). -o json gives the same as JSON.`,
-		Example: `  emailauth dkim keygen --domain example.com --selector s2026
-  emailauth dkim keygen --domain example.com --selector ed1 --algorithm ed25519 --out /etc/dkim
-  emailauth dkim keygen --domain example.com --selector s1 --private-key - > s1.pem
-  emailauth dkim keygen --domain example.com --selector s1 --bits 4096 --testing -o json`,
-		Args: cobra.NoArgs,
+The record is printed with its name, its value, and a zone-file line (TTL
+3600 unless --ttl says otherwise) in which the value is split into strings
+of at most 255 octets (a 2048-bit key does not fit in one). -q prints the
+zone-file line alone; -o json gives everything as JSON, never the key.`,
+		Example: `  emailauth dkim keygen example.com -s s2026
+  emailauth dkim keygen example.com -s ed1 --algorithm ed25519 --out-dir /etc/dkim
+  emailauth dkim keygen example.com -s s1 --out s1.pem -q >> example.com.zone
+  emailauth dkim keygen example.com -s s1 --out - > s1.pem
+  emailauth dkim keygen example.com -s s1 --bits 4096 --testing -o json`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.BitsSet = cmd.Flags().Changed("bits")
-			if err := opts.validate(); err != nil {
+			if err := opts.validate(f, args); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -66,22 +73,35 @@ octets (a 2048-bit key does not fit in one). -o json gives the same as JSON.`,
 			return keygenRun(f, opts)
 		},
 	}
-	opts.recordFlags.add(cmd)
+	opts.recordFlags.add(f, cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Algorithm, "algorithm", "rsa", "key `algorithm`: rsa or ed25519")
 	fl.IntVar(&opts.Bits, "bits", dkimkey.DefaultRSABits, "RSA key size: 2048, 3072 or 4096 (1024 with --insecure)")
-	fl.StringVar(&opts.Out, "out", "", "`directory` for the private key file, SELECTOR.DOMAIN.pem (created 0700 if missing)")
-	fl.StringVar(&opts.PrivateKey, "private-key", "", "private key `file` to write; - writes the key to stdout")
+	fl.StringVar(&opts.Out, "out", "", "write the private key to `FILE`; - writes it to stdout (the record then goes to stderr)")
+	fl.StringVar(&opts.OutDir, "out-dir", "", "write the private key to `DIR`/SELECTOR.DOMAIN.pem (DIR created 0700 if missing)")
 	fl.BoolVar(&opts.Force, "force", false, "replace an existing private key file")
 	fl.BoolVar(&opts.Insecure, "insecure", false, "allow a 1024-bit RSA key")
-	cmd.MarkFlagsMutuallyExclusive("out", "private-key")
+	// Before docs/cli.md, --private-key named the key file written.
+	cmdutil.DeprecatedAlias(f.IO, fl, "private-key", "out")
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 
-func (o *KeygenOptions) validate() error {
-	if err := o.recordFlags.validate(); err != nil {
+func (o *KeygenOptions) validate(f *cmdutil.Factory, args []string) error {
+	if err := o.recordFlags.validate(f, args); err != nil {
 		return err
+	}
+	// Before docs/cli.md, --out named a directory: a value that is an
+	// existing directory, or ends in a slash, still means one.
+	if o.Out != "" && o.Out != "-" && isDirArg(o.Out) {
+		if o.OutDir != "" {
+			return cmdutil.FlagErrorf("--out %s is a directory and --out-dir %s is given too: give the directory once, with --out-dir", o.Out, o.OutDir)
+		}
+		f.IO.Warnf("--out with a directory is deprecated: use --out-dir %s instead", o.Out)
+		o.OutDir, o.Out = o.Out, ""
+	}
+	if o.Out != "" && o.OutDir != "" {
+		return cmdutil.FlagErrorf("--out names the key file and --out-dir its directory: give one of them")
 	}
 	o.Algorithm = strings.ToLower(o.Algorithm)
 	switch o.Algorithm {
@@ -104,31 +124,41 @@ func (o *KeygenOptions) validate() error {
 	return nil
 }
 
-// keyPath returns where the private key goes.
-func (o *KeygenOptions) keyPath() string {
-	if o.PrivateKey != "" {
-		return o.PrivateKey
+// isDirArg reports whether an --out value names a directory: it ends in a
+// path separator, or an existing directory is there.
+func isDirArg(path string) bool {
+	if strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator)) {
+		return true
 	}
-	dir := o.Out
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}
+
+// keyPath returns where the private key goes ("-": stdout).
+func (o *KeygenOptions) keyPath() string {
+	if o.Out != "" {
+		return o.Out
+	}
+	dir := o.OutDir
 	if dir == "" {
 		dir = "."
 	}
-	return filepath.Join(dir, o.Selector+"."+o.Domain+".pem")
+	return filepath.Join(dir, o.Selector+"."+o.Domain.ASCII+".pem")
 }
 
 func keygenRun(f *cmdutil.Factory, o *KeygenOptions) error {
 	path := o.keyPath()
 	toStdout := path == "-"
 	if !toStdout {
-		if o.Out != "" {
-			if err := os.MkdirAll(o.Out, 0o700); err != nil {
-				return cmdutil.BadInput("--out", err)
+		if o.OutDir != "" {
+			if err := os.MkdirAll(o.OutDir, 0o700); err != nil {
+				return cmdutil.BadInput("--out-dir", err)
 			}
 		}
 		// Refuse early, before spending time on the key.
 		if fi, err := os.Lstat(path); err == nil {
 			if fi.IsDir() {
-				return cmdutil.BadInputHint(path, errors.New("is a directory"), "give --private-key a file name, or use --out DIR")
+				return cmdutil.BadInputHint(path, errors.New("is a directory"), "give --out a file name, or use --out-dir DIR")
 			}
 			if !o.Force {
 				return existsError(path)
@@ -152,25 +182,26 @@ func keygenRun(f *cmdutil.Factory, o *KeygenOptions) error {
 		return err
 	}
 	pub.PrivateKeyFile = path
-	out := f.IO.Out
 	if toStdout {
+		// Asked for with --out -, as age writes a key to a terminal only
+		// when told to; say where it ends up.
+		if f.IO.StdoutTTY {
+			f.IO.Warnf("the private key is written to the terminal, where it stays in the scrollback; redirect it (--out - > FILE) or use --out FILE")
+		}
 		if _, err := f.IO.Out.Write(pemData); err != nil {
-			return fmt.Errorf("dkim: writing the private key to stdout: %w", err)
+			return &cmdutil.IncompleteError{Err: fmt.Errorf("dkim: writing the private key to stdout: %w", err)}
 		}
-		out = f.IO.ErrOut // stdout holds the key alone
-	} else {
-		if err := dkimkey.WritePrivateKeyFile(path, pemData, o.Force); err != nil {
-			var ee *dkimkey.ExistsError
-			if errors.As(err, &ee) {
-				return existsError(path)
-			}
-			return cmdutil.BadInput(path, err)
+	} else if err := dkimkey.WritePrivateKeyFile(path, pemData, o.Force); err != nil {
+		var ee *dkimkey.ExistsError
+		if errors.As(err, &ee) {
+			return existsError(path)
 		}
+		return cmdutil.BadInput(path, err)
 	}
-	return writePublication(out, f.Global.Output, pub)
+	return writePublication(f, pub, toStdout)
 }
 
 func existsError(path string) error {
 	return cmdutil.BadInputHint(path, errors.New("a file already exists there; refusing to overwrite a private key"),
-		"choose another --selector or --private-key file, or add --force to replace it (the old key is lost)")
+		"choose another --selector or --out file, or add --force to replace it (the old key is lost)")
 }

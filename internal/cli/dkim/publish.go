@@ -2,7 +2,6 @@ package dkim
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,10 +11,17 @@ import (
 	"github.com/penguinmails/emailauth/pkg/dns"
 )
 
+// DefaultTTL is the TTL of the zone-file line unless --ttl says otherwise:
+// the same for every command that prints one (docs/cli.md).
+const DefaultTTL = 3600
+
+// maxTTL is the largest TTL a resource record may carry (RFC 2181 §8).
+const maxTTL = 1<<31 - 1
+
 // recordFlags are the flags for the tags of a generated record, shared by
-// keygen and record.
+// keygen and record. Domain is the DOMAIN argument.
 type recordFlags struct {
-	Domain           string
+	Domain           dns.Domain
 	Selector         string
 	Testing          bool
 	StrictSubdomains bool
@@ -23,33 +29,34 @@ type recordFlags struct {
 	Hashes           []string
 	Note             string
 	TTL              int
+
+	legacy legacyDomain
 }
 
-func (rf *recordFlags) add(cmd *cobra.Command) {
+func (rf *recordFlags) add(f *cmdutil.Factory, cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&rf.Domain, "domain", "", "the signing `domain` (d=)")
-	fl.StringVar(&rf.Selector, "selector", "", "the `selector` (s=); the record is published at SELECTOR._domainkey.DOMAIN")
+	fl.StringVarP(&rf.Selector, "selector", "s", "", "the `selector` (s=); the record is published at SELECTOR._domainkey.DOMAIN")
 	fl.BoolVar(&rf.Testing, "testing", false, "mark the key as in testing (t=y)")
 	fl.BoolVar(&rf.StrictSubdomains, "strict-subdomains", false, "forbid subdomains in i= (t=s)")
 	fl.StringSliceVar(&rf.Services, "service", nil, "restrict the key to service `types` (s=): email, or * (comma-separated or repeated)")
 	fl.StringSliceVar(&rf.Hashes, "hash", nil, "restrict the key to hash `algorithms` (h=): sha256 (sha1 is refused)")
-	fl.StringVar(&rf.Note, "note", "", "a note for humans (n=)")
-	fl.IntVar(&rf.TTL, "ttl", 0, "TTL for the zone-file line (0: leave it to the zone's $TTL)")
+	fl.StringVar(&rf.Note, "note", "", "a note for humans, `TEXT` (n=)")
+	fl.IntVar(&rf.TTL, "ttl", DefaultTTL, "TTL of the zone-file line, in `seconds` (0: leave it to the zone's $TTL)")
+	rf.legacy.add(f, cmd)
 }
 
-// validate checks the domain, selector and tag flags.
-func (rf *recordFlags) validate() error {
-	if rf.Domain == "" {
-		return cmdutil.FlagErrorf("--domain is required")
+// validate reads the domain (the DOMAIN argument, or the deprecated
+// --domain) and checks the selector and tag flags.
+func (rf *recordFlags) validate(f *cmdutil.Factory, args []string) error {
+	d, err := rf.legacy.domain(f, args)
+	if err != nil {
+		return err
 	}
+	rf.Domain = d
 	if rf.Selector == "" {
-		return cmdutil.FlagErrorf("--selector is required")
+		return cmdutil.FlagErrorf("--selector is required: the key is published at SELECTOR._domainkey.%s", d.ASCII)
 	}
-	rf.Domain = dns.CanonicalName(rf.Domain)
-	if err := dns.CheckName(rf.Domain); err != nil {
-		return cmdutil.BadInput("--domain", err)
-	}
-	if err := dkimkey.CheckSelectorName(rf.Selector, rf.Domain); err != nil {
+	if err := dkimkey.CheckSelectorName(rf.Selector, d.ASCII); err != nil {
 		return cmdutil.BadInputHint("--selector", err, "a selector is a name such as s1 or 2026-11; the record goes at SELECTOR._domainkey.DOMAIN")
 	}
 	rf.Selector = strings.ToLower(strings.TrimSuffix(rf.Selector, "."))
@@ -71,8 +78,8 @@ func (rf *recordFlags) validate() error {
 		}
 		rf.Hashes[i] = h
 	}
-	if rf.TTL < 0 {
-		return cmdutil.FlagErrorf("invalid --ttl %d: want 0 or more seconds", rf.TTL)
+	if rf.TTL < 0 || rf.TTL > maxTTL {
+		return cmdutil.FlagErrorf("invalid --ttl %d: want 0 to %d seconds (0 leaves the TTL to the zone's $TTL)", rf.TTL, maxTTL)
 	}
 	return nil
 }
@@ -80,7 +87,10 @@ func (rf *recordFlags) validate() error {
 // Publication is what to publish for a key: the JSON of keygen and record.
 // It never holds the private key.
 type Publication struct {
+	// Domain is the signing domain in A-labels (the form published);
+	// Unicode is its U-label form when that differs.
 	Domain   string `json:"domain"`
+	Unicode  string `json:"unicode,omitempty"`
 	Selector string `json:"selector"`
 	// Name is the TXT record's name, SELECTOR._domainkey.DOMAIN.
 	Name      string `json:"name"`
@@ -91,11 +101,15 @@ type Publication struct {
 	// Strings is the value split into character-strings of at most 255
 	// octets, for publication as one TXT record.
 	Strings []string `json:"strings"`
+	// TTL is the zone-file line's TTL; 0 leaves it to the zone's $TTL.
+	TTL int `json:"ttl"`
 	// ZoneLine is a BIND zone-file line publishing the record.
 	ZoneLine string `json:"zone_line"`
 	// PrivateKeyFile is where keygen wrote the private key ("-" for
 	// stdout); empty for the record command.
 	PrivateKeyFile string `json:"private_key_file,omitempty"`
+
+	display string // the domain for people
 }
 
 func buildPublication(rf *recordFlags, pub any) (*Publication, error) {
@@ -118,7 +132,7 @@ func buildPublication(rf *recordFlags, pub any) (*Publication, error) {
 	}
 	rec.Note = rf.Note
 	alg, bits := dkimkey.KeyAlgorithm(pub)
-	name := dkimkey.RecordName(rf.Selector, rf.Domain)
+	name := dkimkey.RecordName(rf.Selector, rf.Domain.ASCII)
 	value := rec.String()
 	// The value must parse back to the same key: a self-check of the
 	// record builder.
@@ -126,35 +140,52 @@ func buildPublication(rf *recordFlags, pub any) (*Publication, error) {
 	if err != nil || !dkimkey.SamePublicKey(pub, back.PublicKey) {
 		return nil, fmt.Errorf("dkim: internal error: the generated record does not parse back (%v)", err)
 	}
-	return &Publication{
-		Domain: rf.Domain, Selector: rf.Selector, Name: name, Algorithm: alg, Bits: bits,
-		Value: value, Strings: dkimkey.SplitTXT(value, dkimkey.MaxTXTString), ZoneLine: dkimkey.ZoneLine(name, value, rf.TTL),
-	}, nil
+	p := &Publication{
+		Domain: rf.Domain.ASCII, Selector: rf.Selector, Name: name, Algorithm: alg, Bits: bits,
+		Value: value, Strings: dkimkey.SplitTXT(value, dkimkey.MaxTXTString), TTL: rf.TTL,
+		ZoneLine: dkimkey.ZoneLine(name, value, rf.TTL), display: rf.Domain.Display(),
+	}
+	if rf.Domain.Unicode != rf.Domain.ASCII {
+		p.Unicode = rf.Domain.Unicode
+	}
+	return p, nil
 }
 
-// writePublication renders a Publication as a table (for people) or JSON.
-func writePublication(w io.Writer, format string, p *Publication) error {
-	if format == "json" {
+// writePublication renders a Publication: JSON, the zone-file line alone
+// (-q), or the record explained for people. It goes to stdout, or to stderr
+// when stdout holds the private key (keygen --out -).
+func writePublication(f *cmdutil.Factory, p *Publication, toStderr bool) error {
+	if f.Global != nil && f.Global.Output == "json" {
+		w := f.IO.Out
+		if toStderr {
+			w = f.IO.ErrOut // a machine format: its encoder escapes what it carries
+		}
 		return cmdutil.WriteJSON(w, p)
 	}
-	var b strings.Builder
+	t := f.IO.Term()
+	if toStderr {
+		t = f.IO.ErrTerm()
+	}
+	if f.IO.Quiet {
+		t.Printf("%s\n", p.ZoneLine)
+		return t.Err()
+	}
 	if p.PrivateKeyFile != "" && p.PrivateKeyFile != "-" {
-		fmt.Fprintf(&b, "Private key: %s (%s, PKCS#8 PEM, mode 0600). Keep it secret; give it only to the signer.\n\n", p.PrivateKeyFile, describeKey(p.Algorithm, p.Bits))
+		t.Printf("Private key: %s (%s, PKCS#8 PEM, mode 0600). Keep it secret; give it only to the signer.\n\n", p.PrivateKeyFile, describeKey(p.Algorithm, p.Bits))
 	}
-	fmt.Fprintf(&b, "Publish this TXT record for the key (%s):\n\n", describeKey(p.Algorithm, p.Bits))
-	fmt.Fprintf(&b, "  Name:   %s\n", p.Name)
-	fmt.Fprintf(&b, "  Value:  %s\n\n", p.Value)
+	t.Printf("Publish this TXT record for the key of %s (%s):\n\n", p.display, describeKey(p.Algorithm, p.Bits))
+	t.Printf("  Name:   %s\n", p.Name)
+	t.Printf("  Value:  %s\n\n", p.Value)
 	if len(p.Strings) > 1 {
-		fmt.Fprintf(&b, "The value is %d octets: a TXT string holds at most 255, so it is published as ONE\nrecord of %d strings (verifiers join them). Zone-file line:\n\n", len(p.Value), len(p.Strings))
+		t.Printf("The value is %d octets: a TXT string holds at most 255, so it is published as ONE\nrecord of %d strings (verifiers join them). Zone-file line:\n\n", len(p.Value), len(p.Strings))
 	} else {
-		b.WriteString("Zone-file line:\n\n")
+		t.Printf("Zone-file line:\n\n")
 	}
-	fmt.Fprintf(&b, "%s\n", p.ZoneLine)
+	t.Printf("%s\n", p.ZoneLine)
 	if p.Algorithm == dkimkey.AlgEd25519 {
-		b.WriteString("\nMany receivers do not verify Ed25519 signatures yet: sign with an RSA key as well,\nunder another selector (dual signing).\n")
+		t.Printf("\nMany receivers do not verify Ed25519 signatures yet: sign with an RSA key as well,\nunder another selector (dual signing).\n")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return t.Err()
 }
 
 func describeKey(alg string, bits int) string {

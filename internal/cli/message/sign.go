@@ -1,13 +1,14 @@
 package message
 
 import (
+	"crypto"
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,7 +31,9 @@ type SignOptions struct {
 	Identity         string
 	Timestamp        time.Time
 	Message          string // "" or "-": stdin
-	Out              string
+	// Out is the file the signed message is written to; "" or "-" is
+	// stdout.
+	Out string
 }
 
 // NewCmdSign returns the sign command.
@@ -41,18 +44,23 @@ func newCmdSign(f *cmdutil.Factory, runF func(*SignOptions) error) *cobra.Comman
 	var headers, oversign []string
 	var expiration, timestamp string
 	cmd := &cobra.Command{
-		Use:   "sign --private-key FILE --domain D --selector S [MESSAGE]",
+		Use:   "sign -k FILE -d DOMAIN -s SELECTOR [MESSAGE]",
 		Short: "Sign a message with DKIM (RSA-SHA256 or Ed25519-SHA256)",
-		Long: `Sign a message with DKIM and write it, signed, to stdout or --out.
+		Long: `Sign a message with DKIM and write it, signed, to stdout or to the file
+named by --out.
 
-The message is read from MESSAGE or stdin. The algorithm follows the key:
+The message is read from MESSAGE, or from stdin when it is absent or "-".
+--domain is the signing domain, the d= tag: the domain whose DNS publishes
+the key at SELECTOR._domainkey.DOMAIN. The algorithm follows the key:
 rsa-sha256 for an RSA key, ed25519-sha256 (RFC 8463) for an Ed25519 key. Give
 --private-key and --selector twice to dual-sign (an RSA and an Ed25519
 signature, each with its own selector); the signatures are added in the
 order given.
 
 Keys are PEM (PKCS#8 or PKCS#1) or an Ed25519 seed in base64, as written by
-'emailauth dkim keygen'. Canonicalization is relaxed/relaxed unless
+'emailauth dkim keygen'; --private-key - reads one from stdin (the message
+then comes from a file). An RSA key over 4096 bits signs, with a warning:
+RFC 8301 asks verifiers to handle keys up to 4096 bits only. Canonicalization is relaxed/relaxed unless
 --canonicalization says otherwise.
 
 The default header list signs From, Reply-To, Subject, Date, To, Cc,
@@ -64,16 +72,18 @@ a copy added in transit breaks the signature. --headers replaces the list;
 --oversign replaces the oversigned set ("--oversign ''" for none).
 
 The message is written unchanged below the new DKIM-Signature fields, which
-use the message's own line ends. Bare-LF messages are signed as their CRLF
+use the message's own line ends; --out FILE writes it atomically (a temporary
+file renamed into place, nothing left behind on failure). Bare-LF messages are signed as their CRLF
 form, as an MTA will send them. Large messages stream: a file is read twice,
 stdin is spooled to a temporary file.
 
 Exit 0 when signed, 2 for bad input (a key that is not a key, a message with
 no From or no header/body separator).`,
-		Example: `  emailauth sign --private-key selector1.pem --domain example.com --selector selector1 msg.eml > signed.eml
-  emailauth sign --private-key rsa.pem --selector rsa1 --private-key ed.pem --selector ed1 --domain example.com msg.eml
-  cat msg.eml | emailauth sign --private-key k.pem -d example.com -s s1 --expiration 7d --out signed.eml
-  emailauth sign --private-key k.pem -d example.com -s s1 --headers from,to,subject,date --oversign from msg.eml`,
+		Example: `  emailauth sign -k selector1.pem -d example.com -s selector1 msg.eml > signed.eml
+  emailauth sign -k rsa.pem -s rsa1 -k ed.pem -s ed1 -d example.com --out signed.eml msg.eml
+  cat msg.eml | emailauth sign -k k.pem -d example.com -s s1 --expiration 7d --out signed.eml
+  emailauth sign -k - -d example.com -s s1 msg.eml < k.pem
+  emailauth sign -k k.pem -d example.com -s s1 --headers from,to,subject,date --oversign from msg.eml`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -87,6 +97,18 @@ no From or no header/body separator).`,
 			}
 			if len(opts.Selectors) == 0 {
 				return cmdutil.FlagErrorf("--selector is required (the key is published at SELECTOR._domainkey.%s)", opts.Domain)
+			}
+			stdinKeys := 0
+			for _, k := range opts.KeyFiles {
+				if k == "-" {
+					stdinKeys++
+				}
+			}
+			if stdinKeys > 1 {
+				return cmdutil.FlagErrorf("--private-key - is given %d times: stdin holds one key", stdinKeys)
+			}
+			if stdinKeys == 1 && (opts.Message == "" || opts.Message == "-") {
+				return cmdutil.FlagErrorf("--private-key - reads the key from stdin, so the message cannot come from there too: give the MESSAGE file")
 			}
 			if len(opts.Selectors) != len(opts.KeyFiles) {
 				return cmdutil.FlagErrorf("give one --selector per --private-key (%d keys, %d selectors): each key is published under its own selector", len(opts.KeyFiles), len(opts.Selectors))
@@ -123,8 +145,8 @@ no From or no header/body separator).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVarP(&opts.KeyFiles, "private-key", "k", nil, "private key `FILE` (PEM or base64 Ed25519 seed); repeat to dual-sign")
-	fl.StringVarP(&opts.Domain, "domain", "d", "", "signing domain d=")
+	fl.StringArrayVarP(&opts.KeyFiles, "private-key", "k", nil, "private key `FILE` (PEM or base64 Ed25519 seed; - for stdin); repeat to dual-sign")
+	fl.StringVarP(&opts.Domain, "domain", "d", "", "signing `domain` d= (the key is published at SELECTOR._domainkey.DOMAIN)")
 	fl.StringArrayVarP(&opts.Selectors, "selector", "s", nil, "selector s=, one per --private-key")
 	fl.StringVarP(&opts.Canonicalization, "canonicalization", "c", "relaxed/relaxed", "header/body canonicalization: simple or relaxed")
 	fl.StringSliceVar(&headers, "headers", nil, "header fields to sign (comma or colon separated); must include From")
@@ -132,23 +154,69 @@ no From or no header/body separator).`,
 	fl.StringVar(&expiration, "expiration", "", "signature lifetime (7d, 48h) or expiry time (RFC 3339 or Unix seconds): x=")
 	fl.StringVarP(&opts.Identity, "identity", "i", "", "agent or user identifier i= (@example.com, user@example.com)")
 	fl.StringVar(&timestamp, "timestamp", "", "signing time t= (Unix seconds or RFC 3339), for reproducible output; now by default")
-	fl.StringVarP(&opts.Out, "out", "O", "", "write the signed message to `FILE` (atomically) instead of stdout")
+	fl.StringVarP(&opts.Out, "out", "O", "", "write the signed message to `FILE` (atomically); - for stdout, the default")
 	return cmd
+}
+
+// maxKeyFile bounds what is read as a private key: a 4096-bit RSA key in PEM
+// is about 3.3 kB.
+const maxKeyFile = 1 << 20
+
+// maxVerifiedRSABits is the largest RSA key RFC 8301 §3.2 asks verifiers to
+// handle: a larger key signs, but some receivers will not verify it.
+const maxVerifiedRSABits = 4096
+
+// readKey reads a private key file ("-": stdin), at most maxKeyFile octets
+// of it. Errors name the input and never quote the content.
+func readKey(f *cmdutil.Factory, path string) (crypto.Signer, error) {
+	input := "--private-key " + path
+	var data []byte
+	var err error
+	if path == "-" {
+		input = "--private-key - (stdin)"
+		data, err = io.ReadAll(io.LimitReader(f.IO.In, maxKeyFile+1))
+	} else {
+		var fh *os.File
+		if fh, err = os.Open(path); err == nil {
+			if st, serr := fh.Stat(); serr == nil && st.IsDir() {
+				err = errors.New("is a directory")
+			} else {
+				data, err = io.ReadAll(io.LimitReader(fh, maxKeyFile+1))
+			}
+			fh.Close()
+		}
+	}
+	if err == nil && len(data) > maxKeyFile {
+		err = fmt.Errorf("larger than %d octets: not a private key", maxKeyFile)
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, cmdutil.BadInput(input, err)
+	}
+	key, err := dkimkey.ParsePrivateKey(data)
+	if err != nil {
+		return nil, cmdutil.BadInputHint(input, err, "give the private key written by 'emailauth dkim keygen' (PEM PRIVATE KEY), an RSA PRIVATE KEY PEM, or an Ed25519 seed in base64")
+	}
+	return key, nil
 }
 
 func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 	var signOpts []dkim.SignOptions
 	for i, path := range opts.KeyFiles {
-		data, err := os.ReadFile(path)
+		key, err := readKey(f, path)
 		if err != nil {
-			return cmdutil.BadInput("--private-key "+path, errors.Unwrap(err))
+			return err
 		}
-		key, err := dkimkey.ParsePrivateKey(data)
-		if err != nil {
-			return cmdutil.BadInputHint("--private-key "+path, err, "give the private key written by 'emailauth dkim keygen' (PEM PRIVATE KEY), an RSA PRIVATE KEY PEM, or an Ed25519 seed in base64")
-		}
-		if k, ok := key.(*rsa.PrivateKey); ok && k.N.BitLen() < 2048 && k.N.BitLen() >= 1024 {
-			f.IO.Warnf("%s: the RSA key is %d bits; use 2048 (RFC 8301 allows 1024 but it is weak)", path, k.N.BitLen())
+		if k, ok := key.(*rsa.PrivateKey); ok {
+			switch bits := k.N.BitLen(); {
+			case bits < 2048 && bits >= 1024:
+				f.IO.Warnf("%s: the RSA key is %d bits; use 2048 (RFC 8301 allows 1024 but it is weak)", path, bits)
+			case bits > maxVerifiedRSABits:
+				f.IO.Warnf("%s: the RSA key is %d bits; RFC 8301 asks verifiers to handle keys up to %d bits only, so some receivers will not verify this signature: use a 2048- to 4096-bit key", path, bits, maxVerifiedRSABits)
+			}
 		}
 		o := dkim.SignOptions{
 			Domain: opts.Domain, Selector: opts.Selectors[i], Signer: key,
@@ -187,7 +255,7 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 
 	var out io.Writer = f.IO.Out
 	var tmp *os.File
-	if opts.Out != "" {
+	if opts.Out != "" && opts.Out != "-" {
 		dir := filepath.Dir(opts.Out)
 		var err error
 		tmp, err = os.CreateTemp(dir, "."+filepath.Base(opts.Out)+".*.tmp")
@@ -203,7 +271,11 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 		out = tmp
 	}
 	if err := dkim.Sign(out, in, signOpts...); err != nil {
-		if strings.Contains(err.Error(), "reading the message") {
+		// A read or write that failed (an I/O error of a file, stdin or
+		// stdout) is "could not complete"; anything else is the message's
+		// fault.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
 			return &cmdutil.IncompleteError{Err: fmt.Errorf("%s: %w", name, err)}
 		}
 		return messageError(name, err)
@@ -213,10 +285,10 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 			return err
 		}
 		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.Out, err)
+			return &cmdutil.IncompleteError{Err: fmt.Errorf("writing %s: %w", opts.Out, err)}
 		}
 		if err := os.Rename(tmp.Name(), opts.Out); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.Out, err)
+			return &cmdutil.IncompleteError{Err: fmt.Errorf("writing %s: %w", opts.Out, err)}
 		}
 		tmp = nil
 		f.IO.Verbosef(1, "signed message written to %s", opts.Out)

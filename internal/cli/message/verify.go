@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,7 +18,9 @@ import (
 	"github.com/penguinmails/emailauth/pkg/dkim"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/msgauth"
+	"github.com/penguinmails/emailauth/pkg/report"
 	"github.com/penguinmails/emailauth/pkg/spf"
 )
 
@@ -31,29 +32,26 @@ type VerifyOptions struct {
 	AllowSHA1     bool
 	MinRSABits    int
 	At            time.Time // evaluate x= at this time; now when zero
-	Jobs          int
+	// Concurrency is how many messages are verified at once.
+	Concurrency int
 	// Conn is the SMTP connection (--ip, --helo, --mail-from): with it,
 	// SPF and DMARC are evaluated too.
 	Conn *msgauth.Connection
 }
 
-// Message results.
-const (
-	resultPass      = "pass"
-	resultFail      = "fail"
-	resultNone      = "none"
-	resultTemperror = "temperror"
-	resultError     = "error"
-)
+// resultError is the result of an input that is not a readable message:
+// bad input, beside the verdicts of pkg/msgauth.
+const resultError = "error"
 
 // MessageReport is the verification of one message: the JSON contract of
 // "verify -o json".
 type MessageReport struct {
 	Source string `json:"source"`
-	// Result is pass (a signature passes, from --require-domain when given),
-	// fail, none (no signature), temperror (nothing passed and every
-	// relevant signature failed temporarily) or error (not a readable
-	// message).
+	// Result is the message's verdict (msgauth.DKIMVerdict, or
+	// Result.Verdict with --ip): pass (a signature passes, from
+	// --require-domain when given), fail, none (no signature), temperror
+	// (nothing passed and every relevant signature failed temporarily); or
+	// error (not a readable message).
 	Result                string                 `json:"result"`
 	Reason                string                 `json:"reason,omitempty"`
 	Signatures            []dkim.SignatureResult `json:"signatures"`
@@ -107,9 +105,10 @@ for each one its d=, s=, a=, c=, its result and why:
 
 Keys are fetched through the resolver, so --zone and --offline work; a batch
 shares one key cache. Several files, directories (walked) or mbox files can
-be given; their messages are verified concurrently, one line per signature,
-then a summary line. With no argument, or "-", the message is read from
-stdin. Bare-LF messages are read as CRLF.
+be given; their messages are verified concurrently (-j), one line per
+signature, then a summary line. With no argument, or "-", the message is
+read from stdin. Bare-LF messages are read as CRLF. Everything taken from a
+message (d=, s=, the From domain, reasons quoting them) is shown escaped.
 
 With --ip IP --helo NAME [--mail-from ADDR], verify also evaluates SPF for
 that SMTP connection (the HELO identity when --mail-from is empty, the null
@@ -118,26 +117,33 @@ reverse-path), takes the domain of the message's From field, evaluates DMARC
 prints one Authentication-Results header with spf=, dkim= and dmarc=.
 
 A message passes when at least one signature passes, or, with
---require-domain D, when a signature with d=D passes. With --ip, DMARC
-decides: a message fails when DMARC fails (and passes when it passes; when
-the From domain publishes no DMARC record, the DKIM verdict stands). Exit 0 when every
-message passes, 1 when one does not, 2 when one is not a readable message, 3
-when the only problem was temporary.`,
+--require-domain D, when a signature with d=D passes. It is temperror when
+every signature that counts failed temporarily. With --ip, DMARC decides: a
+message fails when DMARC fails (and passes when it passes; when the From
+domain publishes no DMARC record, the DKIM verdict stands).
+
+-q prints one line per message (its verdict) and the Authentication-Results
+header; -o json gives every detail.
+
+Exit 0 when every message passes, 1 when one fails (or is not signed), 2 when
+one is not a readable message, 3 when the only problem was temporary.`,
 		Example: `  emailauth verify signed.eml
   emailauth verify --auth-results mx.example.net signed.eml
   emailauth verify --require-domain example.com -o json signed.eml
-  emailauth verify --offline --zone example.com.zone outbox/ archive.mbox
+  emailauth verify --offline --zone example.com.zone -j 8 outbox/ archive.mbox
   emailauth verify --ip 198.51.100.7 --helo out.example.net --mail-from bounce@example.com --auth-results mx.example.org msg.eml
-  cat signed.eml | emailauth verify -`,
+  cat signed.eml | emailauth verify -q -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Inputs = args
 			if len(opts.Inputs) == 0 {
 				opts.Inputs = []string{"-"}
 			}
 			if opts.RequireDomain != "" {
-				if err := dns.CheckName(opts.RequireDomain); err != nil {
+				d, err := dns.NormalizeName(opts.RequireDomain)
+				if err != nil {
 					return cmdutil.BadInput("--require-domain", err)
 				}
+				opts.RequireDomain = d
 			}
 			if at != "" {
 				t, err := parseTime(at)
@@ -164,8 +170,8 @@ when the only problem was temporary.`,
 			if opts.MinRSABits < 512 {
 				return cmdutil.FlagErrorf("--min-rsa-bits %d: at least 512 (RFC 8301 says 1024)", opts.MinRSABits)
 			}
-			if opts.Jobs < 1 {
-				return cmdutil.FlagErrorf("--jobs must be at least 1")
+			if opts.Concurrency < 1 {
+				return cmdutil.FlagErrorf("invalid --concurrency %d: at least 1", opts.Concurrency)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -178,8 +184,9 @@ when the only problem was temporary.`,
 	fl.StringVar(&opts.RequireDomain, "require-domain", "", "pass only when a signature from this d= `DOMAIN` passes")
 	fl.BoolVar(&opts.AllowSHA1, "allow-sha1", false, "accept rsa-sha1 signatures (RFC 8301 forbids them; for old archives)")
 	fl.IntVar(&opts.MinRSABits, "min-rsa-bits", 1024, "smallest RSA key trusted; smaller keys give policy")
-	fl.StringVar(&at, "time", "", "check expiration (x=) as of this time (Unix seconds or RFC 3339), for archived messages")
-	fl.IntVarP(&opts.Jobs, "jobs", "j", 4*runtime.GOMAXPROCS(0), "messages verified at once")
+	fl.StringVar(&at, "time", "", "check expiration (x=) as of this `TIME` (Unix seconds or RFC 3339), for archived messages")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 4*runtime.GOMAXPROCS(0), "messages verified at once")
+	cmdutil.DeprecatedAlias(f.IO, fl, "jobs", "concurrency")
 	fl.StringVar(&ip, "ip", "", "the SMTP client's `address`: evaluate SPF and DMARC too")
 	fl.StringVar(&helo, "helo", "", "the `name` the client gave in EHLO/HELO (with --ip)")
 	fl.StringVar(&mailFrom, "mail-from", "", "the MAIL FROM `address` (with --ip); empty: the null reverse-path")
@@ -198,14 +205,15 @@ func runVerify(f *cmdutil.Factory, opts *VerifyOptions) error {
 	}
 	v := dkim.NewVerifier(res, dkim.VerifyOptions{Now: now, AllowSHA1: opts.AllowSHA1, MinRSABits: opts.MinRSABits})
 
-	jobs := make(chan *job, opts.Jobs)
+	workers := max(opts.Concurrency, 1)
+	jobs := make(chan *job, workers)
 	go listInputs(opts.Inputs, f.IO.In, jobs)
 	var mu sync.Mutex
 	var reports []*MessageReport
 	var indexes []int
 	var firstErr error // the error of a lone input, reported as bad input
 	var wg sync.WaitGroup
-	for w := 0; w < opts.Jobs; w++ {
+	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -227,42 +235,39 @@ func runVerify(f *cmdutil.Factory, opts *VerifyOptions) error {
 	if len(reports) == 1 && reports[0].Result == resultError && firstErr != nil {
 		return firstErr
 	}
+	if len(reports) == 0 {
+		return cmdutil.BadInputHint("MESSAGE", errors.New("no messages found"), "give message files, directories holding them, or mbox files")
+	}
 	rep := &VerifyReport{Messages: reports}
+	var tally finding.Tally
 	for _, m := range reports {
 		rep.Summary.Messages++
 		switch m.Result {
-		case resultPass:
+		case msgauth.VerdictPass:
 			rep.Summary.Pass++
-		case resultFail:
+		case msgauth.VerdictFail:
 			rep.Summary.Fail++
-		case resultNone:
+		case msgauth.VerdictNone:
 			rep.Summary.None++
-		case resultTemperror:
+		case msgauth.VerdictTemperror:
 			rep.Summary.Temperror++
 		default:
 			rep.Summary.Error++
 		}
-	}
-	if len(reports) == 0 {
-		return cmdutil.BadInputHint("MESSAGE", errors.New("no messages found"), "give message files, directories holding them, or mbox files")
+		if m.Result == resultError {
+			tally.AddInvalid()
+		} else {
+			tally.Add(msgauth.Verdict{Result: m.Result}.Status())
+		}
 	}
 	if f.Global != nil && f.Global.Output == "json" {
 		if err := cmdutil.WriteJSON(f.IO.Out, rep); err != nil {
 			return err
 		}
 	} else {
-		writeVerifyTable(f.IO.Out, rep)
+		writeVerifyTable(f.IO.Term(), rep, f.IO.Quiet)
 	}
-	s := rep.Summary
-	switch {
-	case s.Fail > 0 || s.None > 0:
-		return cmdutil.ErrFailed
-	case s.Error > 0:
-		return &cmdutil.ExitError{Code: cmdutil.ExitBadInput}
-	case s.Temperror > 0:
-		return cmdutil.ErrIncomplete
-	}
-	return nil
+	return cmdutil.ExitFor(tally, finding.Error)
 }
 
 type byIndex struct {
@@ -308,7 +313,8 @@ func verifyOne(f *cmdutil.Factory, v *dkim.Verifier, opts *VerifyOptions, j *job
 	if opts.AuthResults != "" {
 		rep.AuthenticationResults = dkim.AuthenticationResults(opts.AuthResults, sigs)
 	}
-	rep.Result, rep.Reason = judge(sigs, opts.RequireDomain)
+	verdict := msgauth.DKIMVerdict(sigs, opts.RequireDomain)
+	rep.Result, rep.Reason = verdict.Result, verdict.Reason
 	return rep, nil
 }
 
@@ -330,100 +336,79 @@ func authenticate(f *cmdutil.Factory, v *dkim.Verifier, opts *VerifyOptions, r i
 	rep.AuthenticationResults = m.AuthenticationResults
 	rep.HeaderFrom, rep.HeaderFromError = m.FromDomain, m.FromError
 	rep.SPF, rep.SPFIdentity, rep.DMARC = m.SPF, m.SPFIdentity, m.DMARC
-	rep.Result, rep.Reason = judge(m.DKIM, opts.RequireDomain)
-	switch d := m.DMARC; {
-	case d == nil:
-		rep.Result, rep.Reason = resultFail, "DMARC cannot be evaluated: "+m.FromError
-	case d.Result == "pass" && opts.RequireDomain == "":
-		rep.Result, rep.Reason = resultPass, ""
-	case d.Result == "fail":
-		rep.Result, rep.Reason = resultFail, fmt.Sprintf("DMARC fails for %s: no aligned SPF or DKIM pass (disposition %s)", d.FromDomain, d.Disposition)
-	case d.Result == "temperror":
-		rep.Result, rep.Reason = resultTemperror, "DMARC could not be evaluated: "+d.Reason
-	}
+	verdict := m.Verdict(opts.RequireDomain)
+	rep.Result, rep.Reason = verdict.Result, verdict.Reason
 	return rep, nil
 }
 
-// judge decides a message's result from its signatures.
-func judge(sigs []dkim.SignatureResult, domain string) (string, string) {
-	if len(sigs) == 0 {
-		return resultNone, "the message has no DKIM-Signature"
+// resultStyle colours a message's verdict or a signature's result.
+func resultStyle(result string) report.Style {
+	switch result {
+	case dkim.Pass:
+		return report.StylePass
+	case dkim.Temperror:
+		return report.StyleError
+	case dkim.Policy, dkim.Neutral:
+		return report.StyleWarn
+	case resultError:
+		return report.StyleFail
 	}
-	var relevant []dkim.SignatureResult
-	var passing []string
-	for _, s := range sigs {
-		if domain == "" || strings.EqualFold(s.Domain, domain) {
-			relevant = append(relevant, s)
-		}
-		if s.Result == dkim.Pass {
-			passing = append(passing, s.Domain)
-		}
-	}
-	for _, s := range relevant {
-		if s.Result == dkim.Pass {
-			return resultPass, ""
-		}
-	}
-	if len(relevant) == 0 {
-		if len(passing) > 0 {
-			return resultFail, fmt.Sprintf("no signature from %s (passing: %s)", domain, strings.Join(passing, ", "))
-		}
-		return resultFail, fmt.Sprintf("no signature from %s", domain)
-	}
-	temp := true
-	for _, s := range relevant {
-		if s.Result != dkim.Temperror {
-			temp = false
-		}
-	}
-	if temp {
-		return resultTemperror, "no signature could be checked: the keys could not be fetched"
-	}
-	if domain != "" {
-		if len(passing) > 0 {
-			return resultFail, fmt.Sprintf("no passing signature from %s (passing: %s)", domain, strings.Join(passing, ", "))
-		}
-		return resultFail, fmt.Sprintf("no passing signature from %s", domain)
-	}
-	return resultFail, "no signature passes"
+	return report.StyleFail // fail, none, permerror
 }
 
-func writeVerifyTable(w io.Writer, rep *VerifyReport) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+// writeVerifyTable renders the verification for people: per message, one
+// line per signature, the SPF and DMARC lines with --ip, the verdict when
+// it does not pass, the Authentication-Results header when asked, and a
+// summary for a batch. With quiet, one verdict line per message and the
+// header. Everything from the messages goes through t, which escapes it.
+func writeVerifyTable(t *report.Term, rep *VerifyReport, quiet bool) {
+	var tb table
 	for _, m := range rep.Messages {
-		if len(m.Signatures) == 0 {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Source, m.Result, m.Reason)
-		}
-		for _, s := range m.Signatures {
-			why := s.Reason
-			if s.Result == dkim.Pass {
-				why = fmt.Sprintf("%d-bit %s key", s.KeyBits, s.KeyType)
-				if s.Reason != "" {
-					why += "; " + s.Reason
-				}
+		res := cell{m.Result, resultStyle(m.Result)}
+		switch {
+		case quiet:
+			if m.Result == msgauth.VerdictPass {
+				tb.row(plain(m.Source), res)
+			} else {
+				tb.row(plain(m.Source), res, plain(m.Reason))
 			}
-			fmt.Fprintf(tw, "%s\t%s\td=%s\ts=%s\ta=%s\tc=%s\t%s\n", m.Source, s.Result, s.Domain, s.Selector, s.Algorithm, s.Canonicalization, why)
+		case len(m.Signatures) == 0:
+			tb.row(plain(m.Source), res, plain(m.Reason))
 		}
-		if len(m.Signatures) > 0 && m.Result != resultPass && m.Reason != "" && (len(m.Signatures) > 1 || strings.HasPrefix(m.Reason, "no signature from") || strings.HasPrefix(m.Reason, "no passing signature from")) {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Source, m.Result, m.Reason)
-		}
-		if m.SPF != nil {
-			fmt.Fprintf(tw, "%s\tspf=%s\t%s=%s\t%s\n", m.Source, m.SPF.Result, m.SPFIdentity, m.SPF.Domain, spfWhy(m.SPF))
-		}
-		if m.DMARC != nil {
-			fmt.Fprintf(tw, "%s\tdmarc=%s\theader.from=%s\t%s\n", m.Source, m.DMARC.Result, m.DMARC.FromDomain, dmarcWhy(m.DMARC))
-		} else if m.HeaderFromError != "" {
-			fmt.Fprintf(tw, "%s\tdmarc=none\t\t%s\n", m.Source, m.HeaderFromError)
+		if !quiet {
+			for _, s := range m.Signatures {
+				why := s.Reason
+				if s.Result == dkim.Pass {
+					why = fmt.Sprintf("%d-bit %s key", s.KeyBits, s.KeyType)
+					if s.Reason != "" {
+						why += "; " + s.Reason
+					}
+				}
+				tb.row(plain(m.Source), cell{s.Result, resultStyle(s.Result)}, plain("d="+s.Domain), plain("s="+s.Selector),
+					plain("a="+s.Algorithm), plain("c="+s.Canonicalization), plain(why))
+			}
+			if len(m.Signatures) > 0 && m.Result != msgauth.VerdictPass && m.Reason != "" {
+				tb.row(plain(m.Source), res, plain(m.Reason))
+			}
+			if m.SPF != nil {
+				tb.row(plain(m.Source), cell{"spf=" + string(m.SPF.Result), resultStyle(string(m.SPF.Result))},
+					plain(m.SPFIdentity+"="+m.SPF.Domain), plain(spfWhy(m.SPF)))
+			}
+			if m.DMARC != nil {
+				tb.row(plain(m.Source), cell{"dmarc=" + m.DMARC.Result, resultStyle(m.DMARC.Result)},
+					plain("header.from="+m.DMARC.FromDomain), plain(dmarcWhy(m.DMARC)))
+			} else if m.HeaderFromError != "" {
+				tb.row(plain(m.Source), cell{"dmarc=none", report.StyleFail}, plain(""), plain(m.HeaderFromError))
+			}
 		}
 		if m.AuthenticationResults != "" {
-			tw.Flush()
-			fmt.Fprintf(w, "Authentication-Results: %s\n", m.AuthenticationResults)
+			tb.line("Authentication-Results: " + m.AuthenticationResults)
 		}
 	}
-	tw.Flush()
-	if len(rep.Messages) > 1 {
+	tb.write(t)
+	if len(rep.Messages) > 1 && !quiet {
 		s := rep.Summary
-		fmt.Fprintf(w, "%d messages: %d pass, %d fail, %d none, %d temperror, %d error\n", s.Messages, s.Pass, s.Fail, s.None, s.Temperror, s.Error)
+		t.Printf("%d messages: %d pass, %d fail, %d none, %d temperror, %d error\n", s.Messages, s.Pass, s.Fail, s.None, s.Temperror, s.Error)
 	}
 }
 
