@@ -704,23 +704,17 @@ func (tx *zoneTexts) line(file, owner string, typ uint16) int {
 	if !ok {
 		return 0
 	}
-	var starts []string
 	if file == tx.top {
-		starts = []string{tx.origin}
-	} else {
-		// The origin an included file starts with is not known here: try
-		// the origins of the zone (and none, for absolute names).
-		starts = []string{""}
-		for _, o := range tx.origins {
-			starts = append(starts, o+".")
-		}
+		return zoneFindLine(text, tx.origin, owner, typ, nil)
 	}
-	for _, o := range starts {
-		if l := zoneFindLine(text, o, owner, typ); l > 0 {
-			return l
-		}
+	// The origin an included file starts with is not known here: a name
+	// relative to it matches when it is relative to one of the zone's
+	// origins. One pass, however many origins there are.
+	origins := make(map[string]bool, len(tx.origins))
+	for _, o := range tx.origins {
+		origins[o] = true
 	}
-	return 0
+	return zoneFindLine(text, "", owner, typ, origins)
 }
 
 // named reports whether file is the file the caller named (whose content an
@@ -905,37 +899,55 @@ func zoneShowName(n string) string {
 
 // zoneFindLine returns the line where a record of the type (0: any) owned by
 // owner (canonical) starts in text, or 0. origin is the initial origin
-// (fully qualified, or "" when none). It reads RFC 1035 §5.1 syntax as far
-// as placing records needs: $ORIGIN, owners left blank, parentheses, quoted
+// (fully qualified, or "" when unknown); while it is unknown, a relative
+// name matches owner when owner is that name below one of origins
+// (canonical). It reads RFC 1035 §5.1 syntax as far as placing records
+// needs, in one pass: $ORIGIN, owners left blank, parentheses, quoted
 // strings and comments; records made by $GENERATE are not found.
-func zoneFindLine(text []byte, origin, owner string, typ uint16) int {
+func zoneFindLine(text []byte, origin, owner string, typ uint16, origins map[string]bool) int {
 	found := 0
-	prev := ""
+	prevMatch := false // whether the last owner written matches owner
 	toks := make([]string, 0, 8)
 	startLine, indented := 0, false
+	ownerMatches := func(tok string) bool {
+		if origin != "" {
+			return zoneAbsoluteOwner(tok, origin) == owner
+		}
+		if mdns.IsFqdn(tok) && tok != "@" {
+			return CanonicalName(tok) == owner
+		}
+		if origins == nil {
+			return false
+		}
+		if tok == "@" {
+			return origins[owner]
+		}
+		rel := CanonicalName(tok)
+		return len(owner) > len(rel) && owner[:len(rel)] == rel && owner[len(rel)] == '.' && origins[owner[len(rel)+1:]]
+	}
 	emit := func() bool {
 		if len(toks) == 0 {
 			return false
 		}
 		rest := toks
-		name := prev
 		switch {
 		case strings.HasPrefix(toks[0], "$"):
 			if strings.EqualFold(toks[0], "$ORIGIN") && len(toks) > 1 {
-				if o := zoneAbsolute(toks[1], origin); o != "" || toks[1] == "." {
-					origin = mdns.Fqdn(o)
-					if o == "" {
-						origin = "."
-					}
+				switch {
+				case toks[1] == ".":
+					origin = "."
+				case mdns.IsFqdn(toks[1]):
+					origin = toks[1]
+				case origin != "":
+					origin = mdns.Fqdn(zoneAbsolute(toks[1], origin))
 				}
 			}
 			return false
 		case !indented:
-			name = zoneAbsoluteOwner(toks[0], origin)
-			prev = name
+			prevMatch = ownerMatches(toks[0])
 			rest = toks[1:]
 		}
-		if name != owner {
+		if !prevMatch {
 			return false
 		}
 		for _, t := range rest {
