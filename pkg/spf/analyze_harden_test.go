@@ -239,3 +239,20 @@ func findCode(a *Analysis, code string) *finding.Finding {
 	}
 	return nil
 }
+
+// FuzzMergeRecords checks that merging any two records never panics and
+// that the merged record parses whenever the records' valid terms do.
+func FuzzMergeRecords(f *testing.F) {
+	f.Add("v=spf1 mx -all", "v=spf1 ip4:192.0.2.1 ~all")
+	f.Add("v=spf1 redirect=a.example", "v=spf1 a redirect=b.example exp=e.example")
+	f.Add("v=spf1 include:%{d}.x.example foo=bar", "v=spf1 ?all foo=baz")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		merged, _ := MergeRecords([]string{a, b})
+		if !IsSPF(a) || !IsSPF(b) {
+			return
+		}
+		if _, err := Parse(merged); err != nil {
+			t.Fatalf("MergeRecords(%q, %q) = %q, which does not parse: %v", a, b, merged, err)
+		}
+	})
+}
