@@ -1210,8 +1210,7 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 	if refused.dir == "" {
 		refused.dir = "."
 	}
-	rel, ok := zoneBelow(dir, osPath)
-	if !ok {
+	if _, ok := zoneBelow(dir, osPath); !ok {
 		return nil, refused
 	}
 	realDir, err := filepath.EvalSymlinks(dir)
@@ -1222,7 +1221,8 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: osPath, Err: zoneUnwrapPathError(err)}
 	}
-	if rel, ok = zoneBelow(realDir, realPath); !ok {
+	rel, ok := zoneBelow(realDir, realPath)
+	if !ok {
 		refused.link = true
 		return nil, refused
 	}
