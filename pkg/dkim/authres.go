@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/emersion/go-msgauth/authres"
@@ -9,16 +10,33 @@ import (
 // AuthenticationResults returns the value of an Authentication-Results
 // header field (RFC 8601) for the results, with authserv-id host: one
 // "dkim=" result per signature (AuthResultsProperty), or "dkim=none" when
-// there are none.
+// there are none (see AuthResultsProperties).
 func AuthenticationResults(host string, results []SignatureResult) string {
-	parts := []string{host}
+	return strings.Join(append([]string{host}, AuthResultsProperties(results)...), "; ")
+}
+
+// AuthResultsProperties returns the "dkim=" resinfos of an
+// Authentication-Results header field for the results: one per verified
+// signature, then one "dkim=neutral" standing for all the signatures left
+// unverified beyond the cap (so the header stays bounded however many
+// signatures a message carries), or "dkim=none" when there are none.
+func AuthResultsProperties(results []SignatureResult) []string {
 	if len(results) == 0 {
-		parts = append(parts, "dkim=none")
+		return []string{"dkim=none"}
 	}
+	var out []string
+	skipped := 0
 	for _, r := range results {
-		parts = append(parts, r.AuthResultsProperty())
+		if r.Code == CodeTooManySignatures {
+			skipped++
+			continue
+		}
+		out = append(out, r.AuthResultsProperty())
 	}
-	return strings.Join(parts, "; ")
+	if skipped > 0 {
+		out = append(out, fmt.Sprintf("dkim=neutral reason=%s (%d more signatures not verified)", CodeTooManySignatures, skipped))
+	}
+	return out
 }
 
 // AuthResultsProperty formats the result as one "dkim=" resinfo of an

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/penguinmails/emailauth/pkg/dkimkey"
 )
 
 // DefaultHeaders are the header fields signed when SignOptions.Headers is
@@ -72,10 +74,43 @@ type SignOptions struct {
 }
 
 // Validate checks the options without signing anything, so that a caller
-// can report a bad option before reading a message.
+// can report a bad option before reading a message. Options that are valid
+// but unwise are not errors; see Warnings.
 func (o *SignOptions) Validate() error {
 	_, err := o.plan()
 	return err
+}
+
+// SignWarning is something about valid SignOptions that the signer should
+// be told: signing goes ahead, but receivers may not like the result.
+type SignWarning struct {
+	// Code is stable: "key-over-4096", "key-too-large".
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (w SignWarning) String() string { return w.Code + ": " + w.Message }
+
+// Warnings returns what the signer should hear about o (nil when nothing),
+// by emailauth's key-size policy (dkimkey.MaxInteropRSABits and
+// dkimkey.MaxRSABits): an RSA key over 8192 bits makes signatures that
+// verifiers refuse (emailauth gives permerror), one over 4096 bits
+// signatures that RFC 8301 does not require verifiers to handle.
+func (o *SignOptions) Warnings() []SignWarning {
+	if o.Signer == nil {
+		return nil
+	}
+	pub, ok := o.Signer.Public().(*rsa.PublicKey)
+	if !ok {
+		return nil
+	}
+	switch bits := pub.N.BitLen(); {
+	case bits > dkimkey.MaxRSABits:
+		return []SignWarning{{Code: "key-too-large", Message: fmt.Sprintf("the RSA key is %d bits; verifiers refuse keys over %d bits (emailauth gives permerror), so these signatures will fail: sign with a 2048-bit key", bits, dkimkey.MaxRSABits)}}
+	case bits > dkimkey.MaxInteropRSABits:
+		return []SignWarning{{Code: "key-over-4096", Message: fmt.Sprintf("the RSA key is %d bits; RFC 8301 only requires verifiers to handle up to %d, so some may refuse these signatures: a 2048-bit key is enough", bits, dkimkey.MaxInteropRSABits)}}
+	}
+	return nil
 }
 
 type signPlan struct {

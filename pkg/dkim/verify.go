@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/penguinmails/emailauth/pkg/dkimkey"
 	"github.com/penguinmails/emailauth/pkg/dns"
 )
 
@@ -74,9 +75,20 @@ type VerifyOptions struct {
 	// 4871 (no v= tag, or v=0.5), as old archives hold.
 	AllowDrafts bool
 	// MaxSignatures bounds the signatures verified per message (0: 16); the
-	// rest are reported as neutral, not verified.
+	// rest are reported as neutral with code too-many-signatures
+	// (CodeTooManySignatures), not verified, and Summarize does not count
+	// them as failures.
 	MaxSignatures int
+	// MaxRSABits is the largest RSA key verified with (0:
+	// dkimkey.MaxRSABits, 8192 bits). The signer chooses the key and the
+	// verifier pays for its size, so a larger key is a permerror with code
+	// key-too-large, whatever the signature.
+	MaxRSABits int
 }
+
+// CodeTooManySignatures is the Code of a signature left unverified because
+// the message has more than VerifyOptions.MaxSignatures signatures.
+const CodeTooManySignatures = "too-many-signatures"
 
 // Verifier verifies messages, sharing parsed keys between them. It is safe
 // for concurrent use.
@@ -96,6 +108,9 @@ func NewVerifier(res dns.Resolver, opts VerifyOptions) *Verifier {
 	}
 	if opts.MaxSignatures == 0 {
 		opts.MaxSignatures = 16
+	}
+	if opts.MaxRSABits <= 0 {
+		opts.MaxRSABits = dkimkey.MaxRSABits
 	}
 	return &Verifier{res: res, opts: opts}
 }
@@ -145,10 +160,6 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 		}
 		st := &sigState{field: i}
 		states = append(states, st)
-		if len(states) > v.opts.MaxSignatures {
-			st.finish(Neutral, "too-many-signatures", fmt.Sprintf("not verified: the message has more than %d signatures", v.opts.MaxSignatures))
-			continue
-		}
 		colon := strings.IndexByte(f.raw, ':')
 		value := strings.TrimSuffix(f.raw[colon+1:], crlf)
 		sig, tags, err := parseSignature(value, v.opts.AllowDrafts)
@@ -156,6 +167,11 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 		st.res = SignatureResult{
 			Domain: sig.Domain, Selector: sig.Selector, Algorithm: sig.Algorithm,
 			Canonicalization: sig.Canonicalization(), Identity: sig.Identity,
+		}
+		if len(states) > v.opts.MaxSignatures {
+			// Parsed (so the report says whose it is), never verified.
+			st.finish(Neutral, CodeTooManySignatures, fmt.Sprintf("not verified: the message has more than %d signatures", v.opts.MaxSignatures))
+			continue
 		}
 		if err != nil {
 			var se *SignatureError
@@ -324,6 +340,10 @@ func (v *Verifier) check(st *sigState, fields []headerField) {
 	}
 	if key.Services != nil && !contains(key.Services, "*") && !contains(key.Services, "email") {
 		st.finish(Permerror, "service-not-allowed", fmt.Sprintf("the key is for s=%s, not for email", strings.Join(key.Services, ":")))
+		return
+	}
+	if key.Type == "rsa" && key.Bits > v.opts.MaxRSABits {
+		st.finish(Permerror, "key-too-large", fmt.Sprintf("the RSA key at %s is %d bits; keys over %d bits are not verified (they cost the verifier more, the signer chooses them, and RFC 8301 only requires verifiers to handle up to %d): publish a 2048-bit key", st.res.KeyName, key.Bits, v.opts.MaxRSABits, dkimkey.MaxInteropRSABits))
 		return
 	}
 	if key.hasFlag("s") && sig.identityExplicit {

@@ -690,6 +690,10 @@ func (c *selCheck) evaluate(rec *Record, strs []string) {
 			c.add(FindKeyTooShort.New(fmt.Sprintf("the RSA key at %s has %d bits; verifiers must reject keys under 1024 bits (RFC 8301)", name, bits), newKey))
 		case bits < 2048:
 			c.add(FindKeyWeak.New(fmt.Sprintf("the RSA key at %s has %d bits; RFC 8301 asks for at least 2048", name, bits), newKey))
+		case bits > MaxRSABits:
+			c.add(FindKeyTooLarge.New(fmt.Sprintf("the RSA key at %s has %d bits; verifiers refuse keys over %d bits (emailauth gives permerror), so mail signed with it fails DKIM", name, bits, MaxRSABits), newKey))
+		case bits > MaxInteropRSABits:
+			c.add(FindKeyOver4096.New(fmt.Sprintf("the RSA key at %s has %d bits; RFC 8301 only requires verifiers to handle up to %d, and some refuse larger keys", name, bits, MaxInteropRSABits), newKey))
 		}
 		if rec.KeyFormat == "pkcs1" {
 			c.add(FindPKCS1.New(fmt.Sprintf("p= at %s holds a PKCS#1 RSAPublicKey, not a SubjectPublicKeyInfo; some verifiers reject it", name), "publish: "+canonical))

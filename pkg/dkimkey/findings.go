@@ -81,6 +81,18 @@ var (
 		Meaning: "RFC 8301 §3.2 asks signers for keys of at least 2048 bits; 1024-bit keys are still accepted by verifiers but are within reach of factoring.",
 		Fix:     "Rotate to a 2048-bit key under a new selector (`emailauth dkim keygen --bits 2048`), then revoke the old one.",
 	})
+	FindKeyOver4096 = catalog.Define(finding.Spec{
+		Code: "dkim.key-over-4096", Severity: finding.Warning,
+		Title:   "RSA key over 4096 bits",
+		Meaning: "RFC 8301 §3.2 requires verifiers to handle RSA keys of 1024 to 4096 bits only; larger keys cost every receiver more to verify, need TXT answers that often go over TCP, and some verifiers refuse them, failing the signatures. `emailauth dkim keygen` stops at 4096 bits.",
+		Fix:     "Rotate to a 2048-bit (or at most 4096-bit) key under a new selector, then revoke the old one.",
+	})
+	FindKeyTooLarge = catalog.Define(finding.Spec{
+		Code: "dkim.key-too-large", Severity: finding.Error,
+		Title:   "RSA key over 8192 bits",
+		Meaning: "The key is over 8192 bits. Verifying with it is a cost the signer imposes on every receiver, so verifiers refuse such keys: emailauth gives `permerror` (code key-too-large), and mail signed with it fails DKIM there.",
+		Fix:     "Rotate to a 2048-bit key under a new selector (`emailauth dkim keygen`), switch the signer to it, then revoke the old selector.",
+	})
 	FindRevoked = catalog.Define(finding.Spec{
 		Code: "dkim.revoked", Severity: finding.Info,
 		Title:   "key revoked (empty p=)",

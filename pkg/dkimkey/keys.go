@@ -26,6 +26,68 @@ const (
 // DefaultRSABits is the RSA key size generated when none is asked for.
 const DefaultRSABits = 2048
 
+// The RSA key sizes of emailauth's key-size policy, the same for keygen,
+// signing, verifying and checking a published key.
+const (
+	// MaxInteropRSABits is the largest RSA key RFC 8301 §3.2 requires
+	// verifiers to handle (1024 to 4096 bits), and the largest keygen
+	// makes. Signing with a larger key gets a warning (dkim.SignWarning),
+	// and a published larger key a finding (dkim.key-over-4096): verifiers
+	// may refuse it.
+	MaxInteropRSABits = 4096
+	// MaxRSABits is the largest RSA key emailauth verifies with: verifying
+	// costs the verifier more the larger the key, and the signer chooses
+	// the key, so pkg/dkim refuses larger ones (permerror, code
+	// key-too-large) and a published larger key is an error
+	// (dkim.key-too-large).
+	MaxRSABits = 8192
+)
+
+// MaxKeyFileSize is the most ReadPrivateKey and ReadPrivateKeyFile read: 64
+// KiB. A private key file is a few kilobytes (a PEM RSA-4096 key is about
+// 3.3 KB, an RSA-16384 one about 12.6 KB); anything larger is the wrong
+// file, or a device such as /dev/zero.
+const MaxKeyFileSize = 64 << 10
+
+// ErrKeyFileTooLarge is wrapped by the error of a key file or stream larger
+// than MaxKeyFileSize.
+var ErrKeyFileTooLarge = errors.New("larger than 64 KiB")
+
+// ReadPrivateKey reads a private key from r (at most MaxKeyFileSize octets)
+// and parses it with ParsePrivateKey. name says where the key comes from in
+// errors ("-" or "standard input", a path); errors never quote the key.
+func ReadPrivateKey(r io.Reader, name string) (crypto.Signer, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxKeyFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("dkimkey: reading the private key from %s: %w", name, err)
+	}
+	if len(data) > MaxKeyFileSize {
+		return nil, fmt.Errorf("dkimkey: the private key in %s is %w; a key file is a few kilobytes (a PEM RSA-4096 key is about 3.3 KB): check that this is the key file", name, ErrKeyFileTooLarge)
+	}
+	k, err := ParsePrivateKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (in %s)", err, name)
+	}
+	return k, nil
+}
+
+// ReadPrivateKeyFile reads and parses the private key file at path, reading
+// at most MaxKeyFileSize octets. It need not be a regular file (a pipe such
+// as bash's <(...) is fine), but it may not be a directory. Every way
+// emailauth reads a private key file should go through here (or
+// ReadPrivateKey), so that "-k /dev/zero" stops at 64 KiB.
+func ReadPrivateKeyFile(path string) (crypto.Signer, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dkimkey: opening the private key: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("dkimkey: %s is a directory, not a private key file", path)
+	}
+	return ReadPrivateKey(f, path)
+}
+
 // CheckKeySize validates an RSA key size for generation: 2048, 3072 and
 // 4096 are allowed; 1024 only when insecure is true (RFC 8301 §3.2 lets
 // verifiers accept it, but it is weak); anything else is refused. For

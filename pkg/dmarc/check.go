@@ -14,6 +14,11 @@ type CheckOptions struct {
 	// SkipDestinations skips the DNS checks of report destinations
 	// (authorization records, mail servers).
 	SkipDestinations bool
+	// MaxDestinations bounds the report destinations checked, rua and ruf
+	// together (DefaultMaxDestinations, 10, when 0); the others are listed
+	// in CheckResult.UncheckedDestinations and reported as
+	// dmarc.too-many-destinations.
+	MaxDestinations int
 }
 
 // EffectivePolicy is the policy receivers apply to a domain's mail, for a
@@ -57,7 +62,11 @@ type CheckResult struct {
 	// Policy is the effective policy; nil when no record applies.
 	Policy       *EffectivePolicy `json:"policy,omitempty"`
 	Destinations []Destination    `json:"destinations"`
-	Findings     finding.List     `json:"findings"`
+	// UncheckedDestinations counts the rua and ruf URIs beyond
+	// CheckOptions.MaxDestinations, not checked: the last ones of
+	// Record.RUA then Record.RUF, after those in Destinations.
+	UncheckedDestinations int          `json:"unchecked_destinations,omitempty"`
+	Findings              finding.List `json:"findings"`
 	// Incomplete is true when a DNS failure stopped part of the check;
 	// Errors says which.
 	Incomplete bool     `json:"incomplete"`
@@ -231,9 +240,13 @@ func Check(ctx context.Context, r dns.Resolver, domain string, opts CheckOptions
 			fmt.Sprintf("keep the two that matter most: %s TXT %q", recName, Suggest(rec, "rua="+joinURIs(rec.RUA[:2]))))))
 	}
 	if !opts.SkipDestinations && !disc.Inherited {
-		res.Destinations = checkDestinations(ctx, s, r, disc.RecordDomain, rec)
+		var unchecked []URI
+		res.Destinations, unchecked = checkDestinations(ctx, s, r, disc.RecordDomain, rec, opts.MaxDestinations)
 		for _, dst := range res.Destinations {
 			res.destinationFindings(dst, rec, recName)
+		}
+		if len(unchecked) > 0 {
+			res.tooManyDestinations(unchecked, recName)
 		}
 	}
 	res.viewsDisagree(disc)
@@ -251,6 +264,15 @@ func (res *CheckResult) destinationFindings(dst Destination, rec *Record, recNam
 		res.Incomplete = true
 		res.Errors = append(res.Errors, dst.Error)
 		res.add(FindDestUnverified.New(fmt.Sprintf("%s could not be checked: %s", describeDest(dst), dst.Error), "run the check again"))
+	case dst.Authorization == AuthOffline || dst.Receive == ReceiveOffline:
+		var what []string
+		if dst.Authorization == AuthOffline {
+			what = append(what, "its authorization record "+dst.AuthorizationName)
+		}
+		if dst.Receive == ReceiveOffline {
+			what = append(what, "the mail servers of "+dst.URI.Domain)
+		}
+		res.add(FindDestNotCheckedOffline.New(fmt.Sprintf("%s was not checked: the check ran offline and no zone file covers %s", describeDest(dst), strings.Join(what, " nor ")), "").WithName(dst.URI.Domain))
 	}
 	if dst.Authorization == AuthMissing {
 		why := "is in another organizational domain"
@@ -271,6 +293,23 @@ func (res *CheckResult) destinationFindings(dst Destination, rec *Record, recNam
 			fmt.Sprintf("%s: the domain %s %s, so reports sent there bounce", describeDest(dst), dst.URI.Domain, why),
 			fmt.Sprintf("correct the %s address in %s, or publish an MX record for %s", dst.Tag, recName, dst.URI.Domain)).WithName(dst.URI.Domain))
 	}
+}
+
+// tooManyDestinations reports the destinations left unchecked.
+func (res *CheckResult) tooManyDestinations(unchecked []URI, recName string) {
+	checked := len(res.Destinations)
+	res.UncheckedDestinations = len(unchecked)
+	var show []string
+	for _, u := range unchecked[:min(3, len(unchecked))] {
+		show = append(show, abbreviate(u.Raw, 60))
+	}
+	list := strings.Join(show, ", ")
+	if more := len(unchecked) - len(show); more > 0 {
+		list += fmt.Sprintf(" and %d more", more)
+	}
+	res.add(FindTooManyDestinations.New(
+		fmt.Sprintf("%s lists %d report destinations; the first %d were checked, the other %d were not: %s", recName, checked+len(unchecked), checked, len(unchecked), list),
+		fmt.Sprintf("list only the mailboxes that read the reports in %s (receivers send to the first two rua destinations at most)", recName)))
 }
 
 func (res *CheckResult) checkApex(ctx context.Context, r dns.Resolver) {

@@ -12,9 +12,12 @@ import (
 const (
 	AuthNotNeeded  = "not-needed"   // same organizational domain
 	AuthAuthorized = "authorized"   // the authorization record exists
-	AuthMissing    = "unauthorized" // external, no authorization record
+	AuthMissing    = "unauthorized" // external, no authorization record (or one that cannot be resolved: a CNAME loop)
 	AuthTempError  = "temperror"
 	AuthNotChecked = "not-checked" // not a mailto URI
+	// AuthOffline: offline, and no zone file covers the authorization
+	// name: nothing is known (dns.Answer.NotCovered).
+	AuthOffline = "not-checked-offline"
 )
 
 // Receive statuses of a mailto destination's domain.
@@ -22,9 +25,19 @@ const (
 	ReceiveMX        = "mx"      // has MX records
 	ReceiveAddress   = "address" // no MX, but A or AAAA (implicit MX)
 	ReceiveNullMX    = "null-mx" // MX 0 . (RFC 7505): accepts no mail
-	ReceiveNone      = "none"    // no MX, A or AAAA
+	ReceiveNone      = "none"    // no MX, A or AAAA (or a CNAME loop)
 	ReceiveTempError = "temperror"
+	// ReceiveOffline: offline, and no zone file covers the domain.
+	ReceiveOffline = "not-checked-offline"
 )
+
+// DefaultMaxDestinations bounds the report destinations checked for one
+// record, rua and ruf together, in the order written. Each costs up to four
+// queries to names a stranger chose (the authorization record, MX, A,
+// AAAA, and organizational-domain lookups), and receivers send to the first
+// two rua destinations at most (RFC 7489 §6.2); a record listing 2,304
+// addresses must not make one check send thousands of queries.
+const DefaultMaxDestinations = 10
 
 // Destination is one rua or ruf URI and what was found about it.
 type Destination struct {
@@ -53,17 +66,30 @@ func AuthorizationName(policyDomain, destDomain string) string {
 	return policyDomain + "._report._dmarc." + destDomain
 }
 
-// CheckDestinations checks each URI of a record published for policyDomain:
-// whether it is external, whether it is authorized, and whether its domain
-// can receive mail. DNS failures are recorded per destination.
+// CheckDestinations checks the first DefaultMaxDestinations URIs of a
+// record published for policyDomain (see CheckDestinationsLimit).
 func CheckDestinations(ctx context.Context, r dns.Resolver, policyDomain string, rec *Record) []Destination {
-	return checkDestinations(ctx, newSession(r), r, policyDomain, rec)
+	out, _ := checkDestinations(ctx, newSession(r), r, policyDomain, rec, DefaultMaxDestinations)
+	return out
 }
 
-func checkDestinations(ctx context.Context, s *session, r dns.Resolver, policyDomain string, rec *Record) []Destination {
+// CheckDestinationsLimit checks the URIs of a record published for
+// policyDomain, rua then ruf, up to max of them (DefaultMaxDestinations
+// when max <= 0): whether each is external, whether it is authorized, and
+// whether its domain can receive mail. DNS failures are recorded per
+// destination. The URIs beyond max are returned unchecked.
+func CheckDestinationsLimit(ctx context.Context, r dns.Resolver, policyDomain string, rec *Record, max int) (checked []Destination, unchecked []URI) {
+	return checkDestinations(ctx, newSession(r), r, policyDomain, rec, max)
+}
+
+func checkDestinations(ctx context.Context, s *session, r dns.Resolver, policyDomain string, rec *Record, max int) ([]Destination, []URI) {
 	out := []Destination{}
+	var unchecked []URI
 	if rec == nil {
-		return out
+		return out, nil
+	}
+	if max <= 0 {
+		max = DefaultMaxDestinations
 	}
 	policyOrg, perr := s.orgDomain(ctx, policyDomain)
 	policyOrg7489 := OrgDomain7489(policyDomain)
@@ -72,6 +98,10 @@ func checkDestinations(ctx context.Context, s *session, r dns.Resolver, policyDo
 	}
 	add := func(tag string, uris []URI) {
 		for _, u := range uris {
+			if len(out) >= max {
+				unchecked = append(unchecked, u)
+				continue
+			}
 			d := Destination{Tag: tag, URI: u, Authorization: AuthNotChecked}
 			if u.Scheme != "mailto" || u.Domain == "" {
 				out = append(out, d)
@@ -111,7 +141,7 @@ func checkDestinations(ctx context.Context, s *session, r dns.Resolver, policyDo
 	}
 	add("rua", rec.RUA)
 	add("ruf", rec.RUF)
-	return out
+	return out, unchecked
 }
 
 func checkAuthorization(ctx context.Context, r dns.Resolver, d *Destination) {
@@ -122,7 +152,17 @@ func checkAuthorization(ctx context.Context, r dns.Resolver, d *Destination) {
 	}
 	ans, err := r.Query(ctx, d.AuthorizationName, dns.TypeTXT)
 	if err != nil {
+		if dns.IsCNAMEChainError(err) {
+			// Resolvers give up on it, every time: receivers cannot find
+			// an authorization, which is as good as none.
+			d.Authorization, d.Error = AuthMissing, err.Error()
+			return
+		}
 		d.Authorization, d.Error = AuthTempError, err.Error()
+		return
+	}
+	if ans.NotCovered {
+		d.Authorization = AuthOffline
 		return
 	}
 	d.AuthCNAMEs = ans.CNAMEs
@@ -139,7 +179,14 @@ func checkReceive(ctx context.Context, r dns.Resolver, domain string, d *Destina
 	ans, err := r.Query(ctx, domain, dns.TypeMX)
 	if err != nil {
 		d.Receive = ReceiveTempError
+		if dns.IsCNAMEChainError(err) {
+			d.Receive = ReceiveNone // a CNAME loop receives nothing, ever
+		}
 		d.Error = joinErr(d.Error, err)
+		return
+	}
+	if ans.NotCovered {
+		d.Receive = ReceiveOffline
 		return
 	}
 	if len(ans.Records) > 0 {

@@ -136,9 +136,21 @@ var (
 		Fix:     "Nothing, if the domain is a public suffix operator's; remove psd=y otherwise.",
 	})
 	FindDestUnverified = catalog.Define(finding.Spec{
-		Code: "dmarc.destination-unverified", Severity: finding.Warning,
+		Code: "dmarc.destination-unverified", Severity: finding.Warning, Transient: true,
 		Title:   "report destination could not be checked",
-		Meaning: "A DNS failure stopped the check of a report destination's authorization record or mail servers.",
+		Meaning: "A DNS failure (a timeout, SERVFAIL) stopped the check of a report destination's authorization record or mail servers. This says the check could not find out, not that the destination is wrong: the result is `error`.",
 		Fix:     "Run the check again; if the failure persists, check the destination domain's DNS servers.",
+	})
+	FindTooManyDestinations = catalog.Define(finding.Spec{
+		Code: "dmarc.too-many-destinations", Severity: finding.Warning,
+		Title:   "more report destinations than are checked",
+		Meaning: "The record lists more rua and ruf destinations than the check looks at (10 by default): each costs DNS queries to names the record's author chose, so only the first ones are checked, and the finding names the others. Receivers send aggregate reports to the first two rua destinations at most (RFC 7489 §6.2); a long list only costs and hides mistakes.",
+		Fix:     "Keep the few mailboxes (or report services) that read the reports.",
+	})
+	FindDestNotCheckedOffline = catalog.Define(finding.Spec{
+		Code: "dmarc.not-checked-offline", Severity: finding.Info,
+		Title:   "report destination not checked (offline)",
+		Meaning: "The check ran offline and no `--zone` file covers the destination's authorization record or mail servers, so nothing is known about them: the destination is not reported as unauthorized or unable to receive.",
+		Fix:     "Nothing to fix. Run the check online, or add a zone file for the destination's domain, to check it.",
 	})
 )

@@ -56,6 +56,9 @@ func (c *Chain) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 	}
 	merged := *a
 	merged.CNAMEs = append(append([]string(nil), a.CNAMEs...), b.CNAMEs...)
+	if len(a.CNAMEAndOtherData)+len(b.CNAMEAndOtherData) > 0 {
+		merged.CNAMEAndOtherData = append(append([]string(nil), a.CNAMEAndOtherData...), b.CNAMEAndOtherData...)
+	}
 	merged.Records = b.Records
 	if merged.Records == nil {
 		merged.Records = []Record{}
@@ -63,6 +66,23 @@ func (c *Chain) Query(ctx context.Context, name string, qtype uint16) (*Answer, 
 	merged.RCode = b.RCode
 	merged.Authenticated = b.Authenticated
 	merged.Source = b.Source
+	// The chain as a whole must not loop nor exceed MaxCNAMEs, whichever
+	// part of it is in the zone.
+	if err == nil || IsCNAMEChainError(err) {
+		for i := len(a.CNAMEs); i < len(merged.CNAMEs); i++ {
+			t := merged.CNAMEs[i]
+			loop := t == n || zoneContains(merged.CNAMEs[:i], t)
+			if !loop && i+1 <= MaxCNAMEs {
+				continue
+			}
+			merged.CNAMEs = merged.CNAMEs[:i+1]
+			merged.RCode, merged.Records = RcodeServFail, []Record{}
+			if loop {
+				return &merged, cnameLoopError(n, qtype, b.Source, merged.CNAMEs)
+			}
+			return &merged, cnameLongError(n, qtype, b.Source)
+		}
+	}
 	return &merged, err
 }
 

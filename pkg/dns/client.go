@@ -25,8 +25,6 @@ const (
 	// 1232 octets is the EDNS buffer size agreed at DNS Flag Day 2020: it
 	// avoids IP fragmentation on any path with an MTU of 1280 or more.
 	clientDefaultUDPSize = 1232
-	// clientMaxCNAMEs bounds the CNAME chain followed in an answer section.
-	clientMaxCNAMEs = 16
 	// clientBackoff is the pause before the second round of attempts; it
 	// doubles each round, up to clientMaxBackoff, with jitter.
 	clientBackoff    = 50 * time.Millisecond
@@ -267,7 +265,7 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 			}
 			switch resp.Rcode {
 			case mdns.RcodeSuccess, mdns.RcodeNameError:
-				return clientDecode(resp, q.name, qtype, src), nil
+				return clientDecode(resp, q.name, qtype, src)
 			case mdns.RcodeServerFailure:
 				c.failures.Add(1)
 				out.servFail = &Answer{Name: q.name, Type: qtype, RCode: resp.Rcode, Authenticated: resp.AuthenticatedData, Records: []Record{}, Source: src}
@@ -584,12 +582,16 @@ func clientMatches(m *mdns.Msg, q *clientQuery) bool {
 
 // clientDecode builds the Answer of a NOERROR or NXDOMAIN reply: it follows
 // the CNAME chain in the answer section from the name asked and keeps the
-// records of the asked type owned by its end.
-func clientDecode(m *mdns.Msg, name string, qtype uint16, src string) *Answer {
+// records of the asked type owned by its end. A chain that loops or has
+// more than MaxCNAMEs aliases is an error (see Resolver); an owner with a
+// CNAME beside records of the asked type (or two CNAMEs) is flagged in
+// CNAMEAndOtherData, and its records are kept.
+func clientDecode(m *mdns.Msg, name string, qtype uint16, src string) (*Answer, error) {
 	a := &Answer{Name: name, Type: qtype, RCode: m.Rcode, Authenticated: m.AuthenticatedData, Source: src}
 	cur := name
 	for {
 		var target string
+		conflict := false
 		for _, rr := range m.Answer {
 			h := rr.Header()
 			if h.Class != mdns.ClassINET || !clientOwnerIs(h.Name, cur) {
@@ -597,24 +599,40 @@ func clientDecode(m *mdns.Msg, name string, qtype uint16, src string) *Answer {
 			}
 			if h.Rrtype == qtype {
 				a.Records = append(a.Records, FromRR(rr))
-			} else if cn, ok := rr.(*mdns.CNAME); ok && target == "" {
-				target = cn.Target
+				continue
+			}
+			if cn, ok := rr.(*mdns.CNAME); ok {
+				t := CanonicalName(cn.Target)
+				if target != "" && t != target {
+					conflict = true
+				}
+				if target == "" {
+					target = t
+				}
 			}
 		}
-		if len(a.Records) > 0 || target == "" || qtype == mdns.TypeCNAME || len(a.CNAMEs) >= clientMaxCNAMEs {
+		if target != "" && (conflict || len(a.Records) > 0) {
+			a.CNAMEAndOtherData = append(a.CNAMEAndOtherData, cur)
+		}
+		if len(a.Records) > 0 || target == "" || qtype == mdns.TypeCNAME {
 			break
 		}
-		t := CanonicalName(target)
-		if t == name || clientContains(a.CNAMEs, t) {
-			break // a loop
+		if target == name || clientContains(a.CNAMEs, target) {
+			a.CNAMEs = append(a.CNAMEs, target)
+			a.RCode, a.Records = RcodeServFail, []Record{}
+			return a, cnameLoopError(name, qtype, src, a.CNAMEs)
 		}
-		a.CNAMEs = append(a.CNAMEs, t)
-		cur = t
+		a.CNAMEs = append(a.CNAMEs, target)
+		if len(a.CNAMEs) > MaxCNAMEs {
+			a.RCode, a.Records = RcodeServFail, []Record{}
+			return a, cnameLongError(name, qtype, src)
+		}
+		cur = target
 	}
 	if a.Records == nil {
 		a.Records = []Record{}
 	}
-	return a
+	return a, nil
 }
 
 // clientOwnerIs compares an owner name as sent (any case, trailing dot) with

@@ -192,7 +192,8 @@ func TestClientCNAMEChain(t *testing.T) {
 	}
 }
 
-// TestClientCNAMELoop checks that a looping chain in an answer section ends.
+// TestClientCNAMELoop checks that a looping chain in an answer section ends
+// in the loop error, not in NODATA.
 func TestClientCNAMELoop(t *testing.T) {
 	srv := dnstest.NewServerFor(t, dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
 		// The server writes a CNAME record from each name to the next:
@@ -201,11 +202,11 @@ func TestClientCNAMELoop(t *testing.T) {
 	}))
 	c := clientNew(t, dns.ClientConfig{Servers: []string{srv.Addr()}})
 	a, err := c.Query(context.Background(), "a.loop.test", dns.TypeTXT)
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, dns.ErrCNAMELoop) || dns.IsTemporary(err) {
+		t.Fatalf("err = %v, want ErrCNAMELoop, not temporary", err)
 	}
-	if !reflect.DeepEqual(a.CNAMEs, []string{"b.loop.test"}) || len(a.Records) != 0 {
-		t.Errorf("CNAMEs = %q, records %d", a.CNAMEs, len(a.Records))
+	if !reflect.DeepEqual(a.CNAMEs, []string{"b.loop.test", "a.loop.test"}) || len(a.Records) != 0 || a.Void() {
+		t.Errorf("CNAMEs = %q, records %d, void %v", a.CNAMEs, len(a.Records), a.Void())
 	}
 }
 

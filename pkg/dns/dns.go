@@ -89,9 +89,27 @@ func RcodeString(rc int) string {
 // The error is nil whenever a DNS answer was obtained, and that includes
 // NXDOMAIN and NODATA: those are answers, told apart by Answer.RCode and
 // Answer.Records. The error is non-nil when no usable answer was obtained:
-// a timeout, SERVFAIL, REFUSED, a network failure, a malformed name. Such an
-// error is an *Error; see IsTemporary and IsTimeout. An Answer may be
-// returned beside an error (for SERVFAIL, to show the RCODE and the server).
+// a timeout, SERVFAIL, REFUSED, a network failure, a malformed name, a
+// broken CNAME chain. Such an error is an *Error (a *NameError for a
+// malformed name); see IsTemporary and IsTimeout. An Answer may be returned
+// beside an error (for SERVFAIL, to show the RCODE and the server).
+//
+// A CNAME chain that comes back to a name already in it, or that has more
+// than MaxCNAMEs aliases, is an *Error wrapping ErrCNAMELoop or
+// ErrCNAMEChainTooLong (see IsCNAMEChainError). It is not temporary (the
+// zone is misconfigured, and asking again gives the same chain) and it is
+// not NXDOMAIN or NODATA either: the name exists, but nothing can be found
+// at the end of its chain. The Answer beside the error has RCode SERVFAIL,
+// no records, and the chain in CNAMEs up to and including the alias that
+// closed the loop or went past the limit. Every implementation in this
+// package (Zone, Chain, Cache, Client, dnstest) reports such a chain this
+// way; a Client can only recognise it when the chain is in the answer
+// section, and a recursive resolver that detects the loop itself answers
+// SERVFAIL, which stays a temporary error.
+//
+// An Answer is flagged when what it shows breaks the rules of the DNS in a
+// way a check should report (see Answer.CNAMEAndOtherData), and when it was
+// not asked of anyone (see Answer.NotCovered).
 type Resolver interface {
 	Query(ctx context.Context, name string, qtype uint16) (*Answer, error)
 }
@@ -124,6 +142,20 @@ type Answer struct {
 	// Source says who answered: "udp://192.0.2.53:53", "tcp://...",
 	// "zone:testdata/zones/example.com.zone".
 	Source string `json:"source"`
+	// CNAMEAndOtherData lists the names of the chain (Name and the CNAMEs)
+	// seen holding a CNAME record beside records of another type, which
+	// RFC 1034 §3.6.2 and RFC 2181 §10.1 forbid. Such a zone is broken, and
+	// resolvers disagree on what it answers: a check should report it as a
+	// misconfiguration whatever the records say. Zone files with it are
+	// refused when loaded; a live answer shows it when its answer section
+	// holds both at one owner name.
+	CNAMEAndOtherData []string `json:"cname_and_other_data,omitempty"`
+	// NotCovered is true when the answer was not asked of anyone: a Zone
+	// (or a Chain without a next resolver, offline) answered for a name
+	// that no zone file it holds is authoritative for. Its NXDOMAIN or
+	// NODATA is then an assumption, not a fact about the DNS: a check
+	// should say "not checked offline" rather than "does not exist".
+	NotCovered bool `json:"not_covered,omitempty"`
 }
 
 // NXDomain reports whether the name does not exist (at the end of any CNAME
@@ -436,6 +468,41 @@ func (e *NameError) Hint() string { return e.hint }
 // ErrTimeout is wrapped by every *Error caused by a query timing out.
 var ErrTimeout = errors.New("timed out")
 
+// MaxCNAMEs is the longest CNAME chain a resolver of this package follows,
+// as recursive resolvers bound theirs: a chain of more aliases is an error
+// wrapping ErrCNAMEChainTooLong.
+const MaxCNAMEs = 16
+
+// ErrCNAMELoop is wrapped by the *Error of a query whose CNAME chain comes
+// back to a name already in it (see Resolver).
+var ErrCNAMELoop = errors.New("CNAME loop")
+
+// ErrCNAMEChainTooLong is wrapped by the *Error of a query whose CNAME chain
+// has more than MaxCNAMEs aliases (see Resolver).
+var ErrCNAMEChainTooLong = errors.New("CNAME chain too long")
+
+// IsCNAMEChainError reports whether err comes from a CNAME loop or a chain
+// of more than MaxCNAMEs aliases: a misconfiguration of the zone, neither
+// temporary nor an answer.
+func IsCNAMEChainError(err error) bool {
+	return errors.Is(err, ErrCNAMELoop) || errors.Is(err, ErrCNAMEChainTooLong)
+}
+
+// cnameLoopError returns the error of a chain from name that came back to a
+// name already in it: chain holds the aliases followed, the repeated one
+// last.
+func cnameLoopError(name string, qtype uint16, server string, chain []string) *Error {
+	return &Error{Name: name, Type: qtype, Server: server, RCode: -1,
+		Err: fmt.Errorf("%w: %s", ErrCNAMELoop, strings.Join(append([]string{name}, chain...), " -> "))}
+}
+
+// cnameLongError returns the error of a chain from name of more than
+// MaxCNAMEs aliases.
+func cnameLongError(name string, qtype uint16, server string) *Error {
+	return &Error{Name: name, Type: qtype, Server: server, RCode: -1,
+		Err: fmt.Errorf("%w: more than %d aliases", ErrCNAMEChainTooLong, MaxCNAMEs)}
+}
+
 // Error is returned when no usable answer was obtained.
 type Error struct {
 	Name   string // the name asked, canonical
@@ -443,7 +510,7 @@ type Error struct {
 	Server string // who failed to answer, when known
 	// RCode is the response code when a server answered with one that is not
 	// an answer (SERVFAIL, REFUSED, FORMERR, NOTIMP); -1 when no response
-	// arrived.
+	// arrived, or when the response could not be used (a CNAME loop).
 	RCode int
 	Err   error // the cause: ErrTimeout, a network error, ...
 }
@@ -467,8 +534,12 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Temporary reports whether asking again later might succeed. Every failure
 // to get an answer counts as temporary for SPF, DKIM and DMARC (temperror),
-// except the server's refusal to understand the question (FORMERR, NOTIMP).
+// except the server's refusal to understand the question (FORMERR, NOTIMP)
+// and a CNAME loop or over-long chain (a misconfiguration; see Resolver).
 func (e *Error) Temporary() bool {
+	if IsCNAMEChainError(e.Err) {
+		return false
+	}
 	return e.RCode != RcodeFormErr && e.RCode != RcodeNotImp
 }
 

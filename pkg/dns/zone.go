@@ -17,10 +17,6 @@ import (
 	mdns "github.com/miekg/dns"
 )
 
-// zoneMaxCNAMEs is the longest CNAME chain a Zone follows before it gives up
-// with SERVFAIL, as recursive resolvers do.
-const zoneMaxCNAMEs = 16
-
 // zoneDefaultTTL is the TTL of a record that states none before any $TTL
 // line or earlier explicit TTL.
 const zoneDefaultTTL = 3600
@@ -39,9 +35,11 @@ const zoneTypeANY = mdns.TypeANY
 // Authoritative): the names at and below each SOA owner, or, in a file
 // without an SOA record, at and below each $ORIGIN (or the origin given to
 // ParseZone); a file with neither is authoritative for exactly the names it
-// holds. Asked about any other name, a Zone on its own answers NXDOMAIN: that
-// is offline mode, where the zone files are the whole DNS. Use NewChain to
-// send those names to the network instead.
+// holds. Asked about any other name, a Zone on its own answers NXDOMAIN
+// with Answer.NotCovered set: that is offline mode, where the zone files are
+// the whole DNS, and a check should say such a name was not checked rather
+// than that it does not exist. Use NewChain to send those names to the
+// network instead.
 //
 // The details of the answers:
 //   - Names are compared case-insensitively and stored in lower case (owner
@@ -51,10 +49,13 @@ const zoneTypeANY = mdns.TypeANY
 //   - The ancestors of every name exist, up to its top-level domain, so
 //     they answer NODATA, not NXDOMAIN (RFC 8020: NXDOMAIN means nothing
 //     exists below).
-//   - A CNAME at the name is followed whatever else the name holds (RFC 1034
-//     §4.3.2); a CNAME loop or a chain of more than 16 aliases is a SERVFAIL
-//     *Error, as from a recursive resolver. A query of type CNAME returns the
-//     CNAME; one of type ANY returns every record at the name.
+//   - A CNAME at the name is followed (RFC 1034 §4.3.2). Loading refuses a
+//     CNAME beside other data; a Zone merged by hand may still hold one,
+//     and then the CNAME is followed whatever else the name holds and the
+//     answer flags the name (Answer.CNAMEAndOtherData). A CNAME loop or a
+//     chain of more than MaxCNAMEs aliases is the error the Resolver's rules
+//     give (ErrCNAMELoop, ErrCNAMEChainTooLong). A query of type CNAME
+//     returns the CNAME; one of type ANY returns every record at the name.
 //   - A wildcard answers for a name only when the name does not exist and
 //     the wildcard is the child of its closest encloser (RFC 4592 §3.3.1), so
 //     an existing name or empty non-terminal blocks it. The records are
@@ -95,8 +96,14 @@ type zoneRR struct {
 }
 
 // ZoneError reports a zone file that cannot be used: a syntax error, a
-// missing or unreadable file, an $INCLUDE loop, a record outside its zone. Line is 0
-// when the error concerns the file as a whole.
+// missing or unreadable file, an $INCLUDE loop or an $INCLUDE outside the
+// including file's directory, a record outside its zone, a CNAME beside
+// other data, a zone over a limit of ZoneOptions. Line is 0 when the error
+// concerns the file as a whole or the line is not known.
+//
+// An error about a file that was $INCLUDEd names the file, the line and the
+// column, never its content: the user named the top-level file, not the
+// files it includes.
 type ZoneError struct {
 	File   string
 	Line   int
@@ -117,62 +124,192 @@ func (e *ZoneError) Error() string {
 
 func (e *ZoneError) Unwrap() error { return e.Err }
 
-// LoadZoneFiles reads BIND-format zone files (RFC 1035 §5 master files, with
+// Errors wrapped by a *ZoneError, for callers that branch on the kind of
+// problem.
+var (
+	// ErrZoneTooLarge: the zone has more records, or a file more octets,
+	// than ZoneOptions allow.
+	ErrZoneTooLarge = errors.New("zone too large")
+	// ErrZoneIncludeOutside: an $INCLUDE names a file outside the directory
+	// of the file that includes it (after resolving symbolic links).
+	ErrZoneIncludeOutside = errors.New("$INCLUDE outside the zone file's directory")
+	// ErrZoneCNAMEAndOtherData: a name holds a CNAME record beside other
+	// records, or two CNAME records (RFC 1034 §3.6.2, RFC 2181 §10.1).
+	ErrZoneCNAMEAndOtherData = errors.New("CNAME and other data")
+)
+
+// Defaults of ZoneOptions.
+const (
+	// DefaultZoneMaxRecords bounds the records of one zone file named by
+	// the caller, counting what it $INCLUDEs and what its $GENERATE lines
+	// make.
+	DefaultZoneMaxRecords = 100_000
+	// DefaultZoneMaxTotalRecords bounds the records of all the files loaded
+	// together.
+	DefaultZoneMaxTotalRecords = 1_000_000
+	// DefaultZoneMaxFileSize bounds the size of each file read, named or
+	// $INCLUDEd.
+	DefaultZoneMaxFileSize = 64 << 20
+)
+
+// ZoneOptions bound what loading zone files may cost: zone files are often
+// written by someone else (a tenant, a customer), and one line of $GENERATE
+// makes 65,536 records. The zero value of each field means its default.
+type ZoneOptions struct {
+	// MaxRecords bounds the records of each file given (with what it
+	// includes and generates). Default DefaultZoneMaxRecords (100,000).
+	MaxRecords int
+	// MaxTotalRecords bounds the records of all the files given together.
+	// Default DefaultZoneMaxTotalRecords (1,000,000).
+	MaxTotalRecords int
+	// MaxFileSize bounds the size in octets of each file read, the files
+	// given and the files they include. Default DefaultZoneMaxFileSize
+	// (64 MiB).
+	MaxFileSize int64
+}
+
+func (o ZoneOptions) withDefaults() ZoneOptions {
+	if o.MaxRecords <= 0 {
+		o.MaxRecords = DefaultZoneMaxRecords
+	}
+	if o.MaxTotalRecords <= 0 {
+		o.MaxTotalRecords = DefaultZoneMaxTotalRecords
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = DefaultZoneMaxFileSize
+	}
+	return o
+}
+
+// LoadZoneFiles reads zone files with the default ZoneOptions; see
+// ZoneOptions.LoadFiles.
+func LoadZoneFiles(paths ...string) (*Zone, error) {
+	return ZoneOptions{}.LoadFiles(paths...)
+}
+
+// LoadFiles reads BIND-format zone files (RFC 1035 §5 master files, with
 // $ORIGIN, $TTL, $INCLUDE and $GENERATE) and merges them into one Zone.
 //
 // A file starts with no origin: a name without a trailing dot (or "@")
 // before the first $ORIGIN line is an error, since there is nothing it could
 // be relative to. $INCLUDE paths are relative to the directory of the file
-// that includes them (as BIND does with its directory option); only regular
-// files are included, and an $INCLUDE loop is an error. A record without a
-// TTL takes the $TTL in force, else the last TTL stated (RFC 1035 §5.1), else
-// 3600. Character-strings are decoded (\" and \DDD); one longer than 255
-// octets is split into 255-octet strings, as it would have to be on the wire.
-// In a file with an SOA record, a record outside the zones of its SOA records
-// is an error (BIND ignores such data; here it would silently be unreachable
-// when a Chain sends its name to the network). Two files for the same apex
-// are merged.
+// that includes them (as BIND does with its directory option), and must
+// name a regular file in that directory or below it, once symbolic links
+// are resolved: "$INCLUDE /etc/passwd", "$INCLUDE ../x" and a link leading
+// out of the directory are refused (ErrZoneIncludeOutside), as is an
+// $INCLUDE loop. A record without a TTL takes the $TTL in force, else the
+// last TTL stated (RFC 1035 §5.1), else 3600. Character-strings are decoded
+// (\" and \DDD); one longer than 255 octets is split into 255-octet strings,
+// as it would have to be on the wire. In a file with an SOA record, a record
+// outside the zones of its SOA records is an error (BIND ignores such data;
+// here it would silently be unreachable when a Chain sends its name to the
+// network). A name with a CNAME record and another record (other than
+// RRSIG and NSEC), or with two CNAME records, is an error, in one file or
+// across files (ErrZoneCNAMEAndOtherData; named-checkzone refuses it too).
+// Two files for the same apex are merged. A file or a set of files over the
+// limits of o is refused (ErrZoneTooLarge).
 //
-// Every error is a *ZoneError naming the file and, for a syntax error, the
+// Every error is a *ZoneError naming the file and, where it is known, the
 // line; for a missing file it wraps the os error, so errors.Is(err,
 // fs.ErrNotExist) holds.
-func LoadZoneFiles(paths ...string) (*Zone, error) {
+func (o ZoneOptions) LoadFiles(paths ...string) (*Zone, error) {
+	o = o.withDefaults()
 	z := &Zone{}
+	z.init()
+	texts := map[string]*zoneTexts{}
+	total := 0
 	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return nil, &ZoneError{File: p, Err: zoneUnwrapPathError(err)}
-		}
-		if fi.IsDir() {
-			return nil, &ZoneError{File: p, Err: errors.New("is a directory, not a zone file")}
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, &ZoneError{File: p, Err: zoneUnwrapPathError(err)}
-		}
-		u, err := zoneParse(data, p, "")
+		data, err := zoneReadNamed(p, o.MaxFileSize)
 		if err != nil {
 			return nil, err
 		}
+		budget := min(o.MaxRecords, o.MaxTotalRecords-total)
+		u, tx, n, err := zoneParse(data, p, "", o, budget, budget < o.MaxRecords)
+		if err != nil {
+			return nil, err
+		}
+		total += n
+		for f := range tx.byFile {
+			texts[f] = tx
+		}
 		z.Merge(u)
+	}
+	if err := z.checkCNAMEs(texts); err != nil {
+		return nil, err
 	}
 	return z, nil
 }
 
-// ParseZone reads one zone in BIND format from r. The file name is used in
-// errors, in Answer.Source and to resolve relative $INCLUDE paths; origin,
-// when not empty, is the initial origin, as if the text began with an
-// $ORIGIN line.
+// zoneReadNamed reads a zone file the caller named. It need not be a
+// regular file (a pipe is fine), but it is read only up to max octets.
+func zoneReadNamed(p string, max int64) ([]byte, error) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil, &ZoneError{File: p, Err: zoneUnwrapPathError(err)}
+	}
+	if fi.IsDir() {
+		return nil, &ZoneError{File: p, Err: errors.New("is a directory, not a zone file")}
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, &ZoneError{File: p, Err: zoneUnwrapPathError(err)}
+	}
+	defer f.Close()
+	data, err := zoneReadAll(f, max)
+	if err != nil {
+		return nil, &ZoneError{File: p, Err: err}
+	}
+	return data, nil
+}
+
+// zoneReadAll reads r up to max octets; more is ErrZoneTooLarge.
+func zoneReadAll(r io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, zoneUnwrapPathError(err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%w: the file is larger than %d octets (the limit of ZoneOptions.MaxFileSize): split the zone", ErrZoneTooLarge, max)
+	}
+	return data, nil
+}
+
+// ParseZone reads one zone in BIND format from r with the default
+// ZoneOptions; see ZoneOptions.Parse.
 func ParseZone(r io.Reader, file, origin string) (*Zone, error) {
-	data, err := io.ReadAll(r)
+	return ZoneOptions{}.Parse(r, file, origin)
+}
+
+// Parse reads one zone in BIND format from r, with the rules of LoadFiles.
+// The file name is used in errors, in Answer.Source and to resolve relative
+// $INCLUDE paths (an empty name stands for a file in the working
+// directory); origin, when not empty, is the initial origin, as if the text
+// began with an $ORIGIN line.
+func (o ZoneOptions) Parse(r io.Reader, file, origin string) (*Zone, error) {
+	o = o.withDefaults()
+	data, err := zoneReadAll(r, o.MaxFileSize)
 	if err != nil {
 		return nil, &ZoneError{File: file, Err: err}
 	}
-	return zoneParse(data, file, origin)
+	budget := min(o.MaxRecords, o.MaxTotalRecords)
+	z, tx, _, err := zoneParse(data, file, origin, o, budget, false)
+	if err != nil {
+		return nil, err
+	}
+	texts := map[string]*zoneTexts{}
+	for f := range tx.byFile {
+		texts[f] = tx
+	}
+	if err := z.checkCNAMEs(texts); err != nil {
+		return nil, err
+	}
+	return z, nil
 }
 
 // Merge adds the records and apexes of other to z. Identical records are
 // kept once; records of both at one name are kept in order, z's first.
+// Unlike LoadFiles, it does not refuse a CNAME that ends up beside other
+// data (answers flag it; see Answer.CNAMEAndOtherData).
 func (z *Zone) Merge(other *Zone) {
 	if other == nil {
 		return
@@ -265,6 +402,13 @@ func (z *Zone) Query(ctx context.Context, name string, qtype uint16) (*Answer, e
 	}
 	z.answers.Add(1)
 	a, _, err := z.resolve(CanonicalName(name), qtype, nil)
+	if a != nil {
+		end := a.Name
+		if len(a.CNAMEs) > 0 {
+			end = a.CNAMEs[len(a.CNAMEs)-1]
+		}
+		a.NotCovered = !z.Authoritative(end)
+	}
 	return a, err
 }
 
@@ -275,8 +419,11 @@ func (z *Zone) resolve(n string, qtype uint16, leave func(string) bool) (*Answer
 	a := &Answer{Name: n, Type: qtype, Records: []Record{}}
 	cur := n
 	for {
-		rrs, cname, exists, src := z.lookup(cur, qtype)
+		rrs, cname, exists, src, conflict := z.lookup(cur, qtype)
 		a.Source = src
+		if conflict {
+			a.CNAMEAndOtherData = append(a.CNAMEAndOtherData, cur)
+		}
 		if len(rrs) > 0 {
 			a.Records = rrs
 			return a, "", nil
@@ -289,14 +436,13 @@ func (z *Zone) resolve(n string, qtype uint16, leave func(string) bool) (*Answer
 		}
 		if cname == n || zoneContains(a.CNAMEs, cname) {
 			a.RCode = RcodeServFail
-			chain := append(append([]string{n}, a.CNAMEs...), cname)
-			return a, "", &Error{Name: n, Type: qtype, Server: src, RCode: RcodeServFail,
-				Err: fmt.Errorf("CNAME loop: %s", strings.Join(chain, " -> "))}
+			a.CNAMEs = append(a.CNAMEs, cname)
+			return a, "", cnameLoopError(n, qtype, src, a.CNAMEs)
 		}
-		if len(a.CNAMEs) >= zoneMaxCNAMEs {
+		if len(a.CNAMEs) >= MaxCNAMEs {
 			a.RCode = RcodeServFail
-			return a, "", &Error{Name: n, Type: qtype, Server: src, RCode: RcodeServFail,
-				Err: fmt.Errorf("CNAME chain longer than %d aliases", zoneMaxCNAMEs)}
+			a.CNAMEs = append(a.CNAMEs, cname)
+			return a, "", cnameLongError(n, qtype, src)
 		}
 		a.CNAMEs = append(a.CNAMEs, cname)
 		if leave != nil && leave(cname) {
@@ -317,11 +463,12 @@ func zoneContains(list []string, s string) bool {
 
 // lookup answers one name without following CNAMEs: the records of the type,
 // or the target of a CNAME to follow, or neither (NODATA if exists, else
-// NXDOMAIN). src is the Answer.Source.
-func (z *Zone) lookup(name string, qtype uint16) (rrs []Record, cname string, exists bool, src string) {
+// NXDOMAIN). src is the Answer.Source; conflict says that the node answering
+// holds a CNAME beside other data.
+func (z *Zone) lookup(name string, qtype uint16) (rrs []Record, cname string, exists bool, src string, conflict bool) {
 	if node := z.nodes[name]; node != nil {
 		rrs, cname, src = node.answer(name, qtype, false)
-		return rrs, cname, true, src
+		return rrs, cname, true, src, node.conflict()
 	}
 	// RFC 4592 §3.3.1: find the closest encloser, the longest existing
 	// ancestor; only the wildcard directly below it can match. An existing
@@ -334,12 +481,31 @@ func (z *Zone) lookup(name string, qtype uint16) (rrs []Record, cname string, ex
 		}
 		w := z.nodes["*."+enc]
 		if w == nil {
-			return nil, "", false, z.nxSource(name, node.file)
+			return nil, "", false, z.nxSource(name, node.file), false
 		}
 		rrs, cname, src = w.answer(name, qtype, true)
-		return rrs, cname, true, src
+		return rrs, cname, true, src, w.conflict()
 	}
-	return nil, "", false, z.nxSource(name, "")
+	return nil, "", false, z.nxSource(name, ""), false
+}
+
+// conflict reports whether the node holds a CNAME beside other data (other
+// than the DNSSEC records RFC 4035 §2.5 allows beside it), or two CNAMEs.
+func (node *zoneNode) conflict() bool {
+	if node.cname == "" {
+		return false
+	}
+	cnames := 0
+	for i := range node.rrs {
+		switch node.rrs[i].rec.Type {
+		case TypeCNAME:
+			cnames++
+		case mdns.TypeRRSIG, mdns.TypeNSEC:
+		default:
+			return true
+		}
+	}
+	return cnames > 1
 }
 
 // nxSource names the file that says name does not exist: the file of the apex
@@ -521,9 +687,45 @@ type zoneItem struct {
 	file string
 }
 
-// zoneParse parses one top-level zone file (and what it includes) into a
-// Zone of its own.
-func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
+// zoneTexts keeps the text of the files read for one named file, to place
+// records on their lines in error messages (the parser does not tell the
+// line of a record).
+type zoneTexts struct {
+	top     string            // display name of the named file
+	origin  string            // its initial origin, fully qualified, or ""
+	byFile  map[string][]byte // the text of each file, by display name
+	origins []string          // every origin seen, canonical ("" for the root)
+}
+
+// line returns the line of the first record of the type (0: any) owned by
+// owner (canonical) in file, or 0.
+func (tx *zoneTexts) line(file, owner string, typ uint16) int {
+	text, ok := tx.byFile[file]
+	if !ok {
+		return 0
+	}
+	if file == tx.top {
+		return zoneFindLine(text, tx.origin, owner, typ, nil)
+	}
+	// The origin an included file starts with is not known here: a name
+	// relative to it matches when it is relative to one of the zone's
+	// origins. One pass, however many origins there are.
+	origins := make(map[string]bool, len(tx.origins))
+	for _, o := range tx.origins {
+		origins[o] = true
+	}
+	return zoneFindLine(text, "", owner, typ, origins)
+}
+
+// named reports whether file is the file the caller named (whose content an
+// error may quote), not one it includes.
+func (tx *zoneTexts) named(file string) bool { return tx == nil || file == tx.top }
+
+// zoneParse parses one named zone file (and what it includes) into a Zone
+// of its own. It stops with ErrZoneTooLarge after budget records
+// (ofTotal: the budget is what is left of MaxTotalRecords). It returns the
+// texts read and the number of records parsed.
+func zoneParse(data []byte, file, origin string, o ZoneOptions, budget int, ofTotal bool) (z *Zone, tx *zoneTexts, count int, err error) {
 	// The parser is miekg's; should it ever panic on some input, that is a
 	// bad zone file to the user, not a crash.
 	defer func() {
@@ -533,10 +735,10 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 	}()
 	if origin != "" {
 		if _, ok := mdns.IsDomainName(origin); !ok || strings.ContainsAny(origin, " \t\n") {
-			return nil, &ZoneError{File: file, Err: fmt.Errorf("bad origin %q: want a domain name such as example.com", origin)}
+			return nil, nil, 0, &ZoneError{File: file, Err: fmt.Errorf("bad origin %q: want a domain name such as example.com", origin)}
 		}
 	}
-	inc := newZoneIncludeFS(file)
+	inc := newZoneIncludeFS(file, o.MaxFileSize)
 	inc.texts[file] = data
 	zp := mdns.NewZoneParser(bytes.NewReader(data), origin, inc.topAbs)
 	zp.SetIncludeAllowed(true)
@@ -548,14 +750,26 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		}
 	}
 	inc.scanOrigins(data, origin)
+	tx = &zoneTexts{top: file, byFile: inc.texts}
+	if origin != "" {
+		tx.origin = mdns.Fqdn(origin)
+	}
 
 	var items []zoneItem
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if len(items) >= budget {
+			what := fmt.Sprintf("the file has more than %d records (the limit of ZoneOptions.MaxRecords)", budget)
+			if ofTotal {
+				what = fmt.Sprintf("the zone files together have more than %d records (the limit of ZoneOptions.MaxTotalRecords)", o.MaxTotalRecords)
+			}
+			return nil, nil, 0, &ZoneError{File: inc.current(), Err: fmt.Errorf("%w: %s; a $GENERATE range or an $INCLUDE makes too many: split the zone, or raise the limit", ErrZoneTooLarge, what)}
+		}
 		items = append(items, zoneItem{rr, inc.current()})
 	}
 	if err := zp.Err(); err != nil {
-		return nil, inc.zoneError(err)
+		return nil, nil, 0, inc.zoneError(err)
 	}
+	tx.origins = inc.origins
 
 	z = &Zone{}
 	z.init()
@@ -603,7 +817,11 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		}
 		if !under {
 			if bySOA {
-				return nil, &ZoneError{File: it.file, Line: zoneFindOwnerLine(inc.texts[it.file], n), Err: fmt.Errorf("the record %s lies outside the zone (its SOA is at %s): move it to a zone file of its own or remove it",
+				line := tx.line(it.file, n, rec.Type)
+				if !tx.named(it.file) {
+					return nil, nil, 0, &ZoneError{File: it.file, Line: line, Err: fmt.Errorf("a %s record lies outside the zone of the SOA record: move it to a zone file of its own or remove it", TypeString(rec.Type))}
+				}
+				return nil, nil, 0, &ZoneError{File: it.file, Line: line, Err: fmt.Errorf("the record %s lies outside the zone (its SOA is at %s): move it to a zone file of its own or remove it",
 					strings.ReplaceAll(it.rr.String(), "\t", " "), zoneApexList(apexes))}
 			}
 			z.exact[n] = it.file
@@ -615,20 +833,224 @@ func zoneParse(data []byte, file, origin string) (z *Zone, err error) {
 		}
 		z.ancestors(n, it.file)
 	}
-	return z, nil
+	return z, tx, len(items), nil
 }
 
-// zoneFindOwnerLine returns the line of text where a record of the owner
-// name (canonical) is written in full, or 0. The parser does not tell the
-// line of a record, and this is only for an error message.
-func zoneFindOwnerLine(text []byte, owner string) int {
-	for i, line := range strings.Split(string(text), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && line[0] != ' ' && line[0] != '\t' && CanonicalName(f[0]) == owner && strings.HasSuffix(f[0], ".") {
-			return i + 1
+// checkCNAMEs refuses a name with a CNAME beside other data, or two CNAMEs.
+// texts gives, by file, the texts to find lines in. The first such name in
+// canonical order is reported.
+func (z *Zone) checkCNAMEs(texts map[string]*zoneTexts) error {
+	var bad []string
+	for n, node := range z.nodes {
+		if node.conflict() {
+			bad = append(bad, n)
 		}
 	}
+	if len(bad) == 0 {
+		return nil
+	}
+	sort.Strings(bad)
+	n := bad[0]
+	node := z.nodes[n]
+	file := node.cnameFile
+	tx := texts[file]
+	var types []string
+	otherFiles := []string{}
+	for _, r := range node.rrs {
+		t := TypeString(r.rec.Type)
+		if r.rec.Type == TypeCNAME && r.rec.Target == node.cname {
+			continue
+		}
+		if !zoneContains(types, t) {
+			types = append(types, t)
+		}
+		if r.file != file && !zoneContains(otherFiles, r.file) {
+			otherFiles = append(otherFiles, r.file)
+		}
+	}
+	line := 0
+	if tx != nil {
+		line = tx.line(file, n, TypeCNAME)
+	}
+	where := ""
+	if len(otherFiles) > 0 {
+		where = " (the other records are in " + strings.Join(otherFiles, ", ") + ")"
+	}
+	more := ""
+	if len(bad) > 1 {
+		more = fmt.Sprintf("; %d other names have the same problem", len(bad)-1)
+	}
+	why := "a name with a CNAME can hold no other record (RFC 1034 §3.6.2, RFC 2181 §10.1), and resolvers disagree on what such a name answers: keep either the CNAME or the other records"
+	if _, apex := z.apexes[n]; apex {
+		why = "a zone apex must hold SOA and NS records, so it can never be a CNAME (RFC 1034 §3.6.2, RFC 2181 §10.1): remove the CNAME and publish the records it was meant to provide (an A or AAAA record, or your DNS provider's ALIAS/flattening feature)"
+	}
+	if !tx.named(file) {
+		return &ZoneError{File: file, Line: line, Err: fmt.Errorf("%w: a name has a CNAME record and %s records%s; %s%s", ErrZoneCNAMEAndOtherData, strings.Join(types, ", "), where, why, more)}
+	}
+	return &ZoneError{File: file, Line: line, Err: fmt.Errorf("%w: %s has a CNAME record and %s records%s; %s%s", ErrZoneCNAMEAndOtherData, zoneShowName(n), strings.Join(types, ", "), where, why, more)}
+}
+
+func zoneShowName(n string) string {
+	if n == "" {
+		return "."
+	}
+	return n
+}
+
+// zoneFindLine returns the line where a record of the type (0: any) owned by
+// owner (canonical) starts in text, or 0. origin is the initial origin
+// (fully qualified, or "" when unknown); while it is unknown, a relative
+// name matches owner when owner is that name below one of origins
+// (canonical). It reads RFC 1035 §5.1 syntax as far as placing records
+// needs, in one pass: $ORIGIN, owners left blank, parentheses, quoted
+// strings and comments; records made by $GENERATE are not found.
+func zoneFindLine(text []byte, origin, owner string, typ uint16, origins map[string]bool) int {
+	found := 0
+	prevMatch := false // whether the last owner written matches owner
+	toks := make([]string, 0, 8)
+	startLine, indented := 0, false
+	ownerMatches := func(tok string) bool {
+		if origin != "" {
+			return zoneAbsoluteOwner(tok, origin) == owner
+		}
+		if mdns.IsFqdn(tok) && tok != "@" {
+			return CanonicalName(tok) == owner
+		}
+		if origins == nil {
+			return false
+		}
+		if tok == "@" {
+			return origins[owner]
+		}
+		rel := CanonicalName(tok)
+		return len(owner) > len(rel) && owner[:len(rel)] == rel && owner[len(rel)] == '.' && origins[owner[len(rel)+1:]]
+	}
+	emit := func() bool {
+		if len(toks) == 0 {
+			return false
+		}
+		rest := toks
+		switch {
+		case strings.HasPrefix(toks[0], "$"):
+			if strings.EqualFold(toks[0], "$ORIGIN") && len(toks) > 1 {
+				switch {
+				case toks[1] == ".":
+					origin = "."
+				case mdns.IsFqdn(toks[1]):
+					origin = toks[1]
+				case origin != "":
+					origin = mdns.Fqdn(zoneAbsolute(toks[1], origin))
+				}
+			}
+			return false
+		case !indented:
+			prevMatch = ownerMatches(toks[0])
+			rest = toks[1:]
+		}
+		if !prevMatch {
+			return false
+		}
+		for _, t := range rest {
+			if rt, ok := mdns.StringToType[strings.ToUpper(t)]; ok {
+				if typ == 0 || rt == typ {
+					found = startLine
+					return true
+				}
+				return false
+			}
+		}
+		return false
+	}
+	line, paren, newLogical := 1, 0, true
+	for i := 0; i < len(text); {
+		c := text[i]
+		if newLogical {
+			startLine, indented, toks, newLogical = line, c == ' ' || c == '\t', toks[:0], false
+		}
+		switch {
+		case c == '\n':
+			line++
+			i++
+			if paren == 0 {
+				if emit() {
+					return found
+				}
+				newLogical = true
+			}
+		case c == ';':
+			for i < len(text) && text[i] != '\n' {
+				i++
+			}
+		case c == ' ' || c == '\t' || c == '\r':
+			i++
+		case c == '(':
+			paren++
+			i++
+		case c == ')':
+			if paren > 0 {
+				paren--
+			}
+			i++
+		case c == '"':
+			j := i + 1
+			for j < len(text) && text[j] != '"' {
+				if text[j] == '\\' {
+					j++
+				}
+				if j < len(text) && text[j] == '\n' {
+					line++
+				}
+				j++
+			}
+			toks = append(toks, `""`)
+			i = j + 1
+		default:
+			j := i
+			for j < len(text) && !strings.ContainsRune(" \t\r\n;()\"", rune(text[j])) {
+				if text[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			j = min(j, len(text))
+			toks = append(toks, string(text[i:j]))
+			i = j
+		}
+	}
+	if emit() {
+		return found
+	}
 	return 0
+}
+
+// zoneAbsoluteOwner turns an owner name as written into a canonical name,
+// relative to origin (fully qualified, or "" when unknown); "" when it cannot.
+func zoneAbsoluteOwner(tok, origin string) string {
+	if tok == "@" {
+		if origin == "" {
+			return "\x00" // matches nothing
+		}
+		return CanonicalName(origin)
+	}
+	if n := zoneAbsolute(tok, origin); n != "" || tok == "." {
+		return n
+	}
+	return "\x00"
+}
+
+// zoneAbsolute makes a name absolute and canonical ("" for the root, and
+// for a relative name without origin).
+func zoneAbsolute(tok, origin string) string {
+	if mdns.IsFqdn(tok) {
+		return CanonicalName(tok)
+	}
+	if origin == "" {
+		return ""
+	}
+	if origin == "." {
+		return CanonicalName(tok)
+	}
+	return CanonicalName(tok + "." + origin)
 }
 
 func zoneAppendNew(list []string, s string) []string {
@@ -688,6 +1110,7 @@ func zoneUnwrapPathError(err error) error {
 // The parser is given absolute paths; they come back here with the leading
 // slash removed, as fs.FS paths are.
 type zoneIncludeFS struct {
+	maxSize    int64
 	topAbs     string
 	topDisplay string
 	stack      []string          // absolute paths of the files being read, outermost first
@@ -698,7 +1121,7 @@ type zoneIncludeFS struct {
 	texts      map[string][]byte // the text of each file, by display name
 }
 
-func newZoneIncludeFS(file string) *zoneIncludeFS {
+func newZoneIncludeFS(file string, maxSize int64) *zoneIncludeFS {
 	abs := file
 	if abs == "" {
 		abs = "zone"
@@ -710,7 +1133,7 @@ func newZoneIncludeFS(file string) *zoneIncludeFS {
 	if !strings.HasPrefix(abs, "/") {
 		abs = "/" + abs
 	}
-	return &zoneIncludeFS{topAbs: abs, topDisplay: file, stack: []string{abs}, shown: []string{file}, texts: map[string][]byte{}}
+	return &zoneIncludeFS{maxSize: maxSize, topAbs: abs, topDisplay: file, stack: []string{abs}, shown: []string{file}, texts: map[string][]byte{}}
 }
 
 // display turns a path the parser knows into the one to show the user: the
@@ -748,7 +1171,28 @@ func (e *zoneIncludeLoopError) Error() string {
 	return "$INCLUDE loop: " + strings.Join(e.chain, " includes ")
 }
 
-// Open implements fs.FS.
+// zoneIncludeRefused is an $INCLUDE of a file outside the directory of the
+// file that names it. It says where the includer's directory is, never what
+// the refused path was: the includer may itself be an included file.
+type zoneIncludeRefused struct {
+	dir  string // the including file's directory, for display
+	link bool   // the path is inside, but a symbolic link leads out
+}
+
+func (e *zoneIncludeRefused) Error() string {
+	how := "it names a file outside"
+	if e.link {
+		how = "a symbolic link in its path leads outside"
+	}
+	return fmt.Sprintf("$INCLUDE refused: %s the directory of the including file (%s); a zone file may only include files in its own directory or below it, so that a zone file cannot make emailauth read (and show in an error) any other file: copy the file next to the zone file", how, e.dir)
+}
+
+func (e *zoneIncludeRefused) Unwrap() error { return ErrZoneIncludeOutside }
+
+// Open implements fs.FS. The file must lie in the directory of the file
+// being read (the one whose $INCLUDE this is) or below it, once symbolic
+// links are resolved; it is opened through an os.Root of that directory, so
+// that a link changed meanwhile cannot lead out either.
 func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 	p := "/" + strings.TrimPrefix(name, "/")
 	for _, s := range f.stack {
@@ -761,9 +1205,36 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 		}
 	}
 	osPath := zoneOSPath(p)
-	fi, err := os.Stat(osPath)
+	dir := filepath.Dir(zoneOSPath(f.stack[len(f.stack)-1]))
+	refused := &zoneIncludeRefused{dir: f.display(filepath.ToSlash(dir))}
+	if refused.dir == "" {
+		refused.dir = "."
+	}
+	if _, ok := zoneBelow(dir, osPath); !ok {
+		return nil, refused
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
-		return nil, err
+		return nil, &fs.PathError{Op: "open", Path: osPath, Err: zoneUnwrapPathError(err)}
+	}
+	realPath, err := filepath.EvalSymlinks(osPath)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: osPath, Err: zoneUnwrapPathError(err)}
+	}
+	rel, ok := zoneBelow(realDir, realPath)
+	if !ok {
+		refused.link = true
+		return nil, refused
+	}
+	root, err := os.OpenRoot(realDir)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: osPath, Err: zoneUnwrapPathError(err)}
+	}
+	defer root.Close()
+	// Stat before opening: opening a pipe would wait for a writer.
+	fi, err := root.Stat(rel)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: osPath, Err: zoneUnwrapPathError(err)}
 	}
 	if fi.IsDir() {
 		return nil, &fs.PathError{Op: "open", Path: osPath, Err: errors.New("is a directory, not a zone file")}
@@ -772,9 +1243,17 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 		// A device or a pipe could be endless (/dev/zero) or wait forever.
 		return nil, &fs.PathError{Op: "open", Path: osPath, Err: errors.New("is not a regular file")}
 	}
-	data, err := os.ReadFile(osPath)
+	fh, err := root.Open(rel)
 	if err != nil {
-		return nil, err
+		return nil, &fs.PathError{Op: "open", Path: osPath, Err: zoneUnwrapPathError(err)}
+	}
+	defer fh.Close()
+	if fi, err = fh.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: osPath, Err: errors.New("is not a regular file")}
+	}
+	data, err := zoneReadAll(fh, f.maxSize)
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: osPath, Err: err}
 	}
 	f.stack = append(f.stack, p)
 	f.shown = append(f.shown, f.display(p))
@@ -785,6 +1264,15 @@ func (f *zoneIncludeFS) Open(name string) (fs.File, error) {
 	f.included = append(f.included, f.display(p))
 	f.scanOrigins(data, "")
 	return &zoneIncludedFile{Reader: bytes.NewReader(data), fs: f, info: fi}, nil
+}
+
+// zoneBelow returns path relative to dir when it lies in dir or below it.
+func zoneBelow(dir, path string) (string, bool) {
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) || !filepath.IsLocal(rel) {
+		return "", false
+	}
+	return rel, true
 }
 
 type zoneIncludedFile struct {
@@ -873,9 +1361,11 @@ func (f *zoneIncludeFS) zoneError(err error) error {
 			}
 		}
 	}
+	named := true
 	if best != "" {
 		file = f.display(best)
 		s = s[len(best)+2:]
+		named = best == f.topAbs || best == strings.TrimPrefix(f.topAbs, "/")
 	}
 	s = strings.TrimPrefix(s, "dns: ")
 	line, col := 0, 0
@@ -896,23 +1386,35 @@ func (f *zoneIncludeFS) zoneError(err error) error {
 	}
 
 	var loop *zoneIncludeLoopError
+	var refused *zoneIncludeRefused
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &loop):
 		msg = loop.Error()
-	case errors.As(err, &pathErr):
+	case errors.As(err, &refused):
+		msg = refused.Error()
+	case errors.As(err, &pathErr) && named:
 		msg = fmt.Sprintf("cannot $INCLUDE %q (%s): %v", token, f.display(filepath.ToSlash(pathErr.Path)), pathErr.Err)
+	case errors.As(err, &pathErr):
+		msg = fmt.Sprintf("cannot $INCLUDE the file named at column %d (%s): %v", col, f.display(filepath.ToSlash(pathErr.Path)), pathErr.Err)
 	case msg == "too deeply nested $INCLUDE":
 		msg = "$INCLUDE nested too deeply (more than 7 files)"
 	default:
-		msg = zoneFriendly(strings.ReplaceAll(msg, "dns: ", ""), token)
+		msg = zoneFriendly(strings.ReplaceAll(msg, "dns: ", ""), token, col, !named)
 	}
-	return &ZoneError{File: file, Line: line, Column: col, Err: &zoneParseError{msg: msg, cause: pe}}
+	var cause error = pe
+	if !named {
+		// miekg's error quotes the token: keep only what it wraps (the
+		// error of an $INCLUDE, which names files, not content).
+		cause = errors.Unwrap(pe)
+	}
+	return &ZoneError{File: file, Line: line, Column: col, Err: &zoneParseError{msg: msg, cause: cause}}
 }
 
 // zoneFriendly rewrites miekg's message about token into one for people
-// who write zone files.
-func zoneFriendly(msg, token string) string {
+// who write zone files. With hide, the token is not shown (it comes from a
+// file the user did not name), only its column.
+func zoneFriendly(msg, token string, col int, hide bool) string {
 	relative := zoneRelativeNameMsg(msg) && (token == "@" || zoneRelativeName(token))
 	switch token {
 	case "unbalanced brace":
@@ -922,17 +1424,22 @@ func zoneFriendly(msg, token string) string {
 	case "unknown RR type", "unknown class":
 		return strings.Replace(token, "RR type", "record type", 1)
 	}
-	quoted := strconv.Quote(token)
+	quoted := " " + strconv.Quote(token)
+	if hide {
+		quoted = fmt.Sprintf(" at column %d", col)
+	}
 	var out string
 	switch {
 	case msg == "unknown RR type":
-		out = "unknown record type " + quoted
+		out = "unknown record type" + quoted
+	case strings.HasPrefix(msg, "expecting $TTL value") && hide:
+		out = "$TTL needs a time such as 300 or 1h30m" + quoted
 	case strings.HasPrefix(msg, "expecting $TTL value"):
-		out = "$TTL needs a time such as 300 or 1h30m, not " + quoted
+		out = "$TTL needs a time such as 300 or 1h30m, not" + quoted
 	case msg == "not a TTL":
-		out = "bad TTL " + quoted
+		out = "bad TTL" + quoted
 	case msg == "bad owner name":
-		out = "bad owner name " + quoted
+		out = "bad owner name" + quoted
 	case (strings.HasPrefix(msg, "bad TXT ") || strings.HasPrefix(msg, "bad SPF ")) && (token == " " || token == "\"" || token == "\n" || token == ""):
 		out = "bad " + msg[4:7] + ` record data: a quote is not closed, or text lies outside quotes (write a " inside a string as \")`
 	case strings.HasPrefix(msg, "bad ") && strings.Count(msg, " ") == 2:
@@ -940,12 +1447,14 @@ func zoneFriendly(msg, token string) string {
 		if token == "\n" || token == "" {
 			out = "bad " + typ + " record data: a field is missing"
 		} else {
-			out = "bad " + typ + " record data " + quoted
+			out = "bad " + typ + " record data" + quoted
 		}
 	case token == "\n":
 		out = msg + " at end of line"
+	case token != "" && hide:
+		out = msg + quoted
 	case token != "":
-		out = msg + ": " + quoted
+		out = msg + ":" + quoted
 	default:
 		out = msg
 	}

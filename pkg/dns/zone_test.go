@@ -303,18 +303,27 @@ func TestZoneSyntax(t *testing.T) {
 }
 
 func TestZoneCNAMELoops(t *testing.T) {
+	// A loop is a misconfiguration: an error that is neither temporary nor
+	// an answer (it used to be a temporary SERVFAIL, and callers that
+	// looked at the answer saw NODATA).
 	z := zoneLoad(t, zoneTestMain)
-	for _, name := range []string{"loop1.example.com", "self.example.com"} {
+	for name, chain := range map[string][]string{
+		"loop1.example.com": {"loop2.example.com", "loop1.example.com"},
+		"self.example.com":  {"self.example.com"},
+	} {
 		a, err := z.Query(context.Background(), name, TypeTXT)
 		var de *Error
-		if !errors.As(err, &de) || de.RCode != RcodeServFail || !strings.Contains(err.Error(), "CNAME loop") {
-			t.Fatalf("%s: err = %v, want a SERVFAIL *Error about a CNAME loop", name, err)
+		if !errors.As(err, &de) || !errors.Is(err, ErrCNAMELoop) || !IsCNAMEChainError(err) {
+			t.Fatalf("%s: err = %v, want an *Error wrapping ErrCNAMELoop", name, err)
 		}
-		if !IsTemporary(err) {
-			t.Errorf("%s: a CNAME loop should be a temporary error (SERVFAIL), as from a resolver", name)
+		if IsTemporary(err) {
+			t.Errorf("%s: a CNAME loop is a misconfiguration, not a temporary error", name)
 		}
-		if a == nil || a.RCode != RcodeServFail {
-			t.Errorf("%s: answer %+v, want one with RCODE SERVFAIL", name, a)
+		if !strings.Contains(err.Error(), "CNAME loop: "+name+" -> "+strings.Join(chain, " -> ")) {
+			t.Errorf("%s: error %q does not show the chain", name, err)
+		}
+		if a == nil || a.RCode != RcodeServFail || a.Void() || !reflect.DeepEqual(a.CNAMEs, chain) {
+			t.Errorf("%s: answer %+v, want RCODE SERVFAIL, no records, chain %q", name, a, chain)
 		}
 	}
 	// A chain of 17 aliases is too long; 16 is fine.
@@ -329,24 +338,97 @@ func TestZoneCNAMELoops(t *testing.T) {
 	if err != nil || len(a.CNAMEs) != 16 || len(a.IPs()) != 1 {
 		t.Errorf("16 aliases: %v %+v", err, a)
 	}
-	if _, err := z.Query(context.Background(), "c0.example.test", TypeA); err == nil || !strings.Contains(err.Error(), "longer than 16") {
-		t.Errorf("17 aliases: err = %v, want a too-long chain", err)
+	a, err = z.Query(context.Background(), "c0.example.test", TypeA)
+	if !errors.Is(err, ErrCNAMEChainTooLong) || IsTemporary(err) || !strings.Contains(err.Error(), "more than 16 aliases") {
+		t.Errorf("17 aliases: err = %v, want ErrCNAMEChainTooLong, not temporary", err)
+	}
+	if a == nil || a.RCode != RcodeServFail || len(a.CNAMEs) != 17 {
+		t.Errorf("17 aliases: answer %+v, want SERVFAIL and the 17 aliases", a)
 	}
 }
 
 func TestZoneCNAMEAndOtherData(t *testing.T) {
-	// RFC 1034 §4.3.2: a CNAME at the name is followed, whatever else it
-	// holds (a broken zone, but one that checks must be able to reproduce).
-	z := zoneText(t, `$ORIGIN example.test.
-alias 300 IN CNAME target
-alias 300 IN TXT "ignored"
-target 300 IN TXT "target"
-`)
-	a, err := z.Query(context.Background(), "alias.example.test", TypeTXT)
-	if err != nil {
+	// named-checkzone refuses "CNAME and other data"; so does loading. The
+	// error names the file, the line and the name.
+	tests := []struct {
+		name, text string
+		line       int
+		contains   []string
+	}{
+		{"beside TXT", "$ORIGIN example.test.\n@ 300 IN TXT \"x\"\nalias 300 IN TXT \"ignored\"\n\nalias 300 IN CNAME target\n", 5,
+			[]string{"alias.example.test has a CNAME record and TXT records", "keep either the CNAME or the other records"}},
+		{"at the apex", "$ORIGIN example.test.\n@ 300 IN SOA ns hm 1 2 3 4 5\n@ 300 IN NS ns\n@ 300 IN TXT \"v=spf1 -all\"\n@ 300 IN CNAME elsewhere.example.\nns 300 IN A 192.0.2.1\n", 5,
+			[]string{"example.test has a CNAME record and SOA, NS, TXT records", "a zone apex must hold SOA and NS records"}},
+		{"owner left blank", "$ORIGIN example.test.\nalias 300 IN A 192.0.2.1\n      300 IN CNAME target\n", 3,
+			[]string{"alias.example.test has a CNAME record and A records"}},
+		{"two CNAMEs", "$ORIGIN example.test.\nalias 300 IN CNAME a\nalias 300 IN CNAME b\n", 2,
+			[]string{"alias.example.test has a CNAME record and CNAME records"}},
+		{"wildcard", "$ORIGIN example.test.\n* 300 IN CNAME a\n* 300 IN MX 10 mx\n", 2,
+			[]string{"*.example.test has a CNAME record and MX records"}},
+		{"across parentheses", "$ORIGIN example.test.\nx 300 IN TXT ( \"a\"\n \"b\" )\nx 300 IN CNAME y ; here\n", 4,
+			[]string{"x.example.test has a CNAME"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseZone(strings.NewReader(tt.text), "t.zone", "")
+			var ze *ZoneError
+			if !errors.As(err, &ze) || !errors.Is(err, ErrZoneCNAMEAndOtherData) {
+				t.Fatalf("err = %v, want a *ZoneError wrapping ErrZoneCNAMEAndOtherData", err)
+			}
+			if ze.File != "t.zone" || ze.Line != tt.line {
+				t.Errorf("error at %s:%d, want t.zone:%d (%v)", ze.File, ze.Line, tt.line, err)
+			}
+			for _, c := range tt.contains {
+				if !strings.Contains(err.Error(), c) {
+					t.Errorf("error %q does not contain %q", err, c)
+				}
+			}
+		})
+	}
+	// DNSSEC records may sit beside a CNAME (RFC 4035 §2.5).
+	zoneText(t, "$ORIGIN example.test.\nalias 300 IN CNAME target\nalias 300 IN NSEC z.example.test. CNAME RRSIG NSEC\n")
+
+	// Across two files: the second file's records make the conflict.
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.zone")
+	b := filepath.Join(dir, "b.zone")
+	zoneWrite(t, a, "$ORIGIN example.test.\n@ 300 IN TXT \"a\"\nwww 300 IN CNAME host\n")
+	zoneWrite(t, b, "$ORIGIN example.test.\nwww 300 IN TXT \"b\"\n")
+	_, err := LoadZoneFiles(a, b)
+	var ze *ZoneError
+	if !errors.As(err, &ze) || !errors.Is(err, ErrZoneCNAMEAndOtherData) || ze.File != a || ze.Line != 3 || !strings.Contains(err.Error(), "(the other records are in "+b+")") {
+		t.Errorf("across files: err = %v", err)
+	}
+
+	// In an included file: the file and the line, not the name (the user
+	// did not name that file).
+	zoneWrite(t, filepath.Join(dir, "inc.inc"), "\nsecret-name 300 IN TXT \"x\"\nsecret-name 300 IN CNAME y\n")
+	top := filepath.Join(dir, "top.zone")
+	zoneWrite(t, top, "$ORIGIN example.test.\n$INCLUDE inc.inc\n")
+	_, err = LoadZoneFiles(top)
+	if !errors.As(err, &ze) || !errors.Is(err, ErrZoneCNAMEAndOtherData) || ze.File != filepath.Join(dir, "inc.inc") || ze.Line != 3 {
+		t.Errorf("included: err = %v, want inc.inc:3", err)
+	} else if strings.Contains(err.Error(), "secret") {
+		t.Errorf("included: error %q quotes the included file", err)
+	}
+
+	// A zone merged by hand is not checked, but its answers flag the name.
+	z1 := zoneText(t, "$ORIGIN example.test.\nalias 300 IN CNAME target\ntarget 300 IN TXT \"t\"\n")
+	z1.Merge(zoneText(t, "$ORIGIN example.test.\nalias 300 IN TXT \"other\"\n"))
+	ans, err := z1.Query(context.Background(), "alias.example.test", TypeTXT)
+	if err != nil || !reflect.DeepEqual(ans.CNAMEAndOtherData, []string{"alias.example.test"}) {
+		t.Errorf("merged: %v %+v, want the conflict flagged", err, ans)
+	}
+}
+
+func zoneWrite(t testing.TB, path, text string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	zoneCheck(t, a, zoneWant{cnames: []string{"target.example.test"}, records: []string{`target.example.test 300 "target"`}})
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestZoneWildcardRules(t *testing.T) {
@@ -550,7 +632,7 @@ func TestZoneErrors(t *testing.T) {
 		notExist bool
 	}{
 		{"syntax error", []string{"testdata/zones/bad-txt.zone"}, "testdata/zones/bad-txt.zone", 6, []string{"zone: testdata/zones/bad-txt.zone:6: bad TXT record data: a quote is not closed"}, false},
-		{"error in included file", []string{"testdata/zones/includes-bad.zone"}, "testdata/zones/sub/bad.inc", 3, []string{"zone: testdata/zones/sub/bad.inc:3: bad A record data \"192.0.2.300\""}, false},
+		{"error in included file", []string{"testdata/zones/includes-bad.zone"}, "testdata/zones/sub/bad.inc", 3, []string{"zone: testdata/zones/sub/bad.inc:3: bad A record data at column 20"}, false},
 		{"missing file", []string{"testdata/zones/nope.zone"}, "testdata/zones/nope.zone", 0, []string{"zone: testdata/zones/nope.zone: no such file or directory"}, true},
 		{"missing include", []string{"testdata/zones/missing-include.zone"}, "testdata/zones/missing-include.zone", 4, []string{`cannot $INCLUDE "sub/does-not-exist.inc" (testdata/zones/sub/does-not-exist.inc): no such file or directory`}, true},
 		{"include loop", []string{"testdata/zones/loop-a.zone"}, "testdata/zones/loop-b.zone", 2, []string{"$INCLUDE loop: testdata/zones/loop-a.zone includes testdata/zones/loop-b.zone includes testdata/zones/loop-a.zone"}, false},
@@ -674,9 +756,9 @@ func TestZoneGuards(t *testing.T) {
 		t.Errorf("bad origin: err = %v", err)
 	}
 	if runtime.GOOS != "windows" {
-		// A device could be endless: only regular files are included.
+		// A device is outside the zone's directory.
 		_, err = ParseZone(strings.NewReader("$INCLUDE /dev/zero\n"), "t.zone", "example.test")
-		if !errors.As(err, &ze) || !strings.Contains(err.Error(), "is not a regular file") {
+		if !errors.As(err, &ze) || !errors.Is(err, ErrZoneIncludeOutside) {
 			t.Errorf("/dev/zero: err = %v", err)
 		}
 	}

@@ -51,6 +51,10 @@ type Result struct {
 	FromError  string `json:"header_from_error,omitempty"`
 	// DKIM holds one result per DKIM-Signature.
 	DKIM []dkim.SignatureResult `json:"dkim"`
+	// DKIMResult is what the signatures say together (dkim.Summarize, any
+	// d=): temperror stays temperror however many signatures were left
+	// unverified by the cap; its NotVerified says whether the cap was hit.
+	DKIMResult dkim.MessageResult `json:"dkim_result"`
 	// SPF is the SPF result for the connection; nil without one.
 	SPF *spf.Result `json:"spf,omitempty"`
 	// SPFIdentity is the identity SPF checked: "mailfrom" or "helo".
@@ -82,9 +86,15 @@ func Authenticate(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Ve
 		return nil, err
 	}
 	res.DKIM = append(res.DKIM, sigs...)
+	res.DKIMResult = dkim.Summarize(sigs, "")
 
 	in := dmarc.EvalInput{From: res.FromDomain}
 	for _, s := range sigs {
+		if s.Code == dkim.CodeTooManySignatures {
+			// Not verified: no result to align, and aligning each one
+			// would cost DNS queries the cap is there to bound.
+			continue
+		}
 		in.DKIM = append(in.DKIM, dmarc.AuthResult{Domain: s.Domain, Result: s.Result})
 	}
 	if conn != nil {
@@ -193,12 +203,7 @@ func (res *Result) header(id string, conn *Connection) string {
 		}
 		parts = append(parts, p)
 	}
-	if len(res.DKIM) == 0 {
-		parts = append(parts, "dkim=none")
-	}
-	for _, s := range res.DKIM {
-		parts = append(parts, s.AuthResultsProperty())
-	}
+	parts = append(parts, dkim.AuthResultsProperties(res.DKIM)...)
 	if res.DMARC != nil {
 		parts = append(parts, res.DMARC.AuthResultsProperty())
 	} else {

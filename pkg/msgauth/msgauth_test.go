@@ -119,3 +119,44 @@ func TestValueQuoting(t *testing.T) {
 		}
 	}
 }
+
+// TestManySignaturesTimingOut: 1,000 signatures whose keys time out give
+// the DKIM result temperror, as one does; the cap is reported, the
+// Authentication-Results value stays short, and the signatures beyond the
+// cap are not aligned for DMARC (each would cost DNS queries).
+func TestManySignaturesTimingOut(t *testing.T) {
+	var hdr strings.Builder
+	for i := 0; i < 1000; i++ {
+		hdr.WriteString("DKIM-Signature: v=1; a=rsa-sha256; d=d" + strings.Repeat("x", i%7) + ".example.org; s=slow; h=from; bh=AAAA; b=AAAA\r\n")
+	}
+	msg := hdr.String() + "From: a@example.com\r\nSubject: x\r\n\r\nbody\r\n"
+	f := dnsFake{}
+	v := dkim.NewVerifier(f, dkim.VerifyOptions{})
+	res, err := Authenticate(context.Background(), strings.NewReader(msg), f, v, nil, Options{AuthServID: "mx.example.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DKIMResult.Result != dkim.Temperror || res.DKIMResult.NotVerified != 984 {
+		t.Errorf("DKIM result %+v, want temperror with 984 not verified", res.DKIMResult)
+	}
+	if n := strings.Count(res.AuthenticationResults, "dkim="); n != 17 || len(res.AuthenticationResults) > 8000 {
+		t.Errorf("Authentication-Results: %d dkim= results, %d octets", n, len(res.AuthenticationResults))
+	}
+	if res.DMARC == nil || len(res.DMARC.Alignment.DKIM.Checks) != 16 {
+		t.Errorf("DMARC aligned %d DKIM identifiers, want the 16 verified", len(res.DMARC.Alignment.DKIM.Checks))
+	}
+}
+
+// dnsFake times out every key lookup, publishes a DMARC record for
+// example.com, and answers NXDOMAIN otherwise.
+type dnsFake struct{}
+
+func (dnsFake) Query(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+	if strings.Contains(name, "._domainkey.") {
+		return nil, &dns.Error{Name: name, Type: qtype, RCode: -1, Err: dns.ErrTimeout}
+	}
+	if n := dns.CanonicalName(name); n == "_dmarc.example.com" && qtype == dns.TypeTXT {
+		return &dns.Answer{Name: n, Type: qtype, Records: []dns.Record{{Name: n, Type: dns.TypeTXT, Strings: []string{"v=DMARC1; p=reject"}}}}, nil
+	}
+	return &dns.Answer{Name: dns.CanonicalName(name), Type: qtype, RCode: dns.RcodeNXDomain, Records: []dns.Record{}}, nil
+}

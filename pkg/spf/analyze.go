@@ -50,8 +50,27 @@ type Analysis struct {
 	// costs including everything it includes, costliest first.
 	Costs []TermCost `json:"costs"`
 	// Incomplete is true when a DNS lookup failed.
-	Incomplete bool         `json:"incomplete"`
-	Findings   finding.List `json:"findings"`
+	Incomplete bool `json:"incomplete"`
+	// Merged is set when the domain publishes several records (a
+	// permerror at once): the one record to publish instead. Lookups,
+	// VoidLookups and Costs are then the merged record's, what the domain
+	// will need once it is fixed; the tree shows each record as it is.
+	Merged *MergedRecord `json:"merged,omitempty"`
+	// StrictReceivers are the counts of receivers that count more than RFC
+	// 7208 §4.6.4 says, for the same client (see spf.receiver-compat).
+	StrictReceivers ReceiverCounts `json:"strict_receivers"`
+	Findings        finding.List   `json:"findings"`
+}
+
+// ReceiverCounts are the lookup counts of pyspf (behind policyd-spf) and
+// Mail::SPF (behind SpamAssassin), which count a redirect= beside all (or
+// after a mechanism that always matches) as a lookup, and an MX host without
+// an address of the client's family as a void lookup. The void lookups of
+// ptr, which they count too, depend on each client's reverse DNS and are not
+// included.
+type ReceiverCounts struct {
+	Lookups     int       `json:"lookups"`
+	VoidLookups VoidCount `json:"void_lookups"`
 }
 
 // TermCost is what one term of the checked record costs, with its subtree.
@@ -75,7 +94,10 @@ type Node struct {
 	// Via is "domain" for the checked domain, "include" or "redirect".
 	Via string `json:"via"`
 	// Status: "ok", "none" (no record), "multiple" (more than one),
-	// "syntax-error", "dns-error", "loop", "invalid" (malformed name).
+	// "syntax-error", "dns-error", "loop", "invalid" (malformed name),
+	// "not-checked" (offline, and no zone file covers the name: nothing is
+	// known; evaluation is assumed to go on past it, and its own lookups
+	// are not counted).
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
 	// Record is the SPF record used; Records every SPF record found.
@@ -149,6 +171,15 @@ type walker struct {
 	inDup    int // > 0 while walking a subtree already walked once
 	nets     []netRef
 	costs    map[*TermReport]int // top-level subtree costs, for fixes
+
+	// What pyspf and Mail::SPF count beyond the RFC (ReceiverCounts), and
+	// why, for spf.receiver-compat.
+	strictLookups  int
+	strictVoids    VoidCount
+	strictRedirect []string // "redirect=x (in the record of d)"
+	strictMXHosts  [2][]string
+	notChecked     map[string]bool // names reported not checked offline
+	mxLimit        bool            // an mx term has too many hosts (a permerror already)
 }
 
 // Analyze walks domain's SPF tree once. The error is non-nil only for a
@@ -175,6 +206,11 @@ func Analyze(ctx context.Context, r dns.Resolver, domain string, opts AnalyzeOpt
 		w.type99(d)
 	}
 	a.Costs = w.termCosts()
+	a.StrictReceivers = ReceiverCounts{Lookups: a.Lookups + w.strictLookups,
+		VoidLookups: VoidCount{a.VoidLookups.IPv4 + w.strictVoids.IPv4, a.VoidLookups.IPv6 + w.strictVoids.IPv6}}
+	if m := a.Merged; m != nil {
+		a.Lookups, a.VoidLookups, a.Costs = m.Lookups, m.VoidLookups, m.Costs
+	}
 	w.totals()
 	w.duplicateNetworks()
 	return a, nil
@@ -189,16 +225,31 @@ func (w *walker) add(f finding.Finding) {
 	w.a.Findings = append(w.a.Findings, f)
 }
 
-// dnsError records a lookup that failed: the analysis is incomplete, and
-// the finding says what could not be found out. It is transient whatever
-// the spec says, so that Status (finding.Judge) makes it an error, never a
-// failure.
+// dnsError reports a lookup that gave no answer: a transient finding
+// (spf.dns-error), except for a CNAME loop or an over-long chain, which is a
+// misconfiguration (spf.cname-error).
 func (w *walker) dnsError(name string, err error) {
 	w.a.Incomplete = true
-	f := FindDNSError.New(fmt.Sprintf("could not look up %s: %v", name, err),
-		fmt.Sprintf("make sure the authoritative servers for %s answer (try `emailauth lookup %s`)", name, name)).WithName(name)
-	f.Transient = true
-	w.add(f)
+	if dns.IsCNAMEChainError(err) {
+		w.add(FindCNAMEChain.New(fmt.Sprintf("%s cannot be resolved: %v; resolvers answer SERVFAIL, so receivers return temperror whenever they reach it", name, err),
+			fmt.Sprintf("correct the CNAME records of %s (try `emailauth lookup %s`) so that the chain ends in a record", name, name)).WithName(name))
+		return
+	}
+	w.add(FindDNSError.New(fmt.Sprintf("could not look up %s: %v", name, err),
+		fmt.Sprintf("make sure the authoritative servers for %s answer (try `emailauth lookup %s`), then run the check again", name, name)).WithName(name))
+}
+
+// notCovered reports a name that was not checked: offline, no zone file
+// covers it (dns.Answer.NotCovered). Once per name.
+func (w *walker) notCovered(name, what string) {
+	if w.notChecked == nil {
+		w.notChecked = map[string]bool{}
+	}
+	if w.notChecked[name] {
+		return
+	}
+	w.notChecked[name] = true
+	w.add(FindNotCheckedOffline.New(fmt.Sprintf("%s was not checked: the check ran offline and no zone file covers %s (%s); it is not counted as missing or void", name, name, what), "").WithName(name))
 }
 
 // node analyses domain's record. path holds the domains being evaluated
@@ -217,6 +268,17 @@ func (w *walker) node(domain, via string, path []string) *Node {
 	}
 	fr := Fetch(w.ctx, w.r, domain)
 	n.Records = fr.Records
+	if fr.Code == None && fr.Answer != nil && fr.Answer.NotCovered {
+		n.Status, n.Error, n.Result = "not-checked", "not checked offline: no zone file covers "+domain, Neutral
+		what := "its SPF record"
+		if top {
+			n.Result = None
+		} else {
+			what = "the " + via + " target; its own lookups are not counted"
+		}
+		w.notCovered(domain, what)
+		return n
+	}
 	if fr.Answer != nil {
 		n.TTL = fr.Answer.MinTTL()
 		w.checkAnswer(domain, fr.Answer)
@@ -238,11 +300,23 @@ func (w *walker) node(domain, via string, path []string) *Node {
 		return n
 	case len(fr.Records) > 1:
 		n.Status, n.Error, n.Result = "multiple", fr.Err.Error(), PermError
-		w.add(FindMultipleRecords.New(fmt.Sprintf("%s has %d SPF records; receivers return permerror", domain, len(fr.Records)),
-			fmt.Sprintf("merge them into one TXT record at %s and delete the others: %s", domain, quoteAll(fr.Records))).WithName(domain))
+		fix := fmt.Sprintf("merge them into one TXT record at %s and delete the others: %s", domain, quoteAll(fr.Records))
+		if top {
+			m := w.merge(domain, fr.Records)
+			fix = fmt.Sprintf("replace them with one TXT record at %s, %q (%d of %d DNS lookups", domain, m.Record, m.Lookups, w.max)
+			if m.Lookups > w.max {
+				fix += ": over the limit, see spf.lookup-limit"
+			}
+			fix += ")"
+			if len(m.Notes) > 0 {
+				fix += "; " + strings.Join(m.Notes, "; ")
+			}
+		}
+		w.add(FindMultipleRecords.New(fmt.Sprintf("%s has %d SPF records (%s); receivers return permerror", domain, len(fr.Records), quoteAll(fr.Records)), fix).WithName(domain))
 		// Show each record's tree as it would be alone; they cost nothing
 		// together, since evaluation stops at once.
 		run, voids, limit, voidHit := w.running, w.voids, w.limitHit, w.voidHit
+		strictL, strictV := w.strictLookups, w.strictVoids
 		for i, raw := range fr.Records {
 			alt := &Node{Domain: domain, Via: fmt.Sprintf("record %d of %d", i+1, len(fr.Records)), Terms: []*TermReport{}, Networks: []string{}, TTL: n.TTL, Record: raw}
 			w.running, w.voids = run, voids
@@ -253,6 +327,7 @@ func (w *walker) node(domain, via string, path []string) *Node {
 			n.Alternatives = append(n.Alternatives, alt)
 		}
 		w.running, w.voids, w.limitHit, w.voidHit = run, voids, limit, voidHit
+		w.strictLookups, w.strictVoids = strictL, strictV
 		return n
 	case fr.Code == PermError:
 		n.Status, n.Error, n.Result = "syntax-error", fr.Err.Error(), PermError
@@ -382,6 +457,12 @@ func (w *walker) terms(n *Node, domain string, rec *Record, errs []*SyntaxError,
 				tr = x
 			}
 		}
+		if all != nil || decided {
+			// pyspf counts redirect= when it reads the record, Mail::SPF
+			// after any result: both count it here, where the RFC does not.
+			w.strictLookups++
+			w.strictRedirect = appendUnique(w.strictRedirect, fmt.Sprintf("%s (in the record of %s)", rt.Raw, domain))
+		}
 		switch {
 		case all != nil:
 			tr.Running = w.running
@@ -498,6 +579,11 @@ func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path
 			w.dnsError(name, errors.Join(e4, e6))
 			return
 		}
+		if a4.NotCovered || a6.NotCovered {
+			tr.Note = "not checked offline: no zone file covers " + name
+			w.notCovered(name, fmt.Sprintf("%q in the record of %s", t.Raw, domain))
+			return
+		}
 		w.voidLookup(tr, a4.Void(), a6.Void())
 		addNets(widen(t, append(a4.IPs(), a6.IPs()...))...)
 	case MechMX:
@@ -511,20 +597,42 @@ func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path
 			w.dnsError(name, err)
 			return
 		}
+		if ans.NotCovered {
+			tr.Note = "not checked offline: no zone file covers " + name
+			w.notCovered(name, fmt.Sprintf("%q in the record of %s", t.Raw, domain))
+			return
+		}
 		w.voidLookup(tr, ans.Void(), ans.Void())
 		hosts := mxHosts(ans)
 		tr.AddressLookups = len(hosts)
 		if len(hosts) > MaxNames {
+			w.mxLimit = true
 			tr.Note = fmt.Sprintf("%s has %d MX hosts; more than %d is a permerror", name, len(hosts), MaxNames)
 			w.add(FindMXLimit.New(fmt.Sprintf("%q in the record of %s: %s has %d MX hosts (at most %d)", t.Raw, domain, name, len(hosts), MaxNames),
 				fmt.Sprintf("replace %q in the TXT record at %s with ip4:/ip6: terms for the hosts that send mail", t.Raw, domain)).WithName(domain))
 		}
-		for _, h := range hosts {
+		for i, h := range hosts {
 			a4, e4 := w.r.Query(w.ctx, h, dns.TypeA)
 			a6, e6 := w.r.Query(w.ctx, h, dns.TypeAAAA)
 			if e4 != nil || e6 != nil {
 				w.dnsError(h, errors.Join(e4, e6))
 				continue
+			}
+			if a4.NotCovered || a6.NotCovered {
+				w.notCovered(h, fmt.Sprintf("an MX host of %s", name))
+				continue
+			}
+			if i < MaxNames {
+				// pyspf and Mail::SPF count a host without an address of
+				// the client's family as a void lookup; the RFC does not.
+				if a4.Void() {
+					w.strictVoids.IPv4++
+					w.strictMXHosts[0] = appendUnique(w.strictMXHosts[0], h)
+				}
+				if a6.Void() {
+					w.strictVoids.IPv6++
+					w.strictMXHosts[1] = appendUnique(w.strictMXHosts[1], h)
+				}
 			}
 			addNets(widen(t, append(a4.IPs(), a6.IPs()...))...)
 		}
@@ -537,6 +645,11 @@ func (w *walker) mechanism(domain string, t *Term, tr *TermReport, n *Node, path
 		ans, err := w.r.Query(w.ctx, name, dns.TypeA)
 		if err != nil {
 			w.dnsError(name, err)
+			return
+		}
+		if ans.NotCovered {
+			tr.Note = "not checked offline: no zone file covers " + name
+			w.notCovered(name, fmt.Sprintf("%q in the record of %s", t.Raw, domain))
 			return
 		}
 		w.voidLookup(tr, ans.Void(), ans.Void())
@@ -692,22 +805,50 @@ func (w *walker) type99(domain string) {
 	}
 }
 
+// merge analyses the record that replaces a domain's several records and
+// keeps it in the analysis (Analysis.Merged).
+func (w *walker) merge(domain string, records []string) *MergedRecord {
+	rec, notes := MergeRecords(records)
+	m := &MergedRecord{Record: rec, Notes: notes, Costs: []TermCost{}}
+	ma, err := AnalyzeRecord(w.ctx, w.r, domain, rec, AnalyzeOptions{MaxLookups: w.max})
+	if err == nil {
+		m.Lookups, m.VoidLookups, m.Costs = ma.Lookups, ma.VoidLookups, ma.Costs
+		w.strictLookups += ma.StrictReceivers.Lookups - ma.Lookups
+		w.strictVoids.IPv4 += ma.StrictReceivers.VoidLookups.IPv4 - ma.VoidLookups.IPv4
+		w.strictVoids.IPv6 += ma.StrictReceivers.VoidLookups.IPv6 - ma.VoidLookups.IPv6
+	}
+	w.a.Merged = m
+	return m
+}
+
 // totals adds the lookup-count findings, naming the terms that cost most.
+// With several records, the counts are those of the merged record the fix
+// proposes.
 func (w *walker) totals() {
 	a := w.a
-	if a.Tree.Status != "ok" && a.Tree.Status != "syntax-error" {
+	merged := a.Tree.Status == "multiple" && a.Merged != nil
+	if a.Tree.Status != "ok" && a.Tree.Status != "syntax-error" && !merged {
 		return
+	}
+	what := "the SPF record of " + a.Domain
+	if merged {
+		what = fmt.Sprintf("the merged SPF record of %s (%q, which replaces its %d records)", a.Domain, a.Merged.Record, len(a.Tree.Records))
 	}
 	switch {
 	case a.Lookups > w.max:
 		a.Findings = append(a.Findings, FindLookupLimit.New(
-			fmt.Sprintf("evaluating the SPF record of %s needs %d DNS lookups; the limit is %d, so receivers return permerror", a.Domain, a.Lookups, w.max),
+			fmt.Sprintf("evaluating %s needs %d DNS lookups; the limit is %d, so receivers return permerror", what, a.Lookups, w.max),
 			fmt.Sprintf("reduce the lookups at %s by %d: %s", a.Domain, a.Lookups-w.max, w.costliest())))
 	case a.Lookups >= w.max-1:
 		a.Findings = append(a.Findings, FindLookupHeadroom.New(
-			fmt.Sprintf("evaluating the SPF record of %s needs %d of %d DNS lookups: no headroom if a provider adds one", a.Domain, a.Lookups, w.max),
+			fmt.Sprintf("evaluating %s needs %d of %d DNS lookups: no headroom if a provider adds one", what, a.Lookups, w.max),
 			fmt.Sprintf("bring the count at %s to 8 or fewer: %s", a.Domain, w.costliest())))
 	}
+	defer func() {
+		if !merged {
+			w.strictFindings()
+		}
+	}()
 	if v := a.VoidLookups; v.Max() > MaxVoidLookups {
 		fam := "IPv4 and IPv6 clients"
 		switch {
@@ -717,15 +858,49 @@ func (w *walker) totals() {
 			fam = "IPv4 clients"
 		}
 		var voidTerms []string
-		walkTerms(a.Tree, func(n *Node, tr *TermReport) {
-			if tr.VoidIPv4 || tr.VoidIPv6 {
-				voidTerms = append(voidTerms, fmt.Sprintf("%s (in %s)", tr.Term, n.Domain))
-			}
-		})
+		for _, root := range append([]*Node{a.Tree}, a.Tree.Alternatives...) {
+			walkTerms(root, func(n *Node, tr *TermReport) {
+				if tr.VoidIPv4 || tr.VoidIPv6 {
+					voidTerms = appendUnique(voidTerms, fmt.Sprintf("%s (in %s)", tr.Term, n.Domain))
+				}
+			})
+		}
 		a.Findings = append(a.Findings, FindVoidLimit.New(
-			fmt.Sprintf("the SPF record of %s makes %d void lookups for %s; more than %d is a permerror", a.Domain, v.Max(), fam, MaxVoidLookups),
+			fmt.Sprintf("%s makes %d void lookups for %s; more than %d is a permerror", what, v.Max(), fam, MaxVoidLookups),
 			"remove or correct the terms whose lookups return nothing: "+strings.Join(voidTerms, ", ")))
 	}
+}
+
+// strictFindings warns when the record is within the limits as RFC 7208
+// words them but over them as pyspf and Mail::SPF count (ReceiverCounts).
+func (w *walker) strictFindings() {
+	a := w.a
+	if a.Lookups > w.max || a.VoidLookups.Max() > MaxVoidLookups || a.MacroDependent || w.mxLimit || a.Result == PermError {
+		return
+	}
+	sc := a.StrictReceivers
+	var why, fix []string
+	if sc.Lookups > w.max {
+		why = append(why, fmt.Sprintf("they count a redirect= that is never followed (%s) as a lookup: %d lookups in all, over the limit of %d", strings.Join(w.strictRedirect, ", "), sc.Lookups, w.max))
+		fix = append(fix, "remove "+strings.Join(w.strictRedirect, ", ")+": the record ends in all, so the redirect is ignored anyway")
+	}
+	for i, fam := range []struct {
+		name, rr string
+		n        int
+	}{{"IPv4", "A", sc.VoidLookups.IPv4}, {"IPv6", "AAAA", sc.VoidLookups.IPv6}} {
+		if fam.n <= MaxVoidLookups {
+			continue
+		}
+		hosts := strings.Join(w.strictMXHosts[i], ", ")
+		why = append(why, fmt.Sprintf("for %s clients they count each MX host without an %s record (%s) as a void lookup: %d void lookups in all, over the limit of %d", fam.name, fam.rr, hosts, fam.n, MaxVoidLookups))
+		fix = append(fix, fmt.Sprintf("publish %s records for %s, or replace the mx terms with ip4:/ip6: terms for those hosts", fam.rr, hosts))
+	}
+	if len(why) == 0 {
+		return
+	}
+	a.Findings = append(a.Findings, FindReceiverCompat.New(
+		fmt.Sprintf("%s passes the limits of RFC 7208, but receivers running pyspf (policyd-spf) or Mail::SPF (SpamAssassin) return permerror for it: %s", a.Domain, strings.Join(why, "; ")),
+		strings.Join(fix, "; ")))
 }
 
 // termCosts lists the top-level terms that cost lookups, costliest first.

@@ -18,8 +18,8 @@ var (
 	FindMultipleRecords = catalog.Define(finding.Spec{
 		Code: "spf.multiple-records", Severity: finding.Error,
 		Title:   "more than one SPF record",
-		Meaning: "The domain publishes more than one TXT record starting with `v=spf1`. RFC 7208 §4.5 makes this a `permerror`: receivers ignore all of them, and DMARC treats SPF as failed.",
-		Fix:     "Merge the records into one: keep a single `v=spf1` record with the mechanisms of both and one `all` at the end, and delete the others.",
+		Meaning: "The domain publishes more than one TXT record starting with `v=spf1`. RFC 7208 §4.5 makes this a `permerror`: receivers ignore all of them, and DMARC treats SPF as failed. The analysis shows each record's tree, and the merged record with what it costs (its lookup count is the analysis's total).",
+		Fix:     "Publish the merged record the finding gives (the terms of every record once, in order, and one `all` at the end with the strictest qualifier among them; a `redirect=` beside it becomes an `include:`) and delete the others. If it needs more than 10 lookups, reduce it as `spf.lookup-limit` says.",
 	})
 	FindBadVersion = catalog.Define(finding.Spec{
 		Code: "spf.bad-version", Severity: finding.Error,
@@ -154,9 +154,27 @@ var (
 		Fix:     "Nothing to fix if intended. Check the term with `emailauth spf eval --ip ... --mail-from ...` for typical connections.",
 	})
 	FindDNSError = catalog.Define(finding.Spec{
-		Code: "spf.dns-error", Severity: finding.Error,
+		Code: "spf.dns-error", Severity: finding.Error, Transient: true,
 		Title:   "a DNS lookup failed",
-		Meaning: "A lookup the record needs timed out or failed (SERVFAIL, REFUSED). Receivers hitting the same failure return `temperror` and may defer or reject mail; the analysis of that branch is incomplete.",
-		Fix:     "Check that every authoritative server of the named zone answers, over UDP and TCP, and that the zone's DNSSEC (if signed) validates.",
+		Meaning: "A lookup the record needs timed out or failed (SERVFAIL, REFUSED). Receivers hitting the same failure return `temperror` and may defer or reject mail; the analysis of that branch is incomplete. This says the check could not find out, not that the record is wrong: the result is `error`, not `fail`.",
+		Fix:     "Check that every authoritative server of the named zone answers, over UDP and TCP, and that the zone's DNSSEC (if signed) validates; then run the check again.",
+	})
+	FindCNAMEChain = catalog.Define(finding.Spec{
+		Code: "spf.cname-error", Severity: finding.Error,
+		Title:   "a name's CNAME chain loops or is too long",
+		Meaning: "A name the record needs is a CNAME whose chain comes back to itself, or has more than 16 aliases. Resolvers give up on it (SERVFAIL), so receivers return `temperror` for every message that reaches the term, every time: a misconfiguration, not an outage.",
+		Fix:     "Correct the CNAME records of the name (or the term that names it) so that the chain ends in the records asked for.",
+	})
+	FindNotCheckedOffline = catalog.Define(finding.Spec{
+		Code: "spf.not-checked-offline", Severity: finding.Info,
+		Title:   "a name no zone file covers was not checked (offline)",
+		Meaning: "The check ran offline and no `--zone` file is authoritative for a name the record needs (an include of a provider, the host of an `a` or `mx` term). Nothing is known about it: it is not counted as missing or void, and its own lookups are not counted, so the totals are a lower bound.",
+		Fix:     "Nothing to fix. Run the check online, or add a zone file for that name, to check it.",
+	})
+	FindReceiverCompat = catalog.Define(finding.Spec{
+		Code: "spf.receiver-compat", Severity: finding.Warning,
+		Title:   "permerror at pyspf and Mail::SPF receivers",
+		Meaning: "The record is within the limits as RFC 7208 §4.6.4 words them, and emailauth evaluates it so; but pyspf (behind policyd-spf and many Python MTAs) and Mail::SPF (behind SpamAssassin and many Perl MTAs) count more. Both count a `redirect=` as a lookup even beside `all` (where it is ignored), and an MX host with no address of the client's family (no AAAA record, for an IPv6 client) as a void lookup; both also count empty reverse-DNS lookups of `ptr`, which depend on each client and are not counted here. At those receivers the record is a `permerror`.",
+		Fix:     "Give every MX host named by an `mx` term an address of each family clients use (or replace `mx` with `ip4:`/`ip6:` terms), and remove a `redirect=` from records that also end in `all`.",
 	})
 )

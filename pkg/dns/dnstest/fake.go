@@ -6,6 +6,7 @@ package dnstest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -20,11 +21,17 @@ type key struct {
 }
 
 // Fake is an in-memory dns.Resolver. A name with no records is NXDOMAIN; a
-// name with records of other types is NODATA; CNAMEs are followed. Errors can
+// name with records of other types is NODATA; CNAMEs are followed, and a
+// loop or a chain of more than dns.MaxCNAMEs aliases is the error the
+// Resolver's rules give (with the chain in the answer beside it). A name
+// holding a CNAME beside other records answers the records of the asked
+// type if it has some (as a live resolver passing on such data does), else
+// follows the CNAME, and is flagged in Answer.CNAMEAndOtherData. Errors can
 // be injected per name and type. It is safe for concurrent use.
 type Fake struct {
 	mu      sync.Mutex
 	records map[key][]dns.Record
+	types   map[string]map[uint16]bool // the types held at each name
 	names   map[string]bool
 	faults  map[key]error
 	asked   []string
@@ -35,7 +42,7 @@ type Fake struct {
 // and the TTL defaults to 300.
 // It panics on a malformed line, which is a bug in the test.
 func NewFake(zone ...string) *Fake {
-	f := &Fake{records: map[key][]dns.Record{}, names: map[string]bool{}, faults: map[key]error{}}
+	f := &Fake{records: map[key][]dns.Record{}, types: map[string]map[uint16]bool{}, names: map[string]bool{}, faults: map[key]error{}}
 	for _, z := range zone {
 		f.Add(z)
 	}
@@ -62,6 +69,10 @@ func (f *Fake) AddRR(rr mdns.RR) {
 	defer f.mu.Unlock()
 	k := key{r.Name, r.Type}
 	f.records[k] = append(f.records[k], r)
+	if f.types[r.Name] == nil {
+		f.types[r.Name] = map[uint16]bool{}
+	}
+	f.types[r.Name][r.Type] = true
 	// The owner and every ancestor exist: an ancestor with no records of
 	// its own is an empty non-terminal (NODATA, not NXDOMAIN).
 	for n := r.Name; n != ""; {
@@ -133,17 +144,32 @@ func (f *Fake) Query(ctx context.Context, name string, qtype uint16) (*dns.Answe
 	f.asked = append(f.asked, n+" "+dns.TypeString(qtype))
 	a := &dns.Answer{Name: n, Type: qtype, Source: "fake", Records: []dns.Record{}}
 	cur := n
-	for hops := 0; ; hops++ {
+	for {
 		if err := f.fault(cur, qtype); err != nil {
 			return nil, err
+		}
+		if f.conflict(cur) {
+			a.CNAMEAndOtherData = append(a.CNAMEAndOtherData, cur)
 		}
 		if rs := f.records[key{cur, qtype}]; len(rs) > 0 {
 			a.Records = append(a.Records, rs...)
 			return a, nil
 		}
-		if c := f.records[key{cur, dns.TypeCNAME}]; len(c) > 0 && qtype != dns.TypeCNAME && hops < 16 {
-			cur = c[0].Target
-			a.CNAMEs = append(a.CNAMEs, cur)
+		if c := f.records[key{cur, dns.TypeCNAME}]; len(c) > 0 && qtype != dns.TypeCNAME {
+			t := c[0].Target
+			loop := t == n || slices.Contains(a.CNAMEs, t)
+			a.CNAMEs = append(a.CNAMEs, t)
+			switch {
+			case loop:
+				a.RCode = dns.RcodeServFail
+				return a, &dns.Error{Name: n, Type: qtype, Server: "fake", RCode: -1,
+					Err: fmt.Errorf("%w: %s", dns.ErrCNAMELoop, strings.Join(append([]string{n}, a.CNAMEs...), " -> "))}
+			case len(a.CNAMEs) > dns.MaxCNAMEs:
+				a.RCode = dns.RcodeServFail
+				return a, &dns.Error{Name: n, Type: qtype, Server: "fake", RCode: -1,
+					Err: fmt.Errorf("%w: more than %d aliases", dns.ErrCNAMEChainTooLong, dns.MaxCNAMEs)}
+			}
+			cur = t
 			continue
 		}
 		if !f.names[cur] {
@@ -151,6 +177,24 @@ func (f *Fake) Query(ctx context.Context, name string, qtype uint16) (*dns.Answe
 		}
 		return a, nil
 	}
+}
+
+// conflict reports whether name holds a CNAME beside another record
+// (other than RRSIG and NSEC), or two CNAMEs. f.mu is held.
+func (f *Fake) conflict(name string) bool {
+	types := f.types[name]
+	if !types[dns.TypeCNAME] {
+		return false
+	}
+	if len(f.records[key{name, dns.TypeCNAME}]) > 1 {
+		return true
+	}
+	for t := range types {
+		if t != dns.TypeCNAME && t != mdns.TypeRRSIG && t != mdns.TypeNSEC {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *Fake) fault(name string, qtype uint16) error {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,7 +55,10 @@ type serverFault struct {
 //
 // A resolver error becomes the reply's RCODE: a *dns.Error with an RCODE
 // gives that RCODE, a timeout gives no reply at all, an invalid name gives
-// FORMERR, anything else SERVFAIL.
+// FORMERR, anything else SERVFAIL; but a CNAME loop or an over-long chain
+// is served as the chain itself (NOERROR), as an authoritative server
+// holding such data sends it, so that the client finds the loop. A name
+// flagged with a CNAME beside other data is served with both.
 type Server struct {
 	t    testing.TB
 	r    dns.Resolver
@@ -351,6 +355,21 @@ func (s *Server) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
 // server should not answer.
 func (s *Server) fill(m *mdns.Msg, name string, q mdns.Question) bool {
 	ans, err := s.r.Query(s.ctx, name, q.Qtype)
+	if err != nil && dns.IsCNAMEChainError(err) && ans != nil {
+		// Serve the chain up to the alias that closes the loop or goes
+		// past the limit.
+		owner := q.Name
+		for _, target := range ans.CNAMEs {
+			fq := mdns.Fqdn(target)
+			m.Answer = append(m.Answer, &mdns.CNAME{
+				Hdr:    mdns.RR_Header{Name: owner, Rrtype: mdns.TypeCNAME, Class: mdns.ClassINET, Ttl: 300},
+				Target: fq,
+			})
+			owner = fq
+		}
+		m.Rcode = mdns.RcodeSuccess
+		return true
+	}
 	if err != nil {
 		var de *dns.Error
 		var ne *dns.NameError
@@ -380,6 +399,22 @@ func (s *Server) fill(m *mdns.Msg, name string, q mdns.Question) bool {
 			Target: fq,
 		})
 		owner = fq
+	}
+	if len(ans.Records) > 0 && len(ans.CNAMEAndOtherData) > 0 {
+		// The records' owner holds a CNAME too: send it beside them.
+		end := name
+		if len(ans.CNAMEs) > 0 {
+			end = ans.CNAMEs[len(ans.CNAMEs)-1]
+		}
+		if slices.Contains(ans.CNAMEAndOtherData, end) {
+			if c, err := s.r.Query(s.ctx, end, mdns.TypeCNAME); err == nil {
+				for _, r := range c.Records {
+					if r.RR != nil && r.Type == mdns.TypeCNAME {
+						m.Answer = append(m.Answer, r.RR)
+					}
+				}
+			}
+		}
 	}
 	for _, r := range ans.Records {
 		rr := r.RR
