@@ -49,53 +49,14 @@ func (v Verdict) Status() finding.Status {
 	return finding.StatusFail
 }
 
-// DKIMVerdict judges a message from the results of its DKIM signatures.
-// When domain is not empty, only signatures with that d= (compared without
+// DKIMVerdict judges a message from the results of its DKIM signatures,
+// as dkim.Summarize derives it (the one derivation: temporary failures stay
+// temporary, signatures over the cap are neither passes nor failures). When
+// domain is not empty, only signatures with that d= (compared without
 // regard to case) count: the message passes only when one of them passes.
-//
-// A message passes when a relevant signature passes. It is none without
-// any signature, and temperror when every relevant signature failed
-// temporarily; otherwise it fails, a permanent failure outweighing a
-// temporary one (it will not go away by asking again).
 func DKIMVerdict(sigs []dkim.SignatureResult, domain string) Verdict {
-	if len(sigs) == 0 {
-		return Verdict{VerdictNone, "the message has no DKIM-Signature"}
-	}
-	domain = strings.TrimSuffix(domain, ".")
-	var relevant []dkim.SignatureResult
-	var passing []string
-	for _, s := range sigs {
-		if domain == "" || strings.EqualFold(strings.TrimSuffix(s.Domain, "."), domain) {
-			relevant = append(relevant, s)
-		}
-		if s.Result == dkim.Pass {
-			passing = append(passing, s.Domain)
-		}
-	}
-	temporary := len(relevant) > 0
-	for _, s := range relevant {
-		switch s.Result {
-		case dkim.Pass:
-			return Verdict{Result: VerdictPass}
-		case dkim.Temperror:
-		default:
-			temporary = false
-		}
-	}
-	if temporary {
-		return Verdict{VerdictTemperror, "no signature could be checked: the keys could not be fetched"}
-	}
-	if domain == "" {
-		return Verdict{VerdictFail, "no signature passes"}
-	}
-	reason := "no passing signature from " + domain
-	if len(relevant) == 0 {
-		reason = "no signature from " + domain
-	}
-	if len(passing) > 0 {
-		reason += fmt.Sprintf(" (passing: %s)", strings.Join(passing, ", "))
-	}
-	return Verdict{VerdictFail, reason}
+	m := dkim.Summarize(sigs, strings.TrimSuffix(domain, "."))
+	return Verdict{Result: m.Result, Reason: m.Reason}
 }
 
 // Verdict judges a message that Authenticate read: its DKIM verdict

@@ -39,7 +39,7 @@ func TestDKIMVerdict(t *testing.T) {
 		{"required domain passes, any case", []dkim.SignatureResult{sig("esp.example", dkim.Pass), sig("Example.COM", dkim.Pass)}, "example.com.",
 			Verdict{Result: VerdictPass}, finding.StatusPass},
 		{"required domain absent", []dkim.SignatureResult{sig("esp.example", dkim.Pass), sig("esp.example", dkim.Pass)}, "example.com",
-			Verdict{VerdictFail, "no signature from example.com (passing: esp.example, esp.example)"}, finding.StatusFail},
+			Verdict{VerdictFail, "no signature from example.com (passing: esp.example)"}, finding.StatusFail},
 		{"required domain absent, nothing passes", []dkim.SignatureResult{sig("esp.example", dkim.Fail)}, "example.com",
 			Verdict{VerdictFail, "no signature from example.com"}, finding.StatusFail},
 		{"required domain fails", []dkim.SignatureResult{sig("example.com", dkim.Fail), sig("esp.example", dkim.Pass)}, "example.com",
@@ -47,9 +47,9 @@ func TestDKIMVerdict(t *testing.T) {
 		{"required domain fails, nothing passes", []dkim.SignatureResult{sig("example.com", dkim.Permerror)}, "example.com",
 			Verdict{VerdictFail, "no passing signature from example.com"}, finding.StatusFail},
 		{"required domain temperror, other passes", []dkim.SignatureResult{sig("example.com", dkim.Temperror), sig("esp.example", dkim.Pass)}, "example.com",
-			Verdict{VerdictTemperror, "no signature could be checked: the keys could not be fetched"}, finding.StatusError},
+			Verdict{VerdictTemperror, "no signature from example.com could be checked: the keys could not be fetched (passing: esp.example)"}, finding.StatusError},
 		{"required domain temperror, other domain fails", []dkim.SignatureResult{sig("example.com", dkim.Temperror), sig("esp.example", dkim.Fail)}, "example.com",
-			Verdict{VerdictTemperror, "no signature could be checked: the keys could not be fetched"}, finding.StatusError},
+			Verdict{VerdictTemperror, "no signature from example.com could be checked: the keys could not be fetched"}, finding.StatusError},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := DKIMVerdict(tc.sigs, tc.domain)

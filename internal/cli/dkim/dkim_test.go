@@ -372,7 +372,7 @@ func TestRecordBadKeys(t *testing.T) {
 		{"rsa1024-public.pem", "public key"},
 		{"encrypted.pem", "encrypted"},
 		{"text.txt", "not a private key"},
-		{"missing.pem", "cannot read"},
+		{"missing.pem", "no such file"},
 	} {
 		env := newEnv(t, "table", nil)
 		path := filepath.Join(keysDir, tt.file)

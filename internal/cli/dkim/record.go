@@ -1,20 +1,10 @@
 package dkim
 
 import (
-	"errors"
-	"fmt"
-	"io"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
-	"github.com/penguinmails/emailauth/pkg/dkimkey"
 )
-
-// maxKeyFile bounds what is read as a private key: a 4096-bit RSA key in PEM
-// is about 3.3 kB.
-const maxKeyFile = 1 << 20
 
 // RecordOptions are the record command's inputs.
 type RecordOptions struct {
@@ -61,55 +51,14 @@ at most 255 octets; -q prints the zone-file line alone, -o json gives JSON.`,
 	return cmd
 }
 
-// readPrivateKey reads and parses a private key file ("-": stdin) and
-// returns its public half. Errors name the file and never quote its content.
+// readPrivateKey reads a private key file ("-": stdin) and returns its
+// public half.
 func readPrivateKey(f *cmdutil.Factory, path string) (any, error) {
-	var data []byte
-	var err error
-	name := path
-	if path == "-" {
-		name = "stdin"
-		data, err = io.ReadAll(io.LimitReader(f.IO.In, maxKeyFile+1))
-	} else {
-		data, err = readKeyFile(path)
-		if fi, serr := os.Stat(path); err == nil && serr == nil && fi.Mode().Perm()&0o077 != 0 {
-			f.IO.Warnf("%s can be read by other users (mode %04o); a private key should be mode 0600 (chmod 600 %s)", path, fi.Mode().Perm(), path)
-		}
-	}
-	if err == nil && len(data) > maxKeyFile {
-		err = fmt.Errorf("larger than %d octets: not a private key", maxKeyFile)
-	}
-	if err != nil {
-		return nil, cmdutil.BadInputHint(name, fmt.Errorf("cannot read the private key: %w", unwrapPath(err)), "check the path given to --private-key")
-	}
-	key, err := dkimkey.ParsePrivateKey(data)
-	if err != nil {
-		return nil, cmdutil.BadInputHint(name, err, "give a private key as PKCS#8 PEM (-----BEGIN PRIVATE KEY-----), PKCS#1 PEM, or a base64 Ed25519 seed; emailauth dkim keygen makes one")
-	}
-	return key.Public(), nil
-}
-
-// readKeyFile reads at most maxKeyFile+1 octets of path: a key file named
-// by mistake (a log, a device) is not read whole.
-func readKeyFile(path string) ([]byte, error) {
-	fh, err := os.Open(path)
+	key, err := f.ReadPrivateKey("--private-key", path)
 	if err != nil {
 		return nil, err
 	}
-	defer fh.Close()
-	if fi, err := fh.Stat(); err == nil && fi.IsDir() {
-		return nil, errors.New("is a directory")
-	}
-	return io.ReadAll(io.LimitReader(fh, maxKeyFile+1))
-}
-
-// unwrapPath drops the *PathError wrapper, whose path the caller names.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return key.Public(), nil
 }
 
 func recordRun(f *cmdutil.Factory, o *RecordOptions) error {

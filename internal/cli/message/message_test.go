@@ -292,7 +292,7 @@ func TestSignKeyFromStdin(t *testing.T) {
 	f, in, _, _ = testFactory(res)
 	in.WriteString("not a key")
 	err := runSign(f, &SignOptions{KeyFiles: []string{"-"}, Domain: "example.com", Selectors: []string{"ed1"}, Canonicalization: "relaxed/relaxed", Message: msg})
-	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "--private-key - (stdin)") || strings.Contains(err.Error(), "not a key") {
+	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "--private-key -: dkimkey: ") || strings.Contains(err.Error(), "not a key") {
 		t.Errorf("bad key from stdin: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package message
 
 import (
-	"crypto"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dkim"
-	"github.com/penguinmails/emailauth/pkg/dkimkey"
 )
 
 // SignOptions are the sign command's inputs.
@@ -158,65 +156,15 @@ no From or no header/body separator).`,
 	return cmd
 }
 
-// maxKeyFile bounds what is read as a private key: a 4096-bit RSA key in PEM
-// is about 3.3 kB.
-const maxKeyFile = 1 << 20
-
-// maxVerifiedRSABits is the largest RSA key RFC 8301 §3.2 asks verifiers to
-// handle: a larger key signs, but some receivers will not verify it.
-const maxVerifiedRSABits = 4096
-
-// readKey reads a private key file ("-": stdin), at most maxKeyFile octets
-// of it. Errors name the input and never quote the content.
-func readKey(f *cmdutil.Factory, path string) (crypto.Signer, error) {
-	input := "--private-key " + path
-	var data []byte
-	var err error
-	if path == "-" {
-		input = "--private-key - (stdin)"
-		data, err = io.ReadAll(io.LimitReader(f.IO.In, maxKeyFile+1))
-	} else {
-		var fh *os.File
-		if fh, err = os.Open(path); err == nil {
-			if st, serr := fh.Stat(); serr == nil && st.IsDir() {
-				err = errors.New("is a directory")
-			} else {
-				data, err = io.ReadAll(io.LimitReader(fh, maxKeyFile+1))
-			}
-			fh.Close()
-		}
-	}
-	if err == nil && len(data) > maxKeyFile {
-		err = fmt.Errorf("larger than %d octets: not a private key", maxKeyFile)
-	}
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, cmdutil.BadInput(input, err)
-	}
-	key, err := dkimkey.ParsePrivateKey(data)
-	if err != nil {
-		return nil, cmdutil.BadInputHint(input, err, "give the private key written by 'emailauth dkim keygen' (PEM PRIVATE KEY), an RSA PRIVATE KEY PEM, or an Ed25519 seed in base64")
-	}
-	return key, nil
-}
-
 func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 	var signOpts []dkim.SignOptions
 	for i, path := range opts.KeyFiles {
-		key, err := readKey(f, path)
+		key, err := f.ReadPrivateKey("--private-key", path)
 		if err != nil {
 			return err
 		}
-		if k, ok := key.(*rsa.PrivateKey); ok {
-			switch bits := k.N.BitLen(); {
-			case bits < 2048 && bits >= 1024:
-				f.IO.Warnf("%s: the RSA key is %d bits; use 2048 (RFC 8301 allows 1024 but it is weak)", path, bits)
-			case bits > maxVerifiedRSABits:
-				f.IO.Warnf("%s: the RSA key is %d bits; RFC 8301 asks verifiers to handle keys up to %d bits only, so some receivers will not verify this signature: use a 2048- to 4096-bit key", path, bits, maxVerifiedRSABits)
-			}
+		if k, ok := key.(*rsa.PrivateKey); ok && k.N.BitLen() < 2048 && k.N.BitLen() >= 1024 {
+			f.IO.Warnf("%s: the RSA key is %d bits; use 2048 (RFC 8301 allows 1024 but it is weak)", path, k.N.BitLen())
 		}
 		o := dkim.SignOptions{
 			Domain: opts.Domain, Selector: opts.Selectors[i], Signer: key,
@@ -234,6 +182,9 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 		}
 		if err := o.Validate(); err != nil {
 			return cmdutil.BadInput("", err)
+		}
+		for _, w := range o.Warnings() {
+			f.IO.Warnf("%s: %s", path, w.Message)
 		}
 		signOpts = append(signOpts, o)
 	}
