@@ -326,11 +326,17 @@ const MaxHeaderSize = 1 << 20
 // ended by an empty line.
 var ErrNoSeparator = errors.New("no empty line between the header and the body")
 
-// headerField is one header field as it appears in the message.
-type headerField struct {
+// ErrEmptyMessage is wrapped by the error for an input with no octets.
+var ErrEmptyMessage = errors.New("the message is empty")
+
+// Field is one header field as it appears in the message (see ReadMessage).
+type Field struct {
 	raw  string // name ":" value, folds and final CRLF included (CRLF line ends)
 	name string // the name, as written, without trailing whitespace
 }
+
+// headerField is the name the package's own code uses for Field.
+type headerField = Field
 
 // readHeader reads the header section from r (CRLF line ends), up to and
 // including the empty line that ends it. It returns the fields and the
@@ -368,7 +374,7 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 			}
 			if len(line) == 0 {
 				if lineNo == 1 {
-					return nil, consumed, errors.New("dkim: the message is empty")
+					return nil, consumed, fmt.Errorf("dkim: %w", ErrEmptyMessage)
 				}
 				// A message may end after its header (RFC 5322 §3.5: the
 				// body is optional): the body is empty.
