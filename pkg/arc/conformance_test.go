@@ -114,3 +114,33 @@ func TestStalwartMessages(t *testing.T) {
 		})
 	}
 }
+
+// tagSet reads a signature or AAR value as the ValiMail harness compares
+// them: whitespace removed, split at ";" into a set.
+func tagSet(v string) map[string]bool {
+	v = strings.Join(strings.Fields(v), "")
+	out := map[string]bool{}
+	for _, p := range strings.Split(v, ";") {
+		if p != "" {
+			out[p] = true
+		}
+	}
+	return out
+}
+
+func sameSet(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func fieldValue(field string) string {
+	_, v, _ := strings.Cut(field, ":")
+	return v
+}

@@ -223,6 +223,11 @@ func ParseSeal(value string) (*Seal, error) {
 	if s.Instance, err = parseInstance(f, iv); err != nil {
 		return nil, err
 	}
+	// What names the seal is recorded first, for the report.
+	s.Domain, _ = tags.Get("d")
+	s.Selector, _ = tags.Get("s")
+	a, _ := tags.Get("a")
+	s.Algorithm = strings.ToLower(a)
 	if tags.Has("h") {
 		return s, parseErr(f, "forbidden-tag", "an ARC-Seal must not have an h= tag (RFC 8617 §4.1.3: it signs the ARC header fields only)")
 	}
@@ -231,15 +236,12 @@ func ParseSeal(value string) (*Seal, error) {
 			return s, err
 		}
 	}
-	a, _ := tags.Get("a")
 	if s.Algorithm, err = checkAlgorithm(f, a); err != nil {
 		return s, err
 	}
-	s.Domain, _ = tags.Get("d")
 	if err := checkDomain(f, "d", s.Domain); err != nil {
 		return s, err
 	}
-	s.Selector, _ = tags.Get("s")
 	if err := checkDomain(f, "s", s.Selector); err != nil {
 		return s, err
 	}
@@ -282,20 +284,21 @@ func ParseMessageSignature(value string) (*MessageSignature, error) {
 	if m.Instance, err = parseInstance(f, iv); err != nil {
 		return nil, err
 	}
+	m.Domain, _ = tags.Get("d")
+	m.Selector, _ = tags.Get("s")
+	a, _ := tags.Get("a")
+	m.Algorithm = strings.ToLower(a)
 	for _, name := range []string{"a", "b", "bh", "d", "h", "s"} {
 		if _, err := required(f, tags, name); err != nil {
 			return m, err
 		}
 	}
-	a, _ := tags.Get("a")
 	if m.Algorithm, err = checkAlgorithm(f, a); err != nil {
 		return m, err
 	}
-	m.Domain, _ = tags.Get("d")
 	if err := checkDomain(f, "d", m.Domain); err != nil {
 		return m, err
 	}
-	m.Selector, _ = tags.Get("s")
 	if err := checkDomain(f, "s", m.Selector); err != nil {
 		return m, err
 	}
@@ -390,7 +393,7 @@ func ParseAuthResults(value string) (*AuthResults, error) {
 	}
 	k = skipCFWS(value, k+1)
 	start := k
-	for k < len(value) && value[k] >= '0' && value[k] <= '9' {
+	for k < len(value) && !strings.ContainsRune(" \t\r\n(;", rune(value[k])) {
 		k++
 	}
 	n, err := parseInstance(f, value[start:k])

@@ -815,23 +815,6 @@ func (c *chain) fieldsUpTo(instance, skip int) ([]dkim.Field, int) {
 	return out, newSkip
 }
 
-// sealInput appends the canonical ARC header fields a seal of set upto
-// (1-based) covers (RFC 8617 §5.1.1): sets 1..upto in order, each as AAR,
-// AMS, AS, relaxed; the last seal given as unsigned (b= emptied) without
-// its final CRLF.
-func (c *chain) sealInput(buf []byte, upto int, unsigned string) []byte {
-	for _, s := range c.sets[:upto-1] {
-		buf = dkim.AppendCanonicalHeader(buf, s.aar.raw, "relaxed")
-		buf = dkim.AppendCanonicalHeader(buf, s.ams.raw, "relaxed")
-		buf = dkim.AppendCanonicalHeader(buf, s.as.raw, "relaxed")
-	}
-	s := c.sets[upto-1]
-	buf = dkim.AppendCanonicalHeader(buf, s.aar.raw, "relaxed")
-	buf = dkim.AppendCanonicalHeader(buf, s.ams.raw, "relaxed")
-	buf = dkim.AppendCanonicalHeader(buf, unsigned, "relaxed")
-	return buf[:len(buf)-2]
-}
-
 // verifyAS verifies the seal of set index i into sr.
 func (v *Validator) verifyAS(c *chain, i int, sr *SignatureResult, keys map[string]*keyResult) {
 	s := c.sets[i]
@@ -847,7 +830,7 @@ func (v *Validator) verifyAS(c *chain, i int, sr *SignatureResult, keys map[stri
 		setResult(sr, SigPermerror, "malformed", "no b= tag")
 		return
 	}
-	digest := sha256.Sum256(c.sealInput(make([]byte, 0, 4096), s.instance, unsigned))
+	digest := sha256.Sum256(sealInput(make([]byte, 0, 4096), c.sets[:i], s.aar.raw, s.ams.raw, unsigned))
 	if !verifySignature(key, digest[:], s.asP.Signature) {
 		setResult(sr, SigFail, "signature-mismatch", "signature mismatch: an ARC header field up to this set changed after sealing, or the key does not match (b= does not verify)")
 		return
