@@ -192,15 +192,23 @@ type Sealed struct {
 }
 
 // Fields reads the message from r (once, holding only its header in
-// memory), validates its chain and returns the header fields of the next
-// ARC set. It fails with ErrChainFailed when the newest seal says cv=fail,
+// memory) and returns the header fields of its next ARC set.
+//
+// received is the validation of the chain when the message was received,
+// before this hop changed it: a mailing list validates on receipt, adds its
+// footer or subject tag, then seals, and cv= must describe the chain it
+// received, not the one its own change broke. With nil, the chain is
+// validated as the message is now, as for a forwarder that changes
+// nothing. The message must still carry the sets received describes.
+//
+// It fails with ErrChainFailed when the newest seal says cv=fail,
 // ErrInstanceLimit at 50 sets, and ErrTemporary when a key lookup failed
 // temporarily.
-func (s *Sealer) Fields(ctx context.Context, r io.Reader) (*Sealed, error) {
+func (s *Sealer) Fields(ctx context.Context, r io.Reader, received *Result) (*Sealed, error) {
 	var out *Sealed
 	err := dkim.ReadMessage(r, func(fields []dkim.Field, body io.Reader) error {
 		var err error
-		out, err = s.seal(ctx, fields, body)
+		out, err = s.seal(ctx, fields, body, received)
 		return err
 	})
 	if err != nil {
@@ -216,14 +224,14 @@ func (s *Sealer) Fields(ctx context.Context, r io.Reader) (*Sealed, error) {
 func isOwnError(err error) bool { return strings.HasPrefix(err.Error(), "arc: ") }
 
 // Seal reads the message from r and writes it to w with the next ARC set
-// on top; see Fields. The new fields end their lines as the message does.
-// A regular file is read twice, anything else spooled past 4 MiB, as
-// dkim.Sign does. Nothing is written unless sealing succeeds.
-func (s *Sealer) Seal(ctx context.Context, w io.Writer, r io.Reader) (*Sealed, error) {
+// on top; see Fields for received. The new fields end their lines as the
+// message does. A regular file is read twice, anything else spooled past 4
+// MiB, as dkim.Sign does. Nothing is written unless sealing succeeds.
+func (s *Sealer) Seal(ctx context.Context, w io.Writer, r io.Reader, received *Result) (*Sealed, error) {
 	var out *Sealed
 	err := dkim.Prepend(w, r, func(msg io.Reader) ([]string, error) {
 		var err error
-		out, err = s.Fields(ctx, msg)
+		out, err = s.Fields(ctx, msg, received)
 		if err != nil {
 			return nil, err
 		}
@@ -239,31 +247,43 @@ func (s *Sealer) Seal(ctx context.Context, w io.Writer, r io.Reader) (*Sealed, e
 }
 
 // SealMessage seals the message read from r with a Validator on res and the
-// options, writing the sealed message to w. For many messages, make one
-// Sealer and reuse it.
+// options, writing the sealed message to w; the chain is validated as the
+// message is. For many messages, make one Sealer and reuse it.
 func SealMessage(ctx context.Context, w io.Writer, r io.Reader, res dns.Resolver, opts SealOptions) (*Sealed, error) {
 	s, err := NewSealer(NewValidator(res, ValidateOptions{Now: opts.Now}), opts)
 	if err != nil {
 		return nil, err
 	}
-	return s.Seal(ctx, w, r)
+	return s.Seal(ctx, w, r, nil)
 }
 
-func (s *Sealer) seal(ctx context.Context, fields []dkim.Field, body io.Reader) (*Sealed, error) {
+func (s *Sealer) seal(ctx context.Context, fields []dkim.Field, body io.Reader, received *Result) (*Sealed, error) {
 	c := s.v.examine(fields)
-	if c.res.Code == "cv-fail-upstream" {
+	if c.res.Code == "cv-fail-upstream" || received != nil && received.Code == "cv-fail-upstream" {
 		return nil, fmt.Errorf("arc: cannot seal: %w", ErrChainFailed)
 	}
 	if c.res.Instance >= MaxInstance {
 		return nil, fmt.Errorf("arc: cannot seal: %w", ErrInstanceLimit)
 	}
+	if received != nil && received.Instance != c.res.Instance {
+		return nil, fmt.Errorf("arc: cannot seal: the chain was validated with %d set(s) but the message now carries %d", received.Instance, c.res.Instance)
+	}
+	if received != nil && received.Result == Pass && c.done && c.res.Result == Fail {
+		return nil, fmt.Errorf("arc: cannot seal: the chain passed when received but its ARC header fields have changed since: %s", c.res.Reason)
+	}
 	own := bodyKey{s.bodyCanon, -1}
+	if received != nil {
+		c.done = true // nothing to verify: received says how the chain was
+	}
 	hashers, err := c.hashBody(body, &own)
 	if err != nil {
 		return nil, err
 	}
-	s.v.finish(ctx, c, hashers)
-	chainRes := c.res
+	chainRes := received
+	if chainRes == nil {
+		s.v.finish(ctx, c, hashers)
+		chainRes = c.res
+	}
 	cv := chainRes.Result
 	switch cv {
 	case None, Pass, Fail:

@@ -40,7 +40,7 @@ func TestSignSuite(t *testing.T) {
 					t.Fatal(err)
 				}
 				s.suiteFormat = true
-				got, err := s.Fields(context.Background(), strings.NewReader(crlf(tc.Message)))
+				got, err := s.Fields(context.Background(), strings.NewReader(crlf(tc.Message)), nil)
 				if strings.TrimSpace(tc.AS) == "" {
 					if !errors.Is(err, ErrChainFailed) {
 						t.Errorf("%s: want no seal (ErrChainFailed), got %v", tc.Description, err)
