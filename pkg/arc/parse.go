@@ -90,10 +90,10 @@ type AuthResults struct {
 	// AuthServID is the authserv-id of the payload (the ADMD that recorded
 	// the results).
 	AuthServID string `json:"authserv_id"`
-	// Results is the rest of the payload, as written, after the
-	// authserv-id (and its version, if any) and the semicolon that follows
-	// it: the resinfos ("spf=pass smtp.mailfrom=...; dkim=pass ..."), or
-	// "none".
+	// Results is the rest of the payload after the authserv-id (and its
+	// version, if any) and the semicolon that follows it, unfolded, with
+	// runs of whitespace squeezed: the resinfos ("spf=pass
+	// smtp.mailfrom=...; dkim=pass ..."), or "none".
 	Results string `json:"results"`
 }
 
@@ -416,7 +416,7 @@ func ParseAuthResults(value string) (*AuthResults, error) {
 	}
 	ar.AuthServID = id[0]
 	if len(parts) > 1 {
-		ar.Results = strings.TrimSpace(payload[len(parts[0])+1:])
+		ar.Results = strings.Join(strings.Fields(payload[len(parts[0])+1:]), " ")
 	}
 	return ar, nil
 }
