@@ -504,3 +504,26 @@ func TestParseResults(t *testing.T) {
 		t.Errorf("dkim from header.i: %+v", in.DKIM)
 	}
 }
+
+// errReader fails after the header.
+type errReader struct{ r *strings.Reader }
+
+func (e errReader) Read(p []byte) (int, error) {
+	if e.r.Len() == 0 {
+		return 0, errors.New("disk on fire")
+	}
+	return e.r.Read(p)
+}
+
+func TestReadErrors(t *testing.T) {
+	env := newEnv(t)
+	_, err := env.validator().Validate(context.Background(), errReader{strings.NewReader(baseMessage)})
+	if err == nil || !strings.HasPrefix(err.Error(), "arc: reading the message: ") || strings.Contains(err.Error(), "arc: arc:") || !strings.Contains(err.Error(), "disk on fire") {
+		t.Errorf("validate: %v", err)
+	}
+	var out bytes.Buffer
+	_, err = env.sealer(t, "list", SealOptions{}).Seal(context.Background(), &out, errReader{strings.NewReader(baseMessage)}, nil)
+	if err == nil || strings.Contains(err.Error(), "arc: arc:") || out.Len() != 0 {
+		t.Errorf("seal: %v, wrote %d", err, out.Len())
+	}
+}

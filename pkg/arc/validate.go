@@ -153,6 +153,9 @@ func (v *Validator) Validate(ctx context.Context, r io.Reader) (*Result, error) 
 		return &Result{Result: None, Code: "no-chain", Reason: "the message is empty", Sets: []SetResult{}, spec: FindNoChain}, nil
 	}
 	if err != nil {
+		if isOwnError(err) {
+			return nil, err
+		}
 		return nil, wrapDKIMErr(err)
 	}
 	return res, nil
