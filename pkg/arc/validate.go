@@ -340,18 +340,15 @@ func (v *Validator) examine(fields []dkim.Field) *chain {
 			want = None
 		}
 		if s.asP.ChainValidation != want {
-			c.failChain("cv-invalid", FindCVInvalid, s.instance, "the ARC-Seal i=%d says cv=%s; the %s set must say cv=%s (RFC 8617 §5.2 step 3)", s.instance, s.asP.ChainValidation, ordinal(s.instance), want)
+			which := "the first set"
+			if s.instance > 1 {
+				which = "every set after the first"
+			}
+			c.failChain("cv-invalid", FindCVInvalid, s.instance, "the ARC-Seal i=%d says cv=%s; %s must say cv=%s (RFC 8617 §5.2 step 3)", s.instance, s.asP.ChainValidation, which, want)
 			return c
 		}
 	}
 	return c
-}
-
-func ordinal(i int) string {
-	if i == 1 {
-		return "first"
-	}
-	return "i>1"
 }
 
 // firstInstance guesses the set a single structural problem is about.
