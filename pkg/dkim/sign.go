@@ -435,6 +435,13 @@ func headerHash(h hash.Hash, fields []headerField, names []string, sigField, can
 // anything else is spooled to a temporary file past 4 MiB. Nothing is
 // written to w unless signing succeeds.
 func Sign(w io.Writer, r io.Reader, opts ...SignOptions) error {
+	return prepend(w, r, func(cr *crlfReader) ([]string, error) { return signatures(cr, opts) })
+}
+
+// prepend reads the message from r through a crlfReader given to compute,
+// then writes the header fields compute returns (line ends as the message
+// has them) and the message as it was read. See Prepend.
+func prepend(w io.Writer, r io.Reader, compute func(*crlfReader) ([]string, error)) error {
 	var replay func() (io.Reader, error)
 	var src io.Reader = r
 	var sp *spool
@@ -457,9 +464,14 @@ func Sign(w io.Writer, r io.Reader, opts ...SignOptions) error {
 	}
 	cr := newCRLFReader(src)
 	defer cr.release()
-	fieldsOut, err := signatures(cr, opts)
+	fieldsOut, err := compute(cr)
 	if err != nil {
 		return err
+	}
+	// compute may stop reading early: the rest of the message must still
+	// reach the spool, and a bare LF in it decides the line ends.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return wrapRead(err)
 	}
 	if sp != nil && sp.err != nil {
 		return fmt.Errorf("dkim: spooling the message: %w", sp.err)
