@@ -28,10 +28,17 @@ report schema version. The severity below is the default.
 
 Look a code up from the terminal with ` + "`emailauth explain CODE`" + `.
 
-A check's status follows from its findings: **fail** when one is an error,
-**warn** when one is a warning, **pass** otherwise; **error** when the check
-could not complete (DNS timeout, SERVFAIL, HTTPS unreachable), whatever it
-found before.
+A check's status follows from its findings (pkg/finding's verdict model):
+**fail** when one is an error, **error** when one is *transient* (it says
+that something could not be found out: a DNS timeout or SERVFAIL, an
+unreachable server) or the check could not complete, **warn** when one is a
+warning, **pass** otherwise. A definite failure outranks a transient one.
+Transient codes are marked below; they never make a check fail, so a CI gate
+can tell "fix the records" (exit 1) from "try again later" (exit 3).
+
+The codes are grouped by check, then by what else emailauth judges: ARC
+chains (` + "`arc`" + `) and the bulk-sender requirements of the large mailbox
+providers (` + "`bulk`" + `).
 
 `)
 	specs := check.Catalogue()
@@ -45,7 +52,7 @@ found before.
 		}
 		byGroup[g] = append(byGroup[g], s)
 	}
-	b.WriteString("| check | codes |\n|---|---|\n")
+	b.WriteString("| group | codes |\n|---|---|\n")
 	for _, g := range groups {
 		var links []string
 		for _, s := range byGroup[g] {
@@ -57,7 +64,11 @@ found before.
 		fmt.Fprintf(&b, "\n## %s\n", g)
 		for _, s := range byGroup[g] {
 			fmt.Fprintf(&b, "\n### %s\n\n", s.Code)
-			fmt.Fprintf(&b, "**%s** — severity: %s\n\n", s.Title, s.Severity)
+			transient := ""
+			if s.Transient {
+				transient = "; transient (could not find out: never a failure)"
+			}
+			fmt.Fprintf(&b, "**%s** — severity: %s%s\n\n", s.Title, s.Severity, transient)
 			fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(s.Meaning))
 			fmt.Fprintf(&b, "**Fix:** %s\n", strings.TrimSpace(s.Fix))
 		}

@@ -1,11 +1,36 @@
 package check
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/penguinmails/emailauth/pkg/arc"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/msgauth"
 )
+
+// MessageFindings lists the catalogues of the codes emailauth emits about
+// messages rather than domains (ARC chains, the bulk-sender requirements):
+// they are part of the catalogue too, grouped after the checks' codes.
+func MessageFindings() []func() []*finding.Spec {
+	return []func() []*finding.Spec{arc.Findings, msgauth.BulkFindings}
+}
+
+// Groups returns the code prefixes of every catalogue: the check names,
+// then the other groups in the order of their catalogues.
+func Groups() []string {
+	groups := Names()
+	for _, c := range MessageFindings() {
+		for _, s := range c() {
+			g, _, _ := strings.Cut(s.Code, ".")
+			if !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
+		}
+	}
+	return groups
+}
 
 // crossCatalog holds the codes of the cross-checks, which need more than one
 // check's result (cross.go).
@@ -14,39 +39,29 @@ var crossCatalog finding.Catalog
 // CrossFindings returns the catalogue of the cross-checks' codes.
 func CrossFindings() []*finding.Spec { return crossCatalog.Specs() }
 
-// Catalogue returns every finding code the checks can emit: each check's
-// catalogue (from the table) and the cross-checks', grouped by check in
-// report order, sorted by code within a check. docs/findings.md and
-// "emailauth explain" are built from it, with the catalogues of the other
-// packages that emit findings (message verification, reports) that callers
-// add.
-func Catalogue(others ...func() []*finding.Spec) []*finding.Spec {
+// Catalogue returns every finding code emailauth can emit: each check's
+// catalogue (from the table), the cross-checks' and the message
+// catalogues, grouped in the order of Groups, sorted by code within a group.
+// docs/findings.md and "emailauth explain" are built from it.
+func Catalogue() []*finding.Spec {
 	var all []*finding.Spec
 	for _, c := range table {
 		all = append(all, c.Findings()...)
 	}
 	all = append(all, CrossFindings()...)
-	for _, o := range others {
-		all = append(all, o()...)
+	for _, c := range MessageFindings() {
+		all = append(all, c()...)
 	}
 	rank := map[string]int{}
-	for i, c := range table {
-		rank[c.Name] = i
+	for i, g := range Groups() {
+		rank[g] = i
 	}
-	group := func(code string) (int, string) {
+	group := func(code string) int {
 		g, _, _ := strings.Cut(code, ".")
-		if r, ok := rank[g]; ok {
-			return r, ""
-		}
-		return len(table), g
+		return rank[g]
 	}
 	sort.SliceStable(all, func(i, j int) bool {
-		ri, gi := group(all[i].Code)
-		rj, gj := group(all[j].Code)
-		if ri != rj {
-			return ri < rj
-		}
-		if gi != gj {
+		if gi, gj := group(all[i].Code), group(all[j].Code); gi != gj {
 			return gi < gj
 		}
 		return all[i].Code < all[j].Code
