@@ -31,9 +31,9 @@ func readSample(t *testing.T, rel string, opts Options) []*Report {
 
 type want struct {
 	file, format, reporter, domain, ip, delivery, headerFrom, original, mailFrom string
-	authFailure, alignment                                                      []string
-	arrival                                                                     string
-	quirks                                                                      []mailreport.Quirk
+	authFailure, alignment                                                       []string
+	arrival                                                                      string
+	quirks                                                                       []mailreport.Quirk
 }
 
 // The parsedmarc failure samples, read the way parsedmarc's tests expect
@@ -108,9 +108,9 @@ func TestParsedmarcFailureDetails(t *testing.T) {
 func TestFailurePrivacy(t *testing.T) {
 	personal := map[string][]string{
 		"failure/DMARC Failure Report for domain.de (mail-from=sharepoint@domain.de, ip=10.10.10.10).eml": {"peter.pan", "sharepoint@", "Subject", "SharePoint", "Wettbewerber"},
-		"failure/[Netease DMARC Failure Report] Rent Reminder.eml":                                       {"Rent Reminder", "redacted@", "bounces+", "xsj399", "N8CowEApcUPo6q1bnXlMAA"},
-		"failure/dmarc_ruf_report_linkedin.eml":                                                          {"recipient@", "sender@", "Subject line", "Thread Topic"},
-		"failure/exim_plain_text_only_no_arf_part.eml":                                                   {"user@", "Payment from your account", "iPhone"},
+		"failure/[Netease DMARC Failure Report] Rent Reminder.eml":                                        {"Rent Reminder", "redacted@", "bounces+", "xsj399", "N8CowEApcUPo6q1bnXlMAA"},
+		"failure/dmarc_ruf_report_linkedin.eml":                                                           {"recipient@", "sender@", "Subject line", "Thread Topic"},
+		"failure/exim_plain_text_only_no_arf_part.eml":                                                    {"user@", "Payment from your account", "iPhone"},
 	}
 	for file, secrets := range personal {
 		for _, show := range []bool{false, true} {
