@@ -65,23 +65,23 @@ type domainAcc struct {
 type span struct{ begin, end time.Time }
 
 type sourceAcc struct {
-	ip                 string
-	messages           int64
-	pass               int64
-	spfAligned         int64
-	dkimAligned        int64
-	forwarded          int64
-	failAuth           int64 // failing, but some SPF or DKIM pass for any domain
-	failUnauth         int64 // failing, nothing passes
-	spfOwnFail         int64 // failing rows: SPF for an aligned domain did not pass
-	dkimOwnFail        int64 // failing rows: DKIM for an aligned domain did not pass
-	otherAuth          int64 // failing rows: SPF or DKIM passed for an unaligned domain
-	disp               Dispositions
-	headerFrom         []string
-	spfDomains         []string
-	dkimDomains        []string
-	reporters          []string
-	overrides          map[string]int64
+	ip          string
+	messages    int64
+	pass        int64
+	spfAligned  int64
+	dkimAligned int64
+	forwarded   int64
+	failAuth    int64 // failing, but some SPF or DKIM pass for any domain
+	failUnauth  int64 // failing, nothing passes
+	spfOwnFail  int64 // failing rows: SPF for an aligned domain did not pass
+	dkimOwnFail int64 // failing rows: DKIM for an aligned domain did not pass
+	otherAuth   int64 // failing rows: SPF or DKIM passed for an unaligned domain
+	disp        Dispositions
+	headerFrom  []string
+	spfDomains  []string
+	dkimDomains []string
+	reporters   []string
+	overrides   map[string]int64
 }
 
 // NewAnalyzer returns an empty Analyzer.

@@ -2,7 +2,7 @@ package aggregate
 
 import (
 	"context"
-		"fmt"
+	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
