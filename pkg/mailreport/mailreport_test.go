@@ -161,21 +161,22 @@ func TestReadMessageLimits(t *testing.T) {
 }
 
 func TestReadMbox(t *testing.T) {
-	box := "From a@example.com Mon Jan  1 00:00:00 2024\r\nSubject: one\r\n\r\nbody\r\n>From the start\r\n>>From deeper\r\nFrom inside a paragraph stays\r\n\r\n" +
+	box := "From a@example.com Mon Jan  1 00:00:00 2024\r\nSubject: one\r\n\r\nbody\r\n>From the start\r\n>>From deeper\r\nFrom inside a paragraph stays\r\nFrom someone who wrote Monday stays\r\n\r\n" +
 		"From b@example.com Mon Jan  1 00:00:01 2024\nSubject: two\n\n" + strings.Repeat("x", 300) + "\n\n" +
-		"From c@example.com Mon Jan  1 00:00:02 2024\nSubject: three\n\nlast"
+		"From c@example.com Mon Jan  1 00:00:02 2024\nSubject: three\n\nlast\n" +
+		"From d@example.com Tue Jan  2 00:00:02 2024\nSubject: four, no empty line before\n\nx"
 	var got []MboxMessage
 	err := ReadMbox(strings.NewReader(box), 200, func(m MboxMessage) bool { got = append(got, m); return true })
-	if err != nil || len(got) != 3 {
+	if err != nil || len(got) != 4 {
 		t.Fatalf("%v %d", err, len(got))
 	}
-	if want := "Subject: one\r\n\r\nbody\r\nFrom the start\r\n>From deeper\r\nFrom inside a paragraph stays\r\n\r\n"; string(got[0].Data) != want {
+	if want := "Subject: one\r\n\r\nbody\r\nFrom the start\r\n>From deeper\r\nFrom inside a paragraph stays\r\nFrom someone who wrote Monday stays\r\n\r\n"; string(got[0].Data) != want {
 		t.Errorf("message 1 %q", got[0].Data)
 	}
 	if got[1].Data != nil || !errors.Is(got[1].Err, ErrTooLarge) || got[1].Number != 2 {
 		t.Errorf("message 2 %+v", got[1])
 	}
-	if string(got[2].Data) != "Subject: three\n\nlast" {
+	if string(got[2].Data) != "Subject: three\n\nlast\n" || string(got[3].Data) != "Subject: four, no empty line before\n\nx" {
 		t.Errorf("message 3 %q", got[2].Data)
 	}
 	n := 0

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 )
 
 // MboxMessage is one message of a mailbox file.
@@ -20,11 +21,16 @@ type MboxMessage struct {
 	Err error
 }
 
+// envelopeLine matches an mbox envelope line: "From", the sender, a weekday.
+var envelopeLine = regexp.MustCompile(`^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) `)
+
 // ReadMbox reads an mbox file one message at a time, so that a mailbox of
 // any size is read in the memory of its largest message (at most max
 // octets), and calls fn with each message. A message begins with a line
-// starting "From " at the start of the file or after an empty line. fn
-// returns false to stop. ReadMbox returns the first read error.
+// starting "From " at the start of the file or after an empty line, or
+// with an envelope line ("From sender Thu Jan  1 00:00:00 2026") anywhere:
+// some writers leave out the empty line. fn returns false to stop.
+// ReadMbox returns the first read error.
 func ReadMbox(r io.Reader, max int64, fn func(MboxMessage) bool) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var (
@@ -59,7 +65,7 @@ func ReadMbox(r io.Reader, max int64, fn func(MboxMessage) bool) error {
 			}
 		}
 		if len(line) > 0 {
-			if prevBlank && bytes.HasPrefix(line, []byte("From ")) {
+			if bytes.HasPrefix(line, []byte("From ")) && (prevBlank || envelopeLine.Match(line)) {
 				if !flush() {
 					return nil
 				}

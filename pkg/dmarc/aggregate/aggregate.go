@@ -243,22 +243,32 @@ func parseMbox(u *mailreport.Unpacker, name string, data []byte) ([]*Report, err
 func parseDocuments(u *mailreport.Unpacker, docs []mailreport.Document) ([]*Report, error) {
 	var out []*Report
 	for _, d := range docs {
-		if d.Format != mailreport.FormatXML {
-			return nil, fmt.Errorf("aggregate: %s: a JSON document (an SMTP TLS report?), not a DMARC aggregate report: %w", d.Source, mailreport.ErrNotReport)
-		}
-		rep, warns, err := parseXML(d.Source, d.Data, u.Limits.MaxRecords)
+		rep, err := ParseDocument(u, d)
 		if err != nil {
 			return nil, err
 		}
-		// The container's warnings so far belong to this report.
-		rep.Warnings = append(append(rep.Warnings, u.Warnings...), warns...)
-		u.Warnings = u.Warnings[:0]
 		out = append(out, rep)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("aggregate: the input holds no XML report: %w", mailreport.ErrNotReport)
 	}
 	return out, nil
+}
+
+// ParseDocument reads one document unpacked by u (see
+// mailreport.Unpacker.Documents). The warnings u collected so far (those of
+// the document's container) are handed to the report.
+func ParseDocument(u *mailreport.Unpacker, d mailreport.Document) (*Report, error) {
+	if d.Format != mailreport.FormatXML {
+		return nil, fmt.Errorf("aggregate: %s: a JSON document (an SMTP TLS report?), not a DMARC aggregate report: %w", d.Source, mailreport.ErrNotReport)
+	}
+	rep, warns, err := parseXML(d.Source, d.Data, u.Limits.MaxRecords)
+	if err != nil {
+		return nil, err
+	}
+	rep.Warnings = append(append(rep.Warnings, u.Warnings...), warns...)
+	u.Warnings = u.Warnings[:0]
+	return rep, nil
 }
 
 // ParseXML reads one XML report document.

@@ -209,3 +209,23 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestSummarizer(t *testing.T) {
+	s := NewSummarizer(SummaryOptions{Tenant: func(d string) string { return "t-" + d }})
+	for _, w := range failureSamples {
+		for _, r := range readSample(t, w.file, Options{}) {
+			s.Add(r)
+		}
+	}
+	sum := s.Result()
+	// The two linkedin samples are one report (same reporter and
+	// Message-ID), told apart only by their line endings.
+	if sum.Reports != 4 || sum.Duplicates != 1 || len(sum.Domains) != 3 {
+		t.Fatalf("%+v", sum)
+	}
+	d := sum.Domains[0]
+	if d.Domain != "example.com" || d.Tenant != "t-example.com" || d.Incidents != 2 || d.AuthFailures["dmarc"] != 2 || d.DeliveryResults["delivered"] != 2 ||
+		!slices.Equal(d.Reporters, []string{"linkedin.com", "node01.mailgate.example.net"}) || len(d.Sources) != 2 {
+		t.Errorf("%+v", d)
+	}
+}

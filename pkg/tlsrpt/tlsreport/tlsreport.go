@@ -143,21 +143,32 @@ func ParseMessage(u *mailreport.Unpacker, name string, m *mailreport.Message) ([
 func parseDocuments(u *mailreport.Unpacker, docs []mailreport.Document) ([]*Report, error) {
 	var out []*Report
 	for _, d := range docs {
-		if d.Format != mailreport.FormatJSON {
-			return nil, fmt.Errorf("tlsreport: %s: an XML document (a DMARC aggregate report?), not an SMTP TLS report: %w", d.Source, mailreport.ErrNotReport)
-		}
-		rep, err := parseJSON(d.Source, d.Data, u.Limits.MaxRecords)
+		rep, err := ParseDocument(u, d)
 		if err != nil {
 			return nil, err
 		}
-		rep.Warnings = append(append([]mailreport.Warning(nil), u.Warnings...), rep.Warnings...)
-		u.Warnings = u.Warnings[:0]
 		out = append(out, rep)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("tlsreport: the input holds no JSON report: %w", mailreport.ErrNotReport)
 	}
 	return out, nil
+}
+
+// ParseDocument reads one document unpacked by u (see
+// mailreport.Unpacker.Documents). The warnings u collected so far (those of
+// the document's container) are handed to the report.
+func ParseDocument(u *mailreport.Unpacker, d mailreport.Document) (*Report, error) {
+	if d.Format != mailreport.FormatJSON {
+		return nil, fmt.Errorf("tlsreport: %s: an XML document (a DMARC aggregate report?), not an SMTP TLS report: %w", d.Source, mailreport.ErrNotReport)
+	}
+	rep, err := parseJSON(d.Source, d.Data, u.Limits.MaxRecords)
+	if err != nil {
+		return nil, err
+	}
+	rep.Warnings = append(append([]mailreport.Warning(nil), u.Warnings...), rep.Warnings...)
+	u.Warnings = u.Warnings[:0]
+	return rep, nil
 }
 
 // ParseJSON reads one JSON report document.
