@@ -1,6 +1,8 @@
 package aggregate
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -153,5 +155,27 @@ func TestParsedmarcEmptyRefused(t *testing.T) {
 	_, err := parseSample(t, "empty.xml")
 	if err == nil || !errors.Is(err, mailreport.ErrNotReport) || !strings.Contains(err.Error(), "empty.xml") {
 		t.Fatalf("empty.xml: %v", err)
+	}
+}
+
+// BenchmarkParsedmarcLarge reads parsedmarc's largest sample (909 KB of
+// XML, 2286 records) and analyses it.
+func BenchmarkParsedmarcLarge(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(parsedmarc, "aggregate", "!large-example.com!1711897200!1711983600.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		reps, err := ParseFile("large.xml", bytes.NewReader(data), DefaultLimits)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := NewAnalyzer(AnalyzerOptions{})
+		a.Add(reps[0])
+		if res := a.Result(context.Background(), ResultOptions{}); res.Domains[0].Messages != 2286 {
+			b.Fatal(res.Domains[0].Messages)
+		}
 	}
 }
