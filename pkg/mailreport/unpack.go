@@ -17,7 +17,10 @@ import (
 type Unpacker struct {
 	Limits Limits
 	// Prefix begins every error, e.g. "aggregate".
-	Prefix   string
+	Prefix string
+	// Content names what the containers hold, in errors ("it expands past
+	// 50 MiB of XML"); "data" when empty.
+	Content  string
 	Warnings []Warning
 	left     int64
 }
@@ -27,6 +30,13 @@ type Unpacker struct {
 func NewUnpacker(prefix string, lim Limits) *Unpacker {
 	lim = lim.WithDefaults()
 	return &Unpacker{Limits: lim, Prefix: prefix, left: lim.MaxExpanded}
+}
+
+func (u *Unpacker) content() string {
+	if u.Content == "" {
+		return "data"
+	}
+	return u.Content
 }
 
 // Warn records a warning.
@@ -42,7 +52,7 @@ func (u *Unpacker) Errorf(source, format string, args ...any) error {
 // Charge counts n octets of expanded data against the budget.
 func (u *Unpacker) Charge(source string, n int64) error {
 	if n > u.left {
-		return u.Errorf(source, "the data is larger than %s: %w", Human(u.Limits.MaxExpanded), ErrTooLarge)
+		return u.Errorf(source, "the %s is larger than %s: %w", u.content(), Human(u.Limits.MaxExpanded), ErrTooLarge)
 	}
 	u.left -= n
 	return nil
@@ -53,7 +63,7 @@ func (u *Unpacker) Charge(source string, n int64) error {
 func (u *Unpacker) readAll(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, u.left+1))
 	if int64(len(data)) > u.left {
-		return nil, fmt.Errorf("it expands past %s: %w", Human(u.Limits.MaxExpanded), ErrTooLarge)
+		return nil, fmt.Errorf("it expands past %s of %s: %w", Human(u.Limits.MaxExpanded), u.content(), ErrTooLarge)
 	}
 	u.left -= int64(len(data))
 	return data, err

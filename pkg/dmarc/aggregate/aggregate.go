@@ -159,6 +159,7 @@ func (rep *Report) Messages() int64 {
 // Warnings.
 func ParseFile(name string, r io.Reader, lim Limits) ([]*Report, error) {
 	u := mailreport.NewUnpacker("aggregate", lim.Common())
+	u.Content = "XML"
 	data, err := u.ReadInput(name, r)
 	if err != nil {
 		return nil, err

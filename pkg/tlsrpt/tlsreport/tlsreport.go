@@ -104,6 +104,7 @@ func (p *Policy) MXPatterns() []string {
 // zip archive, or an e-mail message carrying one of those (RFC 8460 §5.3).
 func ParseFile(name string, r io.Reader, lim mailreport.Limits) ([]*Report, error) {
 	u := mailreport.NewUnpacker("tlsreport", lim)
+	u.Content = "JSON"
 	data, err := u.ReadInput(name, r)
 	if err != nil {
 		return nil, err
