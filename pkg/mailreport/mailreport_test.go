@@ -198,3 +198,45 @@ func TestQuirksDocumented(t *testing.T) {
 		seen[q.Quirk] = true
 	}
 }
+
+func FuzzReadMessage(f *testing.F) {
+	f.Add([]byte(report))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\naGk\r\n--b--\r\n"))
+	lim := Limits{MaxInput: 1 << 20, MaxExpanded: 1 << 20, MaxParts: 16}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		u := NewUnpacker("test", lim)
+		m, err := u.ReadMessage("fuzz", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "test: fuzz") {
+				t.Fatalf("error %v", err)
+			}
+			return
+		}
+		if len(m.Parts) > lim.MaxParts+1 {
+			t.Fatalf("%d parts", len(m.Parts))
+		}
+		docs, _ := u.Attachments("fuzz", m)
+		for _, d := range docs {
+			if d.Format != FormatXML && d.Format != FormatJSON {
+				t.Fatalf("document of format %q", d.Format)
+			}
+		}
+	})
+}
+
+func FuzzReadMbox(f *testing.F) {
+	f.Add([]byte("From a@example.com Mon Jan  1 00:00:00 2024\nSubject: x\n\n>From y\n\nFrom b Tue x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		total := 0
+		ReadMbox(bytes.NewReader(data), 4096, func(m MboxMessage) bool {
+			if m.Err == nil && len(m.Data) > 4096 {
+				t.Fatalf("message of %d octets", len(m.Data))
+			}
+			total += len(m.Data)
+			return true
+		})
+		if total > len(data) {
+			t.Fatalf("%d octets out of %d", total, len(data))
+		}
+	})
+}

@@ -315,3 +315,39 @@ func TestTenantFunc(t *testing.T) {
 		t.Error("nil map")
 	}
 }
+
+func FuzzReader(f *testing.F) {
+	for _, rel := range []string{
+		"reports/parsedmarc/aggregate/twilight.eml",
+		"reports/parsedmarc/failure/dmarc_ruf_report_linkedin.eml",
+		"reports/parsedmarc/smtp_tls/rfc8460.json",
+		"reports/parsedmarc/aggregate/ikea.com!example.de!1538690400!1538776800.xml",
+		"reports/parsedmarc/aggregate/fastmail.com!example.com!1516060800!1516147199!102675056.xml.gz",
+	} {
+		b, err := os.ReadFile(filepath.Join(conformance, rel))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	lim := mailreport.Limits{MaxInput: 1 << 20, MaxExpanded: 1 << 20, MaxRecords: 1000}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewReader(Options{Limits: lim, Stdin: bytes.NewReader(data)})
+		c := NewCollector(CollectorOptions{})
+		for it := range r.Read(context.Background(), "-") {
+			if it.Err == nil && it.Kind == "" {
+				t.Fatal("an item with neither a report nor an error")
+			}
+			if it.Failure != nil && it.Failure.Personal != nil {
+				t.Fatal("personal data without ShowHeaders")
+			}
+			c.Add(it)
+		}
+		d := c.Result(context.Background(), aggregate.ResultOptions{})
+		for _, x := range d.DMARC.Domains {
+			if p := x.Readiness.PassShare; p < 0 || p > 1 {
+				t.Fatalf("share %v", p)
+			}
+		}
+	})
+}
