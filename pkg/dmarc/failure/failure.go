@@ -276,6 +276,10 @@ func parseARF(u *mailreport.Unpacker, name string, m *mailreport.Message, rep *R
 	if rep.FeedbackType == "" {
 		rep.FeedbackType = "auth-failure"
 	}
+	if rep.FeedbackType != "auth-failure" {
+		// abuse, fraud, virus, not-spam: a feedback-loop complaint.
+		return fmt.Errorf("failure: %s: an ARF report of feedback type %q (a complaint or feedback-loop report), not a DMARC failure report: %w", name, mailreport.Abbreviate(rep.FeedbackType, 30), mailreport.ErrNotReport)
+	}
 	if rep.Incidents == 0 {
 		rep.Incidents = 1 // RFC 5965 §3.2: Incidents defaults to 1
 	}

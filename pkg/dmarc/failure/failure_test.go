@@ -229,3 +229,18 @@ func TestSummarizer(t *testing.T) {
 		t.Errorf("%+v", d)
 	}
 }
+
+func TestComplaintIsNotFailureReport(t *testing.T) {
+	msg := "From: fbl@isp.example\r\nMessage-ID: <1@isp.example>\r\nContent-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nThis is an abuse report.\r\n" +
+		"--b\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: FBL/1\r\nVersion: 1\r\nSource-IP: 192.0.2.1\r\n\r\n" +
+		"--b\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: a@example.com\r\nSubject: buy\r\n\r\n--b--\r\n"
+	_, err := ParseFile("fbl.eml", strings.NewReader(msg), Options{})
+	if !errors.Is(err, mailreport.ErrNotReport) || !strings.Contains(err.Error(), `feedback type "abuse"`) {
+		t.Errorf("%v", err)
+	}
+	r, err := ParseFile("ok.eml", strings.NewReader(strings.Replace(msg, "Feedback-Type: abuse", "Feedback-Type: auth-failure\r\nAuth-Failure: dmarc\r\nReported-Domain: example.com", 1)), Options{})
+	if err != nil || r[0].Original != "headers" || r[0].HeaderFromDomain != "example.com" || r[0].OriginalHeaders != 2 {
+		t.Errorf("%v %+v", err, r)
+	}
+}

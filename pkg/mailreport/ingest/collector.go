@@ -101,7 +101,10 @@ func NewCollector(opts CollectorOptions) *Collector {
 	if opts.MaxListed <= 0 {
 		opts.MaxListed = 1000
 	}
-	tenant := TenantFunc(opts.Tenants)
+	var tenant func(string) string
+	if len(opts.Tenants) > 0 {
+		tenant = TenantFunc(opts.Tenants)
+	}
 	if opts.DMARC.Tenant == nil {
 		opts.DMARC.Tenant = tenant
 	}
