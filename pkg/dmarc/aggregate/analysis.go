@@ -36,7 +36,8 @@ type AnalyzerOptions struct {
 // An Analyzer accumulates aggregate reports per domain (the
 // policy_published domain) and source IP. Its memory grows with the
 // domains and sources (about 1 KB per source), not with the reports:
-// a year of reports is added one at a time and dropped.
+// a year of reports is added one at a time and dropped. An Analyzer is
+// not safe for concurrent use.
 type Analyzer struct {
 	opts     AnalyzerOptions
 	domains  map[string]*domainAcc

@@ -14,7 +14,8 @@ type SummaryOptions struct {
 }
 
 // A Summarizer counts failure reports per reported domain. It keeps no
-// personal data: only domains, addresses of sources, and counts.
+// personal data: only domains, addresses of sources, and counts. It is
+// not safe for concurrent use.
 type Summarizer struct {
 	opts    SummaryOptions
 	domains map[string]*domainAcc

@@ -27,7 +27,7 @@ type CollectorOptions struct {
 
 // A Collector folds the items of a Reader into a Digest. Duplicates and
 // errors are counted; reports are added to the per-kind analyses and
-// dropped.
+// dropped. A Collector is not safe for concurrent use.
 type Collector struct {
 	opts     CollectorOptions
 	dmarc    *aggregate.Analyzer

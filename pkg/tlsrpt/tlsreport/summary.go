@@ -20,6 +20,7 @@ type SummaryOptions struct {
 
 // A Summarizer sums TLS reports per policy domain. Memory grows with the
 // domains and failure groups (result type, MX, IP), not with the reports.
+// It is not safe for concurrent use.
 type Summarizer struct {
 	opts    SummaryOptions
 	domains map[string]*domainAcc
