@@ -1,32 +1,28 @@
 // Package aggregate reads DMARC aggregate reports (RFC 9990, and the older
-// RFC 7489 Appendix C schema) and summarizes them per source IP.
+// RFC 7489 Appendix C schema), summarizes them per source IP (Summarize),
+// and analyses them per domain (Analyzer): which sources send as the
+// domain, how much of their mail passes SPF, DKIM and DMARC with
+// alignment, what to do about each failing source, and whether the domain
+// is ready to move to p=quarantine or p=reject.
 //
 // Reports come from strangers: every input is treated as hostile. Input and
 // decompressed sizes are capped, zip archives are limited in members, XML
 // documents with a DOCTYPE (and so entity declarations) are refused, and
-// every error names the file and says what is wrong.
+// every error names the file and says what is wrong. Receivers are sloppy
+// in a few harmless ways (a report wrapped in <xs:schema>, bytes that are
+// not UTF-8, an address written as <user@example.com> inside <email>,
+// result words in upper case); such a report is read and carries a
+// Warning naming the quirk (see mailreport.Quirks).
 package aggregate
 
 import (
-	"archive/zip"
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
-	"net/netip"
-	"path"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/penguinmails/emailauth/pkg/mailreport"
 )
 
 // Namespace is the XML namespace of RFC 9990 reports.
@@ -49,11 +45,17 @@ type Limits struct {
 // million records.
 var DefaultLimits = Limits{MaxInput: 50 << 20, MaxXML: 50 << 20, MaxMembers: 32, MaxRecords: 1_000_000}
 
+// Common returns the limits as mailreport.Limits (MaxXML is MaxExpanded).
+func (l Limits) Common() mailreport.Limits {
+	return mailreport.Limits{MaxInput: l.MaxInput, MaxExpanded: l.MaxXML, MaxMembers: l.MaxMembers, MaxRecords: l.MaxRecords}.WithDefaults()
+}
+
 // maxCount bounds one row's message count, so that sums cannot overflow.
 const maxCount = 1_000_000_000_000
 
-// ErrTooLarge is wrapped by errors about input over a limit.
-var ErrTooLarge = errors.New("over the size limit")
+// ErrTooLarge is wrapped by errors about input over a limit. It is
+// mailreport.ErrTooLarge.
+var ErrTooLarge = mailreport.ErrTooLarge
 
 // Report is one parsed aggregate report.
 type Report struct {
@@ -66,6 +68,8 @@ type Report struct {
 	Metadata Metadata        `json:"metadata"`
 	Policy   PolicyPublished `json:"policy_published"`
 	Records  []Record        `json:"records"`
+	// Warnings name the quirks the report was read despite.
+	Warnings []mailreport.Warning `json:"warnings,omitempty"`
 }
 
 // Metadata is report_metadata.
@@ -100,7 +104,8 @@ type PolicyPublished struct {
 type Record struct {
 	SourceIP string `json:"source_ip"`
 	Count    int64  `json:"count"`
-	// Disposition is what the receiver did: none, quarantine or reject.
+	// Disposition is what the receiver did: none, quarantine or reject
+	// (RFC 9990 adds pass).
 	Disposition string `json:"disposition"`
 	// DKIM and SPF are the DMARC-aligned results (policy_evaluated).
 	DKIM    string   `json:"dkim"`
@@ -138,551 +143,145 @@ type SPFAuth struct {
 // DMARCPass reports whether the row passed DMARC: aligned DKIM or SPF.
 func (r *Record) DMARCPass() bool { return r.DKIM == "pass" || r.SPF == "pass" }
 
-// The XML shapes. Element names carry no namespace so that both schemas
-// (RFC 9990 in its namespace, RFC 7489 without one) decode.
-type xmlFeedback struct {
-	XMLName  xml.Name `xml:"feedback"`
-	Version  string   `xml:"version"`
-	Metadata struct {
-		OrgName          string `xml:"org_name"`
-		Email            string `xml:"email"`
-		ExtraContactInfo string `xml:"extra_contact_info"`
-		ReportID         string `xml:"report_id"`
-		DateRange        struct {
-			Begin string `xml:"begin"`
-			End   string `xml:"end"`
-		} `xml:"date_range"`
-		Error     []string `xml:"error"`
-		Generator string   `xml:"generator"`
-	} `xml:"report_metadata"`
-	Policy struct {
-		Domain          string `xml:"domain"`
-		ADKIM           string `xml:"adkim"`
-		ASPF            string `xml:"aspf"`
-		P               string `xml:"p"`
-		SP              string `xml:"sp"`
-		NP              string `xml:"np"`
-		PSD             string `xml:"psd"`
-		Testing         string `xml:"testing"`
-		T               string `xml:"t"`
-		Pct             string `xml:"pct"`
-		FO              string `xml:"fo"`
-		DiscoveryMethod string `xml:"discovery_method"`
-	} `xml:"policy_published"`
-}
-
-type xmlRecord struct {
-	Row struct {
-		SourceIP string `xml:"source_ip"`
-		Count    string `xml:"count"`
-		Policy   struct {
-			Disposition string `xml:"disposition"`
-			DKIM        string `xml:"dkim"`
-			SPF         string `xml:"spf"`
-			Reason      []struct {
-				Type    string `xml:"type"`
-				Comment string `xml:"comment"`
-			} `xml:"reason"`
-		} `xml:"policy_evaluated"`
-	} `xml:"row"`
-	Identifiers struct {
-		EnvelopeTo   string `xml:"envelope_to"`
-		EnvelopeFrom string `xml:"envelope_from"`
-		HeaderFrom   string `xml:"header_from"`
-	} `xml:"identifiers"`
-	Auth struct {
-		DKIM []struct {
-			Domain   string `xml:"domain"`
-			Selector string `xml:"selector"`
-			Result   string `xml:"result"`
-		} `xml:"dkim"`
-		SPF []struct {
-			Domain string `xml:"domain"`
-			Scope  string `xml:"scope"`
-			Result string `xml:"result"`
-		} `xml:"spf"`
-	} `xml:"auth_results"`
+// Messages returns the sum of the records' counts.
+func (rep *Report) Messages() int64 {
+	var n int64
+	for i := range rep.Records {
+		n += rep.Records[i].Count
+	}
+	return n
 }
 
 // ParseFile reads the reports in one input: an XML report, a gzip file, a
 // zip archive of one or more reports, or an e-mail message carrying one of
-// those as an attachment (or as its body). name is used in errors and in
-// each Report's Source.
+// those as an attachment. name is used in errors and in each Report's
+// Source. Quirks the reports were read despite are in each Report's
+// Warnings.
 func ParseFile(name string, r io.Reader, lim Limits) ([]*Report, error) {
-	lim = lim.withDefaults()
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxInput+1))
-	if err != nil {
-		return nil, fmt.Errorf("aggregate: %s: reading: %w", name, err)
-	}
-	if int64(len(data)) > lim.MaxInput {
-		return nil, fmt.Errorf("aggregate: %s: the file is larger than %s: %w", name, human(lim.MaxInput), ErrTooLarge)
-	}
-	budget := lim.MaxXML
-	return parseData(name, data, lim, &budget, 0)
-}
-
-func (l Limits) withDefaults() Limits {
-	if l.MaxInput <= 0 {
-		l.MaxInput = DefaultLimits.MaxInput
-	}
-	if l.MaxXML <= 0 {
-		l.MaxXML = DefaultLimits.MaxXML
-	}
-	if l.MaxMembers <= 0 {
-		l.MaxMembers = DefaultLimits.MaxMembers
-	}
-	if l.MaxRecords <= 0 {
-		l.MaxRecords = DefaultLimits.MaxRecords
-	}
-	return l
-}
-
-// Kind names the format of data, from its first octets: "gzip", "zip",
-// "xml", "email" or "" when unknown.
-func Kind(data []byte) string {
-	switch {
-	case bytes.HasPrefix(data, []byte{0x1f, 0x8b}):
-		return "gzip"
-	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
-		return "zip"
-	}
-	t := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if bytes.HasPrefix(t, []byte("<")) {
-		return "xml"
-	}
-	if looksLikeEmail(data) {
-		return "email"
-	}
-	return ""
-}
-
-func looksLikeEmail(data []byte) bool {
-	line, _, _ := bytes.Cut(data, []byte("\n"))
-	name, _, ok := bytes.Cut(line, []byte(":"))
-	if !ok || len(name) == 0 || len(name) > 76 {
-		return false
-	}
-	for _, c := range name {
-		if c <= ' ' || c >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-func parseData(name string, data []byte, lim Limits, budget *int64, depth int) ([]*Report, error) {
-	if depth > 3 {
-		return nil, fmt.Errorf("aggregate: %s: containers nested too deeply", name)
-	}
-	switch Kind(data) {
-	case "gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: %s: not a valid gzip file: %v", name, err)
-		}
-		inner, err := readLimited(zr, budget, lim)
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: %s: decompressing: %w", name, err)
-		}
-		if Kind(inner) != "xml" {
-			return nil, fmt.Errorf("aggregate: %s: the gzip file does not hold an XML report", name)
-		}
-		rep, err := parseXML(name, inner, lim)
-		if err != nil {
-			return nil, err
-		}
-		return []*Report{rep}, nil
-	case "zip":
-		return parseZip(name, data, lim, budget)
-	case "xml":
-		if int64(len(data)) > *budget {
-			return nil, fmt.Errorf("aggregate: %s: the XML is larger than %s: %w", name, human(lim.MaxXML), ErrTooLarge)
-		}
-		*budget -= int64(len(data))
-		rep, err := parseXML(name, data, lim)
-		if err != nil {
-			return nil, err
-		}
-		return []*Report{rep}, nil
-	case "email":
-		if depth > 0 {
-			return nil, fmt.Errorf("aggregate: %s: an e-mail inside a container is not read", name)
-		}
-		return parseEmail(name, data, lim, budget, depth)
-	}
-	return nil, fmt.Errorf("aggregate: %s: not a DMARC aggregate report: neither XML, gzip, zip nor an e-mail message carrying one", name)
-}
-
-// readLimited reads r, charging the octets to budget; it fails once the
-// budget is spent (a decompression bomb).
-func readLimited(r io.Reader, budget *int64, lim Limits) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, *budget+1))
+	u := mailreport.NewUnpacker("aggregate", lim.Common())
+	u.Content = "XML"
+	data, err := u.ReadInput(name, r)
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > *budget {
-		return nil, fmt.Errorf("it expands past %s of XML: %w", human(lim.MaxXML), ErrTooLarge)
-	}
-	*budget -= int64(len(data))
-	return data, nil
+	return Parse(u, name, data)
 }
 
-func parseZip(name string, data []byte, lim Limits, budget *int64) ([]*Report, error) {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+// Parse reads the reports in data (as ParseFile does), charging what it
+// decompresses to u's budget. u's warnings are handed to the reports: each
+// report carries those met while reading it and its container.
+func Parse(u *mailreport.Unpacker, name string, data []byte) ([]*Report, error) {
+	var docs []mailreport.Document
+	var err error
+	switch mailreport.Sniff(data) {
+	case mailreport.FormatMbox:
+		return parseMbox(u, name, data)
+	case mailreport.FormatEmail:
+		var m *mailreport.Message
+		m, err = u.ReadMessage(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return ParseMessage(u, name, m)
+	case mailreport.FormatUnknown:
+		return nil, fmt.Errorf("aggregate: %s: not a DMARC aggregate report: neither XML, gzip, zip nor an e-mail message carrying one: %w", name, mailreport.ErrNotReport)
+	}
+	docs, err = u.Documents(name, data)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %s: not a valid zip archive: %v", name, err)
+		return nil, err
 	}
-	if len(zr.File) > lim.MaxMembers {
-		return nil, fmt.Errorf("aggregate: %s: the archive holds %d files; at most %d are read: %w", name, len(zr.File), lim.MaxMembers, ErrTooLarge)
+	return parseDocuments(u, docs)
+}
+
+// ParseMessage reads the reports attached to an e-mail message.
+func ParseMessage(u *mailreport.Unpacker, name string, m *mailreport.Message) ([]*Report, error) {
+	docs, err := u.Attachments(name, m)
+	if err != nil && len(docs) == 0 {
+		return nil, err
 	}
+	reps, perr := parseDocuments(u, docs)
+	if perr != nil {
+		return nil, perr
+	}
+	return reps, nil
+}
+
+// parseMbox reads the reports of every message of a mailbox file; messages
+// that carry no report are skipped.
+func parseMbox(u *mailreport.Unpacker, name string, data []byte) ([]*Report, error) {
 	var out []*Report
-	for _, f := range zr.File {
-		if f.FileInfo().IsDir() {
-			continue
+	var firstErr error
+	err := mailreport.ReadMbox(bytes.NewReader(data), u.Limits.MaxInput, func(mm mailreport.MboxMessage) bool {
+		src := fmt.Sprintf("%s:#%d", name, mm.Number)
+		if mm.Err != nil {
+			firstErr = fmt.Errorf("aggregate: %s: %w", src, mm.Err)
+			return false
 		}
-		member := name + ":" + f.Name
-		if f.UncompressedSize64 > uint64(*budget) {
-			return nil, fmt.Errorf("aggregate: %s: declares %s uncompressed, past the %s limit: %w", member, human(int64(min(f.UncompressedSize64, 1<<62))), human(lim.MaxXML), ErrTooLarge)
+		m, err := u.ReadMessage(src, mm.Data)
+		if err == nil {
+			var reps []*Report
+			reps, err = ParseMessage(u, src, m)
+			out = append(out, reps...)
 		}
-		rc, err := f.Open()
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: %s: %v", member, err)
+		if err != nil && !errors.Is(err, mailreport.ErrNotReport) {
+			firstErr = err
+			return false
 		}
-		inner, err := readLimited(rc, budget, lim)
-		rc.Close()
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: %s: decompressing: %w", member, err)
-		}
-		if Kind(inner) != "xml" {
-			if strings.EqualFold(path.Ext(f.Name), ".xml") {
-				return nil, fmt.Errorf("aggregate: %s: not XML", member)
-			}
-			continue // a README or signature next to the report
-		}
-		rep, err := parseXML(member, inner, lim)
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("aggregate: %s: %w", name, err)
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("aggregate: %s: no message of the mailbox carries a report: %w", name, mailreport.ErrNotReport)
+	}
+	return out, nil
+}
+
+func parseDocuments(u *mailreport.Unpacker, docs []mailreport.Document) ([]*Report, error) {
+	var out []*Report
+	for _, d := range docs {
+		rep, err := ParseDocument(u, d)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, rep)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("aggregate: %s: the archive holds no XML report", name)
+		return nil, fmt.Errorf("aggregate: the input holds no XML report: %w", mailreport.ErrNotReport)
 	}
 	return out, nil
 }
 
-func parseEmail(name string, data []byte, lim Limits, budget *int64, depth int) ([]*Report, error) {
-	msg, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(data)))
+// ParseDocument reads one document unpacked by u (see
+// mailreport.Unpacker.Documents). The warnings u collected so far (those of
+// the document's container) are handed to the report.
+func ParseDocument(u *mailreport.Unpacker, d mailreport.Document) (*Report, error) {
+	if d.Format != mailreport.FormatXML {
+		return nil, fmt.Errorf("aggregate: %s: a JSON document (an SMTP TLS report?), not a DMARC aggregate report: %w", d.Source, mailreport.ErrNotReport)
+	}
+	rep, warns, err := parseXML(d.Source, d.Data, u.Limits.MaxRecords)
 	if err != nil {
-		return nil, fmt.Errorf("aggregate: %s: not a valid e-mail message: %v", name, err)
+		return nil, err
 	}
-	var out []*Report
-	var firstErr error
-	var walk func(h textHeader, body io.Reader, level int) error
-	walk = func(h textHeader, body io.Reader, level int) error {
-		if level > 8 {
-			return fmt.Errorf("MIME parts nested too deeply")
-		}
-		ct := h.Get("Content-Type")
-		mt, params, perr := mime.ParseMediaType(ct)
-		if ct == "" || perr != nil {
-			mt = "text/plain"
-		}
-		if strings.HasPrefix(mt, "multipart/") {
-			mr := multipart.NewReader(body, params["boundary"])
-			for {
-				p, err := mr.NextRawPart()
-				if err == io.EOF {
-					return nil
-				}
-				if err != nil {
-					return fmt.Errorf("bad MIME structure: %v", err)
-				}
-				if err := walk(p.Header, p, level+1); err != nil {
-					return err
-				}
-			}
-		}
-		filename := params["name"]
-		if _, dp, err := mime.ParseMediaType(h.Get("Content-Disposition")); err == nil && dp["filename"] != "" {
-			filename = dp["filename"]
-		}
-		if !isReportPart(mt, filename) {
-			return nil
-		}
-		var r io.Reader = body
-		switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
-		case "base64":
-			r = base64.NewDecoder(base64.StdEncoding, &newlineSkipper{r: body})
-		case "quoted-printable":
-			r = quotedprintable.NewReader(body)
-		}
-		part, err := io.ReadAll(io.LimitReader(r, lim.MaxInput+1))
-		if err != nil {
-			return fmt.Errorf("attachment %q: cannot decode: %v", filename, err)
-		}
-		if int64(len(part)) > lim.MaxInput {
-			return fmt.Errorf("attachment %q is larger than %s: %w", filename, human(lim.MaxInput), ErrTooLarge)
-		}
-		pname := name
-		if filename != "" {
-			pname = name + ":" + filename
-		}
-		reps, err := parseData(pname, part, lim, budget, depth+1)
-		if err != nil {
-			if errors.Is(err, ErrTooLarge) {
-				return err
-			}
-			if firstErr == nil {
-				firstErr = err
-			}
-			return nil
-		}
-		out = append(out, reps...)
-		return nil
-	}
-	if err := walk(msg.Header, msg.Body, 0); err != nil {
-		if strings.HasPrefix(err.Error(), "aggregate:") {
-			return nil, err
-		}
-		return nil, fmt.Errorf("aggregate: %s: %w", name, err)
-	}
-	if len(out) == 0 {
-		if firstErr != nil {
-			return nil, firstErr
-		}
-		return nil, fmt.Errorf("aggregate: %s: the e-mail carries no report (no XML, gzip or zip attachment)", name)
-	}
-	return out, nil
-}
-
-type textHeader interface{ Get(string) string }
-
-// newlineSkipper drops CR, LF, spaces and tabs so base64 bodies with odd
-// line endings decode.
-type newlineSkipper struct{ r io.Reader }
-
-func (n *newlineSkipper) Read(p []byte) (int, error) {
-	for {
-		k, err := n.r.Read(p)
-		j := 0
-		for _, c := range p[:k] {
-			if c != '\r' && c != '\n' && c != ' ' && c != '\t' {
-				p[j] = c
-				j++
-			}
-		}
-		if j > 0 || err != nil {
-			return j, err
-		}
-	}
-}
-
-func isReportPart(mediaType, filename string) bool {
-	switch mediaType {
-	case "application/gzip", "application/x-gzip", "application/zip", "application/x-zip-compressed", "application/x-zip", "application/xml", "text/xml":
-		return true
-	case "application/octet-stream":
-		f := strings.ToLower(filename)
-		return strings.HasSuffix(f, ".xml") || strings.HasSuffix(f, ".gz") || strings.HasSuffix(f, ".zip")
-	}
-	return false
-}
-
-// parseXML decodes one report document. DOCTYPE declarations are refused:
-// a report has no use for them, and they are how entity expansion attacks
-// begin.
-func parseXML(name string, data []byte, lim Limits) (*Report, error) {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	d.Strict = true
-	d.CharsetReader = charsetReader
-	var start *xml.StartElement
-	for start == nil {
-		tok, err := d.Token()
-		if err == io.EOF {
-			return nil, fmt.Errorf("aggregate: %s: not a report: the XML document is empty", name)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: %s: not well-formed XML: %v", name, err)
-		}
-		switch t := tok.(type) {
-		case xml.Directive:
-			return nil, fmt.Errorf("aggregate: %s: the XML has a DOCTYPE or another declaration (%s); reports never need one, and it is refused to rule out entity attacks", name, abbreviate(string(t), 40))
-		case xml.StartElement:
-			s := t.Copy()
-			start = &s
-		}
-	}
-	if start.Name.Local != "feedback" {
-		return nil, fmt.Errorf("aggregate: %s: not a DMARC aggregate report: the root element is <%s>, want <feedback>", name, start.Name.Local)
-	}
-	rep := &Report{Source: name, Schema: "rfc7489", Records: []Record{}}
-	if start.Name.Space == Namespace {
-		rep.Schema = "rfc9990"
-	}
-	var fb xmlFeedback
-	fb.XMLName = start.Name
-	// Decode the feedback element's children one at a time, so records
-	// stream and are counted.
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return nil, fmt.Errorf("aggregate: %s: not well-formed XML: %v", name, err)
-		}
-		if _, ok := tok.(xml.EndElement); ok {
-			break
-		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			if _, isDir := tok.(xml.Directive); isDir {
-				return nil, fmt.Errorf("aggregate: %s: a declaration inside the report is refused", name)
-			}
-			continue
-		}
-		switch se.Name.Local {
-		case "version":
-			if err := d.DecodeElement(&fb.Version, &se); err != nil {
-				return nil, fmt.Errorf("aggregate: %s: not well-formed XML in <version>: %v", name, err)
-			}
-		case "report_metadata":
-			if err := d.DecodeElement(&fb.Metadata, &se); err != nil {
-				return nil, fmt.Errorf("aggregate: %s: not well-formed XML in <report_metadata>: %v", name, err)
-			}
-		case "policy_published":
-			if err := d.DecodeElement(&fb.Policy, &se); err != nil {
-				return nil, fmt.Errorf("aggregate: %s: not well-formed XML in <policy_published>: %v", name, err)
-			}
-		case "record":
-			if len(rep.Records) >= lim.MaxRecords {
-				return nil, fmt.Errorf("aggregate: %s: more than %d records: %w", name, lim.MaxRecords, ErrTooLarge)
-			}
-			var xr xmlRecord
-			if err := d.DecodeElement(&xr, &se); err != nil {
-				return nil, fmt.Errorf("aggregate: %s: not well-formed XML in record %d: %v", name, len(rep.Records)+1, err)
-			}
-			rec, err := convertRecord(xr)
-			if err != nil {
-				return nil, fmt.Errorf("aggregate: %s: record %d: %v", name, len(rep.Records)+1, err)
-			}
-			rep.Records = append(rep.Records, rec)
-		default:
-			if err := d.Skip(); err != nil {
-				return nil, fmt.Errorf("aggregate: %s: not well-formed XML: %v", name, err)
-			}
-		}
-	}
-	if err := fillReport(rep, &fb); err != nil {
-		return nil, fmt.Errorf("aggregate: %s: %v", name, err)
-	}
+	rep.Warnings = append(append(rep.Warnings, u.Warnings...), warns...)
+	u.Warnings = u.Warnings[:0]
 	return rep, nil
 }
 
-func fillReport(rep *Report, fb *xmlFeedback) error {
-	m := fb.Metadata
-	rep.Version = strings.TrimSpace(fb.Version)
-	rep.Metadata = Metadata{OrgName: ts(m.OrgName), Email: ts(m.Email), ExtraContactInfo: ts(m.ExtraContactInfo), ReportID: ts(m.ReportID), Generator: ts(m.Generator)}
-	for _, e := range m.Error {
-		rep.Metadata.Errors = append(rep.Metadata.Errors, ts(e))
+// ParseXML reads one XML report document.
+func ParseXML(name string, data []byte, lim Limits) (*Report, error) {
+	lim2 := lim.Common()
+	if int64(len(data)) > lim2.MaxExpanded {
+		return nil, fmt.Errorf("aggregate: %s: the XML is larger than %s: %w", name, mailreport.Human(lim2.MaxExpanded), ErrTooLarge)
 	}
-	if rep.Metadata.ReportID == "" && rep.Metadata.OrgName == "" {
-		return fmt.Errorf("not a DMARC aggregate report: <report_metadata> with <org_name> and <report_id> is missing")
-	}
-	for _, x := range []struct {
-		s   string
-		dst *time.Time
-		tag string
-	}{{m.DateRange.Begin, &rep.Metadata.Begin, "begin"}, {m.DateRange.End, &rep.Metadata.End, "end"}} {
-		if ts(x.s) == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(ts(x.s), 10, 64)
-		if err != nil || n < 0 || n > 1<<40 {
-			return fmt.Errorf("<date_range><%s> %q is not a Unix time", x.tag, abbreviate(x.s, 30))
-		}
-		*x.dst = time.Unix(n, 0).UTC()
-	}
-	p := fb.Policy
-	rep.Policy = PolicyPublished{Domain: lc(p.Domain), ADKIM: lc(p.ADKIM), ASPF: lc(p.ASPF), P: lc(p.P), SP: lc(p.SP), NP: lc(p.NP), PSD: lc(p.PSD), Testing: lc(p.Testing), Pct: ts(p.Pct), FO: ts(p.FO), DiscoveryMethod: lc(p.DiscoveryMethod)}
-	if rep.Policy.Testing == "" {
-		rep.Policy.Testing = lc(p.T)
-	}
-	return nil
-}
-
-func convertRecord(x xmlRecord) (Record, error) {
-	r := Record{
-		SourceIP:     ts(x.Row.SourceIP),
-		Disposition:  lc(x.Row.Policy.Disposition),
-		DKIM:         lc(x.Row.Policy.DKIM),
-		SPF:          lc(x.Row.Policy.SPF),
-		HeaderFrom:   lc(x.Identifiers.HeaderFrom),
-		EnvelopeFrom: lc(x.Identifiers.EnvelopeFrom),
-		EnvelopeTo:   lc(x.Identifiers.EnvelopeTo),
-	}
-	ip, err := netip.ParseAddr(r.SourceIP)
+	rep, warns, err := parseXML(name, data, lim2.MaxRecords)
 	if err != nil {
-		return r, fmt.Errorf("<source_ip> %q is not an IP address", abbreviate(r.SourceIP, 40))
+		return nil, err
 	}
-	r.SourceIP = ip.Unmap().String()
-	c := ts(x.Row.Count)
-	n, err := strconv.ParseInt(c, 10, 64)
-	if err != nil || n < 0 {
-		return r, fmt.Errorf("<count> %q is not a non-negative integer", abbreviate(c, 30))
-	}
-	if n > maxCount {
-		return r, fmt.Errorf("<count> %d is implausibly large (over %d messages in one row)", n, int64(maxCount))
-	}
-	r.Count = n
-	for _, rs := range x.Row.Policy.Reason {
-		r.Reasons = append(r.Reasons, Reason{Type: lc(rs.Type), Comment: ts(rs.Comment)})
-	}
-	for _, d := range x.Auth.DKIM {
-		r.AuthDKIM = append(r.AuthDKIM, DKIMAuth{Domain: lc(d.Domain), Selector: ts(d.Selector), Result: lc(d.Result)})
-	}
-	for _, s := range x.Auth.SPF {
-		r.AuthSPF = append(r.AuthSPF, SPFAuth{Domain: lc(s.Domain), Scope: lc(s.Scope), Result: lc(s.Result)})
-	}
-	return r, nil
-}
-
-func ts(s string) string { return strings.TrimSpace(s) }
-func lc(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// charsetReader accepts the encodings reports declare: UTF-8, US-ASCII
-// and ISO-8859-1 (Latin-1, converted).
-func charsetReader(charset string, input io.Reader) (io.Reader, error) {
-	switch strings.ToLower(charset) {
-	case "utf-8", "utf8", "us-ascii", "ascii":
-		return input, nil
-	case "iso-8859-1", "latin1", "latin-1", "windows-1252":
-		b, err := io.ReadAll(input)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]byte, 0, len(b))
-		for _, c := range b {
-			out = utf8.AppendRune(out, rune(c))
-		}
-		return bytes.NewReader(out), nil
-	}
-	return nil, fmt.Errorf("unsupported XML encoding %q (want UTF-8)", charset)
-}
-
-func abbreviate(s string, n int) string {
-	if len(s) > n {
-		return s[:n-3] + "..."
-	}
-	return s
-}
-
-func human(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
+	rep.Warnings = warns
+	return rep, nil
 }

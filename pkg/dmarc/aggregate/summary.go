@@ -3,6 +3,8 @@ package aggregate
 import (
 	"sort"
 	"time"
+
+	"github.com/penguinmails/emailauth/pkg/mailreport"
 )
 
 // SourceSummary is what the reports say about one sending IP address.
@@ -47,6 +49,8 @@ type ReportInfo struct {
 	End      time.Time `json:"end"`
 	Records  int       `json:"records"`
 	Messages int64     `json:"messages"`
+	// Warnings name the quirks the report was read despite.
+	Warnings []mailreport.Warning `json:"warnings,omitempty"`
 }
 
 // Summary aggregates reports per source IP, failing sources first.
@@ -76,7 +80,7 @@ func Summarize(reports []*Report) *Summary {
 			continue
 		}
 		seen[key] = true
-		info := ReportInfo{Source: rep.Source, Schema: rep.Schema, OrgName: rep.Metadata.OrgName, ReportID: rep.Metadata.ReportID, Domain: rep.Policy.Domain, Policy: rep.Policy.P, Begin: rep.Metadata.Begin, End: rep.Metadata.End, Records: len(rep.Records)}
+		info := ReportInfo{Source: rep.Source, Schema: rep.Schema, OrgName: rep.Metadata.OrgName, ReportID: rep.Metadata.ReportID, Domain: rep.Policy.Domain, Policy: rep.Policy.P, Begin: rep.Metadata.Begin, End: rep.Metadata.End, Records: len(rep.Records), Warnings: rep.Warnings}
 		for i := range rep.Records {
 			r := &rep.Records[i]
 			info.Messages += r.Count
