@@ -37,8 +37,9 @@ Transient codes are marked below; they never make a check fail, so a CI gate
 can tell "fix the records" (exit 1) from "try again later" (exit 3).
 
 The codes are grouped by check, then by what else emailauth judges: ARC
-chains (` + "`arc`" + `) and the bulk-sender requirements of the large mailbox
-providers (` + "`bulk`" + `).
+chains (` + "`arc`" + `), the bulk-sender requirements of the large mailbox
+providers (` + "`bulk`" + `), and the reports receivers send back: DMARC aggregate
+reports (` + "`dmarc-report`" + `) and SMTP TLS reports (` + "`tls-report`" + `).
 
 `)
 	specs := check.Catalogue()
