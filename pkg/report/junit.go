@@ -61,7 +61,7 @@ type junitWriter struct {
 func newJUnit(w io.Writer, opts Options) *junitWriter { return &junitWriter{w: w, opts: opts} }
 
 func (j *junitWriter) domain(d *check.DomainResult) error {
-	s := junitSuiteFor(d, j.opts)
+	s := junitSuiteFor(safeResult(d), j.opts)
 	j.tests += s.Tests
 	j.failures += s.Failures
 	j.errors += s.Errors
@@ -70,7 +70,9 @@ func (j *junitWriter) domain(d *check.DomainResult) error {
 	if err != nil {
 		return err
 	}
-	j.suites.Write(b)
+	// XML replaces the control characters it cannot carry with U+FFFD;
+	// what it can carry (bidi controls) is escaped here as well.
+	j.suites.WriteString(printable(string(b)))
 	j.suites.WriteByte('\n')
 	return nil
 }

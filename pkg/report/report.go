@@ -186,6 +186,31 @@ func withoutNilChecks(d *check.DomainResult) *check.DomainResult {
 	return d
 }
 
+// safeResult returns a copy of d whose text is made safe for a terminal
+// (Safe): for the formats whose encoders do not escape control characters
+// themselves (JUnit XML carries bidi controls raw, and drops the other
+// controls without a trace).
+func safeResult(d *check.DomainResult) *check.DomainResult {
+	out := *d
+	out.Domain, out.Error = printable(d.Domain), printable(d.Error)
+	out.Checks = make([]*check.CheckResult, len(d.Checks))
+	for i, c := range d.Checks {
+		cc := *c
+		cc.Error = printable(c.Error)
+		cc.Records = make([]string, len(c.Records))
+		for j, r := range c.Records {
+			cc.Records[j] = printable(r)
+		}
+		cc.Findings = make(finding.List, len(c.Findings))
+		for j, f := range c.Findings {
+			f.Message, f.Fix, f.Name, f.Code = printable(f.Message), printable(f.Fix), printable(f.Name), printable(f.Code)
+			cc.Findings[j] = f
+		}
+		out.Checks[i] = &cc
+	}
+	return &out
+}
+
 // invalid reports whether d is an input that could not be checked at all
 // (the same test as check.Summary.Add).
 func invalid(d *check.DomainResult) bool { return d.Error != "" && len(d.Checks) == 0 }
@@ -213,17 +238,20 @@ func checkLabel(c *check.CheckResult) string {
 // findings only when verbose.
 func shown(f finding.Finding, verbose bool) bool { return verbose || f.Severity > finding.Info }
 
-// counts tallies a domain's findings by severity.
-type counts struct{ errors, warnings, infos int }
+// counts tallies a domain's findings by severity; transient findings
+// (could not find out) are counted apart, never as errors.
+type counts struct{ errors, warnings, infos, transient int }
 
 func countFindings(d *check.DomainResult) counts {
 	var n counts
 	for _, c := range d.Checks {
 		for _, f := range c.Findings {
-			switch f.Severity {
-			case finding.Error:
+			switch {
+			case f.Transient:
+				n.transient++
+			case f.Severity == finding.Error:
 				n.errors++
-			case finding.Warning:
+			case f.Severity == finding.Warning:
 				n.warnings++
 			default:
 				n.infos++

@@ -64,14 +64,19 @@ func tableMark(status string) string {
 	return "?"
 }
 
-func severityMark(s finding.Severity) (mark string, st Style) {
-	switch s {
-	case finding.Error:
-		return "✗", SeverityStyle(s)
-	case finding.Warning:
-		return "!", SeverityStyle(s)
+// severityMark is a finding's mark and style: ? for a transient finding
+// (could not find out), else by severity.
+func severityMark(f finding.Finding) (mark string, st Style) {
+	if f.Transient {
+		return "?", StyleError
 	}
-	return "i", SeverityStyle(s)
+	switch f.Severity {
+	case finding.Error:
+		return "✗", SeverityStyle(f.Severity)
+	case finding.Warning:
+		return "!", SeverityStyle(f.Severity)
+	}
+	return "i", SeverityStyle(f.Severity)
 }
 
 // paint wraps s in an ANSI colour when colour is on.
@@ -88,13 +93,16 @@ func (t *tableWriter) domain(d *check.DomainResult) error {
 	t.n++
 	label := statusLabel(d)
 	fmt.Fprintf(&t.buf, "%s  %s", t.paint(StyleBold, oneLine(printable(d.Domain))), t.paint(StatusStyle(label), strings.ToUpper(label)))
-	if n := countFindings(d); n.errors+n.warnings > 0 {
+	if n := countFindings(d); n.errors+n.warnings+n.transient > 0 {
 		var parts []string
 		if n.errors > 0 {
 			parts = append(parts, plural(n.errors, "error", "errors"))
 		}
 		if n.warnings > 0 {
 			parts = append(parts, plural(n.warnings, "warning", "warnings"))
+		}
+		if n.transient > 0 {
+			parts = append(parts, plural(n.transient, "thing not found out", "things not found out"))
 		}
 		fmt.Fprintf(&t.buf, "  (%s)", strings.Join(parts, ", "))
 	}
@@ -155,7 +163,7 @@ func (t *tableWriter) check(c *check.CheckResult) {
 		if !shown(f, t.opts.Verbose) {
 			continue
 		}
-		mark, style := severityMark(f.Severity)
+		mark, style := severityMark(f)
 		head := fmt.Sprintf("%s %s %s:", mark, f.Severity, printable(f.Code))
 		lines := wrap(head+" "+printable(f.Message), t.width-6)
 		rest := strings.TrimPrefix(lines[0], head)

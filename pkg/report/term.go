@@ -277,15 +277,15 @@ const ansiEraseLine = "\x1b[K"
 const styleProgress Style = -1
 
 // CheckSafe returns an error naming the first character of s that must not
-// reach a terminal (a C0 control other than newline, DEL, a C1 control, a
-// bidirectional control, U+2028, U+2029, or invalid UTF-8), or nil. Tests of
-// every command assert their output with it.
+// reach a terminal (a C0 control other than newline and tab, DEL, a C1
+// control, a bidirectional control, U+2028, U+2029, or invalid UTF-8), or
+// nil. Tests of every command assert their output with it.
 func CheckSafe(s string) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("invalid UTF-8 in %q", s)
 	}
 	for i, r := range s {
-		if r < 0x20 && r != '\n' || r >= 0x7f && r <= 0x9f || isBidi(r) || r == '\u2028' || r == '\u2029' {
+		if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f || isBidi(r) || r == '\u2028' || r == '\u2029' {
 			return fmt.Errorf("%U at offset %d of %q", r, i, s)
 		}
 	}

@@ -1,0 +1,367 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/report"
+)
+
+// contractCase is one run of a command: its arguments (after the command's
+// path) and the exit code they must give in every output format, with -q
+// and without.
+type contractCase struct {
+	args []string
+	code int
+}
+
+// contract is the command table of docs/exit-codes.md, run: every command,
+// the exit codes it can give, each with an invocation that gives it. A
+// command added to the tree without an entry here fails the test.
+//
+// The DNS is the demo zones; names under sf.test get SERVFAIL.
+var contract = map[string][]contractCase{
+	"check": {
+		{[]string{"example.com"}, 0},
+		{[]string{"broken.example"}, 1},
+		{[]string{"a..b.example"}, 2},
+		{[]string{"--checks", "spf,dmarc", "sf.test"}, 3},
+	},
+	"lookup": {
+		{[]string{"example.com", "MX"}, 0},
+		{[]string{"a..b.example"}, 2},
+		{[]string{"x.sf.test", "TXT"}, 3},
+	},
+	"explain": {
+		{[]string{"spf.lookup-limit"}, 0},
+		{[]string{"spf.lookup-limt"}, 2},
+	},
+	"version": {
+		{nil, 0},
+	},
+	"spf check": {
+		{[]string{"example.com"}, 0},
+		{[]string{"broken.example"}, 1},
+		{[]string{"a..b.example"}, 2},
+		{[]string{"sf.test"}, 3},
+	},
+	"spf eval": {
+		{[]string{"--ip", "192.0.2.130", "--mail-from", "a@example.com"}, 0},
+		{[]string{"--ip", "198.18.0.1", "--mail-from", "a@example.com"}, 1},
+		{[]string{"--ip", "not-an-ip", "--mail-from", "a@example.com"}, 2},
+		{[]string{"--ip", "192.0.2.130", "--mail-from", "a@sf.test"}, 3},
+	},
+	"spf build": {
+		{[]string{"example.com", "--ip4", "192.0.2.0/24"}, 0},
+		{[]string{"example.com", "--include", "nothere.example.com"}, 1},
+		{[]string{"example.com", "--ip4", "192.0.2.300"}, 2},
+		{[]string{"example.com", "--include", "x.sf.test"}, 3},
+	},
+	"spf flatten": {
+		{[]string{"example.com"}, 0},
+		{[]string{"--check", "{{dir}}/stale.zone"}, 1},
+		{[]string{"a..b.example"}, 2},
+		{[]string{"sf.test"}, 3},
+	},
+	"dkim keygen": {
+		{[]string{"example.com", "-s", "k{{n}}", "--algorithm", "ed25519", "--out-dir", "{{dir}}"}, 0},
+		{[]string{"example.com", "-s", "k1", "--bits", "512"}, 2},
+	},
+	"dkim record": {
+		{[]string{"example.com", "-s", "selector1", "--private-key", "{{keys}}/selector1.example.com.pem"}, 0},
+		{[]string{"example.com", "-s", "selector1", "--private-key", "{{dir}}/missing.pem"}, 2},
+	},
+	"dkim check": {
+		{[]string{"example.com", "-s", "selector1"}, 0},
+		{[]string{"example.com", "-s", "nothere"}, 1},
+		{[]string{"a..b.example"}, 2},
+		{[]string{"sf.test", "-s", "s1"}, 3},
+	},
+	"sign": {
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "{{msgs}}/tenant.eml"}, 0},
+		{[]string{"-k", "{{dir}}/missing.pem", "-d", "example.com", "-s", "selector1", "{{msgs}}/tenant.eml"}, 2},
+	},
+	"verify": {
+		{[]string{"{{msgs}}/tenant-signed.eml"}, 0},
+		{[]string{"{{msgs}}/tenant.eml"}, 1},
+		{[]string{"{{dir}}/missing.eml"}, 2},
+		{[]string{"--ip", "192.0.2.130", "--helo", "mx.sf.test", "--mail-from", "a@sf.test", "{{dir}}/from-sf.eml"}, 3},
+	},
+	"dmarc check": {
+		{[]string{"example.com"}, 0},
+		{[]string{"contract.test"}, 1},
+		{[]string{"a..b.example"}, 2},
+		{[]string{"sf.test"}, 3},
+	},
+	"dmarc build": {
+		{[]string{"example.com", "--policy", "reject", "--rua", "dmarc@example.com"}, 0},
+		{[]string{"example.com", "--policy", "reject", "--rua", "dmarc@other.example.com"}, 1},
+		{[]string{"example.com", "--policy", "sometimes"}, 2},
+		{[]string{"example.com", "--policy", "reject", "--rua", "dmarc@x.sf.test"}, 3},
+	},
+	"dmarc eval": {
+		{[]string{"--from", "example.com", "--dkim-pass", "example.com"}, 0},
+		{[]string{"--from", "example.com"}, 1},
+		{[]string{"--from", "a..b.example"}, 2},
+		{[]string{"--from", "sf.test"}, 3},
+	},
+	"dmarc orgdomain": {
+		{[]string{"mail.example.com"}, 0},
+		{[]string{"a..b.example"}, 2},
+		{[]string{"x.sf.test"}, 3},
+	},
+	"dmarc report": {
+		{[]string{"{{reports}}/good.xml"}, 0},
+		{[]string{"{{dir}}/missing.xml"}, 2},
+	},
+}
+
+// contractExcluded are the commands the contract does not cover: Cobra's
+// own, and the hidden generator.
+var contractExcluded = []string{"help", "completion", "completion bash", "completion zsh", "completion fish", "completion powershell", "gen-docs"}
+
+// TestCommandContract runs every command in every output format it lists,
+// with and without -q, and checks: the exit code is the documented one in
+// every format; stdout holds a result; -q prints no notes or warnings;
+// nothing a terminal would act on reaches either stream; docs/exit-codes.md
+// lists exactly these commands, formats and exit codes.
+func TestCommandContract(t *testing.T) {
+	root := filepath.Join("..", "..")
+	zones := []string{
+		filepath.Join(root, "testdata", "zones", "example.com.zone"),
+		filepath.Join(root, "testdata", "zones", "example.net.zone"),
+		filepath.Join(root, "testdata", "zones", "broken.example.zone"),
+	}
+	dir := t.TempDir()
+	reports := filepath.Join(dir, "reports")
+	if err := os.MkdirAll(reports, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string]string{
+		filepath.Join(reports, "good.xml"): goodAggregate,
+		filepath.Join(dir, "from-sf.eml"):  "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
+		filepath.Join(dir, "contract.zone"): contractZone,
+	} {
+		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zones = append(zones, filepath.Join(dir, "contract.zone"))
+	expand := strings.NewReplacer(
+		"{{dir}}", dir,
+		"{{keys}}", filepath.Join(root, "testdata", "demo-keys"),
+		"{{msgs}}", filepath.Join(root, "testdata", "messages"),
+		"{{reports}}", reports,
+	)
+	n := 0
+	run := func(args []string) (int, string, string) {
+		io, _, out, errOut := cmdutil.Test()
+		f := NewFactory(io)
+		f.Getenv = func(string) string { return "" }
+		f.Now = func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+		f.NewResolver = func(f *cmdutil.Factory) (dns.Resolver, error) {
+			r, err := newResolver(f)
+			if err != nil {
+				return nil, err
+			}
+			return servfailUnder("sf.test", r), nil
+		}
+		n++
+		full := make([]string, 0, len(args)+8)
+		for _, a := range args {
+			full = append(full, strings.ReplaceAll(expand.Replace(a), "{{n}}", strconv.Itoa(n)))
+		}
+		full = append(full, "--offline")
+		for _, z := range zones {
+			full = append(full, "--zone", z)
+		}
+		code := Run(f, full)
+		return code, out.String(), errOut.String()
+	}
+
+	// A flattened file gone stale: one of the provider's networks changed.
+	if code, out, errOut := run([]string{"spf", "flatten", "example.com", "-q"}); code != 0 || !strings.Contains(out, "203.0.113.0/24") {
+		t.Fatalf("spf flatten for the stale file: exit %d\n%s%s", code, out, errOut)
+	} else if err := os.WriteFile(filepath.Join(dir, "stale.zone"), []byte(strings.ReplaceAll(out, "203.0.113.0/24", "203.0.114.0/24")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	tio, _, _, _ := cmdutil.Test()
+	tree := NewCmdRoot(NewFactory(tio))
+	tree.InitDefaultHelpCmd()
+	tree.InitDefaultCompletionCmd()
+	var leaves []*cobra.Command
+	walkLeaves(tree, &leaves)
+	seen := map[string]bool{}
+	for _, cmd := range leaves {
+		path := strings.TrimPrefix(cmd.CommandPath(), "emailauth ")
+		if slices.Contains(contractExcluded, path) {
+			continue
+		}
+		seen[path] = true
+		cases, ok := contract[path]
+		if !ok {
+			t.Errorf("%s has no entry in the contract table (internal/cli/contract_test.go) nor a row in docs/exit-codes.md", path)
+			continue
+		}
+		formats := cmdutil.Outputs(cmd)
+		for _, tc := range cases {
+			base := append(strings.Fields(path), tc.args...)
+			variants := [][]string{base}
+			for _, f := range formats {
+				variants = append(variants, append(slices.Clone(base), "-o", f))
+			}
+			if len(formats) > 0 {
+				variants = append(variants, append(slices.Clone(base), "-o", strings.ToUpper(formats[len(formats)-1])))
+			}
+			for _, v := range variants {
+				for _, quiet := range []bool{false, true} {
+					args := v
+					if quiet {
+						args = append(slices.Clone(v), "-q")
+					}
+					code, out, errOut := run(args)
+					name := strings.Join(args, " ")
+					if code != tc.code {
+						t.Errorf("%s: exit %d, want %d\nstdout: %s\nstderr: %s", name, code, tc.code, out, errOut)
+						continue
+					}
+					if err := report.CheckSafe(out); err != nil {
+						t.Errorf("%s: stdout: %v", name, err)
+					}
+					if err := report.CheckSafe(errOut); err != nil {
+						t.Errorf("%s: stderr: %v", name, err)
+					}
+					if code <= cmdutil.ExitFailed && strings.TrimSpace(out) == "" {
+						t.Errorf("%s: no result on stdout (stderr: %s)", name, errOut)
+					}
+					if quiet && regexp.MustCompile(`(?m)^(note|warning): `).MatchString(errOut) {
+						t.Errorf("%s: -q printed notes or warnings:\n%s", name, errOut)
+					}
+				}
+			}
+		}
+	}
+	for path := range contract {
+		if !seen[path] {
+			t.Errorf("the contract table lists %q, which is not a command", path)
+		}
+	}
+	checkExitCodesDoc(t, filepath.Join(root, "docs", "exit-codes.md"), leaves)
+}
+
+func walkLeaves(c *cobra.Command, out *[]*cobra.Command) {
+	if c.Runnable() && !c.HasSubCommands() {
+		*out = append(*out, c)
+	}
+	for _, s := range c.Commands() {
+		walkLeaves(s, out)
+	}
+}
+
+// checkExitCodesDoc compares the per-command table of docs/exit-codes.md
+// with the contract: a row per command, its output formats, and a cell
+// for each exit code it can give (— for the codes it cannot).
+func checkExitCodesDoc(t *testing.T, path string, leaves []*cobra.Command) {
+	t.Helper()
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	re := regexp.MustCompile("(?m)^\\| `([a-z -]+)` \\|(.*)\\|\\s*$")
+	for _, m := range re.FindAllStringSubmatch(string(doc), -1) {
+		cells := strings.Split(m[2], "|")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		rows[m[1]] = cells
+	}
+	for _, cmd := range leaves {
+		path := strings.TrimPrefix(cmd.CommandPath(), "emailauth ")
+		cases, ok := contract[path]
+		if !ok {
+			continue
+		}
+		cells, ok := rows[path]
+		if !ok {
+			t.Errorf("docs/exit-codes.md has no row for %q", path)
+			continue
+		}
+		// Columns: 0, 1, 2, 3, -q prints, -o formats.
+		if len(cells) != 6 {
+			t.Errorf("docs/exit-codes.md: the row of %q has %d cells, want 6", path, len(cells))
+			continue
+		}
+		for code := 0; code <= 3; code++ {
+			has := slices.ContainsFunc(cases, func(c contractCase) bool { return c.code == code })
+			documented := cells[code] != "—" && cells[code] != ""
+			if has != documented {
+				t.Errorf("docs/exit-codes.md: %q exit %d is documented %v, tested %v", path, code, documented, has)
+			}
+		}
+		want := "—"
+		if f := cmdutil.Outputs(cmd); len(f) > 0 {
+			want = strings.Join(f, ", ")
+		}
+		if got := strings.ReplaceAll(cells[5], "`", ""); got != want {
+			t.Errorf("docs/exit-codes.md: %q formats %q, want %q", path, got, want)
+		}
+	}
+}
+
+// servfailUnder answers SERVFAIL for every name under suffix.
+func servfailUnder(suffix string, next dns.Resolver) dns.Resolver {
+	return dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		if n := dns.CanonicalName(name); n == suffix || strings.HasSuffix(n, "."+suffix) {
+			return nil, &dns.Error{Name: n, Type: qtype, RCode: dns.RcodeServFail}
+		}
+		return next.Query(ctx, name, qtype)
+	})
+}
+
+// contractZone holds what the demo zones lack: a domain whose DMARC
+// record is broken.
+const contractZone = `$ORIGIN contract.test.
+$TTL 3600
+@       IN SOA ns.contract.test. hostmaster.contract.test. 1 7200 3600 1209600 3600
+@       IN NS  ns.contract.test.
+@       IN TXT "v=spf1 -all"
+_dmarc  IN TXT "v=DMARC1; p=sometimes"
+`
+
+// goodAggregate is a small aggregate report where everything passes.
+const goodAggregate = `<?xml version="1.0" encoding="UTF-8"?>
+<feedback>
+  <report_metadata>
+    <org_name>receiver.example</org_name>
+    <email>noreply@receiver.example</email>
+    <report_id>contract-1</report_id>
+    <date_range><begin>1790553600</begin><end>1790639999</end></date_range>
+  </report_metadata>
+  <policy_published><domain>example.com</domain><p>quarantine</p></policy_published>
+  <record>
+    <row>
+      <source_ip>192.0.2.130</source_ip>
+      <count>10</count>
+      <policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>pass</spf></policy_evaluated>
+    </row>
+    <identifiers><header_from>example.com</header_from></identifiers>
+    <auth_results>
+      <dkim><domain>example.com</domain><result>pass</result></dkim>
+      <spf><domain>example.com</domain><result>pass</result></spf>
+    </auth_results>
+  </record>
+</feedback>
+`
