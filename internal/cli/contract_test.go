@@ -149,8 +149,8 @@ func TestCommandContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, content := range map[string]string{
-		filepath.Join(reports, "good.xml"): goodAggregate,
-		filepath.Join(dir, "from-sf.eml"):  "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
+		filepath.Join(reports, "good.xml"):  goodAggregate,
+		filepath.Join(dir, "from-sf.eml"):   "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
 		filepath.Join(dir, "contract.zone"): contractZone,
 	} {
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
