@@ -213,7 +213,8 @@ func (s *Sealer) Fields(ctx context.Context, r io.Reader, received *Result) (*Se
 	})
 	if err != nil {
 		var re *readError
-		if errors.As(err, &re) || isOwnError(err) {
+		var se *SealError
+		if errors.As(err, &re) || errors.As(err, &se) {
 			return nil, err
 		}
 		return nil, wrapDKIMErr(err)
@@ -221,7 +222,17 @@ func (s *Sealer) Fields(ctx context.Context, r io.Reader, received *Result) (*Se
 	return out, nil
 }
 
-func isOwnError(err error) bool { return strings.HasPrefix(err.Error(), "arc: ") }
+// SealError is an error of the sealer itself (a chain that cannot be
+// sealed), as opposed to one reading the message; ErrChainFailed,
+// ErrInstanceLimit and ErrTemporary are wrapped in it.
+type SealError struct{ Err error }
+
+func (e *SealError) Error() string { return e.Err.Error() }
+func (e *SealError) Unwrap() error { return e.Err }
+
+func sealErrorf(format string, args ...any) error {
+	return &SealError{Err: fmt.Errorf(format, args...)}
+}
 
 // Seal reads the message from r and writes it to w with the next ARC set
 // on top; see Fields for received. The new fields end their lines as the
@@ -238,7 +249,9 @@ func (s *Sealer) Seal(ctx context.Context, w io.Writer, r io.Reader, received *R
 		return out.Fields, nil
 	})
 	if err != nil {
-		if isOwnError(err) {
+		var re *readError
+		var se *SealError
+		if errors.As(err, &re) || errors.As(err, &se) {
 			return nil, err
 		}
 		return nil, wrapDKIMErr(err)
@@ -260,16 +273,16 @@ func SealMessage(ctx context.Context, w io.Writer, r io.Reader, res dns.Resolver
 func (s *Sealer) seal(ctx context.Context, fields []dkim.Field, body io.Reader, received *Result) (*Sealed, error) {
 	c := s.v.examine(fields)
 	if c.res.Code == "cv-fail-upstream" || received != nil && received.Code == "cv-fail-upstream" {
-		return nil, fmt.Errorf("arc: cannot seal: %w", ErrChainFailed)
+		return nil, sealErrorf("arc: cannot seal: %w", ErrChainFailed)
 	}
 	if c.res.Instance >= MaxInstance {
-		return nil, fmt.Errorf("arc: cannot seal: %w", ErrInstanceLimit)
+		return nil, sealErrorf("arc: cannot seal: %w", ErrInstanceLimit)
 	}
 	if received != nil && received.Instance != c.res.Instance {
-		return nil, fmt.Errorf("arc: cannot seal: the chain was validated with %d set(s) but the message now carries %d", received.Instance, c.res.Instance)
+		return nil, sealErrorf("arc: cannot seal: the chain was validated with %d set(s) but the message now carries %d", received.Instance, c.res.Instance)
 	}
 	if received != nil && received.Result == Pass && c.done && c.res.Result == Fail {
-		return nil, fmt.Errorf("arc: cannot seal: the chain passed when received but its ARC header fields have changed since: %s", c.res.Reason)
+		return nil, sealErrorf("arc: cannot seal: the chain passed when received but its ARC header fields have changed since: %s", c.res.Reason)
 	}
 	own := bodyKey{s.bodyCanon, -1}
 	if received != nil {
@@ -288,7 +301,7 @@ func (s *Sealer) seal(ctx context.Context, fields []dkim.Field, body io.Reader, 
 	switch cv {
 	case None, Pass, Fail:
 	default:
-		return nil, fmt.Errorf("arc: cannot seal: %s: %w", chainRes.Reason, ErrTemporary)
+		return nil, sealErrorf("arc: cannot seal: %s: %w", chainRes.Reason, ErrTemporary)
 	}
 	n := chainRes.Instance + 1
 	when := s.opts.Time

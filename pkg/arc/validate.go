@@ -153,7 +153,8 @@ func (v *Validator) Validate(ctx context.Context, r io.Reader) (*Result, error) 
 		return &Result{Result: None, Code: "no-chain", Reason: "the message is empty", Sets: []SetResult{}, spec: FindNoChain}, nil
 	}
 	if err != nil {
-		if isOwnError(err) {
+		var re *readError
+		if errors.As(err, &re) {
 			return nil, err
 		}
 		return nil, wrapDKIMErr(err)
@@ -509,7 +510,7 @@ func (c *chain) hashBody(body io.Reader, extra *bodyKey) (map[bodyKey]*dkim.Body
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("arc: reading the message: %w", err)
+		return nil, &readError{msg: "arc: reading the message: " + err.Error(), err: err}
 	}
 	return hashers, nil
 }
