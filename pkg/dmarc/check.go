@@ -7,6 +7,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
+	"github.com/penguinmails/emailauth/pkg/suggest"
 )
 
 // CheckOptions tune Check.
@@ -394,7 +395,7 @@ func guessPolicy(v string) Policy {
 	v = strings.ToLower(strings.TrimSpace(v))
 	best, bestD := Policy(""), 3
 	for _, p := range []Policy{PolicyNone, PolicyQuarantine, PolicyReject} {
-		if d := editDistance(v, string(p)); d < bestD || (len(v) >= 3 && strings.HasPrefix(string(p), v)) {
+		if d := suggest.Distance(v, string(p)); d < bestD || (len(v) >= 3 && strings.HasPrefix(string(p), v)) {
 			best, bestD = p, d
 			if strings.HasPrefix(string(p), v) && len(v) >= 3 {
 				bestD = 0
@@ -402,30 +403,6 @@ func guessPolicy(v string) Policy {
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	if len(a) > 32 || len(b) > 32 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := prev[j-1]
-			if a[i-1] != b[j-1] {
-				c++
-			}
-			c = min(c, prev[j]+1, cur[j-1]+1)
-			cur[j] = c
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // strongest returns the record with the strongest policy among txts.

@@ -2,6 +2,7 @@ package mailreport
 
 import (
 	"errors"
+	"fmt"
 	"path"
 	"strings"
 )
@@ -138,4 +139,23 @@ func (u *Unpacker) Attachments(source string, m *Message) ([]Document, error) {
 		firstErr = u.Errorf(source, "the e-mail carries no report (no XML, JSON, gzip or zip attachment): %w", ErrNotReport)
 	}
 	return out, firstErr
+}
+
+// ParseEach parses every document with parse, in order, and stops at the
+// first error. An input that holds no document at all is "no report" (what
+// names the kind expected, "XML report"): the error wraps ErrNotReport.
+// Every report kind's readers go through it.
+func ParseEach[T any](u *Unpacker, docs []Document, pkg, what string, parse func(*Unpacker, Document) (T, error)) ([]T, error) {
+	var out []T
+	for _, d := range docs {
+		rep, err := parse(u, d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rep)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: the input holds no %s: %w", pkg, what, ErrNotReport)
+	}
+	return out, nil
 }

@@ -242,18 +242,7 @@ func parseMbox(u *mailreport.Unpacker, name string, data []byte) ([]*Report, err
 }
 
 func parseDocuments(u *mailreport.Unpacker, docs []mailreport.Document) ([]*Report, error) {
-	var out []*Report
-	for _, d := range docs {
-		rep, err := ParseDocument(u, d)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rep)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("aggregate: the input holds no XML report: %w", mailreport.ErrNotReport)
-	}
-	return out, nil
+	return mailreport.ParseEach(u, docs, "aggregate", "XML report", ParseDocument)
 }
 
 // ParseDocument reads one document unpacked by u (see

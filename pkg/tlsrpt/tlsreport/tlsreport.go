@@ -142,18 +142,7 @@ func ParseMessage(u *mailreport.Unpacker, name string, m *mailreport.Message) ([
 }
 
 func parseDocuments(u *mailreport.Unpacker, docs []mailreport.Document) ([]*Report, error) {
-	var out []*Report
-	for _, d := range docs {
-		rep, err := ParseDocument(u, d)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rep)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("tlsreport: the input holds no JSON report: %w", mailreport.ErrNotReport)
-	}
-	return out, nil
+	return mailreport.ParseEach(u, docs, "tlsreport", "JSON report", ParseDocument)
 }
 
 // ParseDocument reads one document unpacked by u (see
