@@ -3,9 +3,7 @@ package arc
 import (
 	"context"
 	"crypto"
-	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -108,17 +106,11 @@ func NewSealer(v *Validator, opts SealOptions) (*Sealer, error) {
 	if opts.Signer == nil {
 		return nil, errors.New("arc: no private key given")
 	}
-	switch pub := opts.Signer.Public().(type) {
-	case *rsa.PublicKey:
-		if pub.N.BitLen() < 1024 {
-			return nil, fmt.Errorf("arc: the RSA key is %d bits; RFC 8301 requires at least 1024 (use 2048)", pub.N.BitLen())
-		}
-		s.keyAlg = "rsa"
-	case ed25519.PublicKey:
-		s.keyAlg = "ed25519"
-	default:
-		return nil, fmt.Errorf("arc: unsupported key type %T: want RSA or Ed25519", pub)
+	alg, err := dkim.SignerAlgorithm(opts.Signer)
+	if err != nil {
+		return nil, fmt.Errorf("arc: %w", err)
 	}
+	s.keyAlg = alg
 	if opts.AuthServID == "" {
 		return nil, errors.New("arc: no authserv-id given: name the sealing host's ADMD (mx.example.net)")
 	}

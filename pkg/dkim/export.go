@@ -3,6 +3,8 @@ package dkim
 import (
 	"context"
 	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"hash"
@@ -192,4 +194,22 @@ func LookupKey(ctx context.Context, res dns.Resolver, domain, selector string) (
 // succeeds.
 func Prepend(w io.Writer, r io.Reader, compute func(msg io.Reader) ([]string, error)) error {
 	return prepend(w, r, func(cr *crlfReader) ([]string, error) { return compute(cr) })
+}
+
+// SignerAlgorithm returns the key algorithm of a signing key as the a= tag
+// names it ("rsa" or "ed25519"), and an error, without a package prefix, for
+// a key no DKIM verifier accepts: RSA under 1024 bits (RFC 8301 §3.2), or
+// another type. Sign and the ARC sealer check their keys with it.
+func SignerAlgorithm(s crypto.Signer) (string, error) {
+	switch pub := s.Public().(type) {
+	case *rsa.PublicKey:
+		if pub.N.BitLen() < 1024 {
+			return "", fmt.Errorf("the RSA key is %d bits; RFC 8301 requires at least 1024 (use 2048)", pub.N.BitLen())
+		}
+		return "rsa", nil
+	case ed25519.PublicKey:
+		return "ed25519", nil
+	default:
+		return "", fmt.Errorf("unsupported key type %T: want RSA or Ed25519", pub)
+	}
 }

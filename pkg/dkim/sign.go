@@ -140,17 +140,11 @@ func (o *SignOptions) plan() (*signPlan, error) {
 	if o.Signer == nil {
 		return nil, errors.New("dkim: no private key given")
 	}
-	switch pub := o.Signer.Public().(type) {
-	case *rsa.PublicKey:
-		if pub.N.BitLen() < 1024 {
-			return nil, fmt.Errorf("dkim: the RSA key is %d bits; RFC 8301 requires at least 1024 (use 2048)", pub.N.BitLen())
-		}
-		p.keyAlgo = "rsa"
-	case ed25519.PublicKey:
-		p.keyAlgo = "ed25519"
-	default:
-		return nil, fmt.Errorf("dkim: unsupported key type %T: want RSA or Ed25519", pub)
+	alg, err := SignerAlgorithm(o.Signer)
+	if err != nil {
+		return nil, fmt.Errorf("dkim: %w", err)
 	}
+	p.keyAlgo = alg
 	c := strings.ToLower(o.Canonicalization)
 	if c == "" {
 		c = "relaxed/relaxed"
