@@ -103,10 +103,6 @@ type domainState struct {
 
 	dmarcOnce sync.Once
 	dmarcRes  *dmarcOutcome
-
-	// dmarcPolicy is the policy the dmarc check found ("none",
-	// "quarantine", "reject"; "" when unknown), for the cross-checks.
-	dmarcPolicy string
 }
 
 // probeApex asks the first question about the domain (its MX records when a
@@ -185,7 +181,7 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 			}
 		}
 	}
-	crossCheck(d, results)
+	res.Parked = crossCheck(d, results)
 	for _, r := range results {
 		if r != nil {
 			res.Checks = append(res.Checks, r)

@@ -35,9 +35,13 @@ type DomainResult struct {
 	Domain string `json:"domain"`
 	// Unicode is the name in U-label form when it differs from Domain
 	// ("bücher.example" for "xn--bcher-kva.example"); absent otherwise.
-	Unicode string         `json:"unicode,omitempty"`
-	Status  Status         `json:"status"`
-	Checks  []*CheckResult `json:"checks"`
+	Unicode string `json:"unicode,omitempty"`
+	// Parked is true when the domain sends and receives no mail (a null
+	// MX and "v=spf1 -all"): what only a domain that sends or receives
+	// needs (DKIM keys, TLS-RPT) is then not reported missing.
+	Parked bool           `json:"parked,omitempty"`
+	Status Status         `json:"status"`
+	Checks []*CheckResult `json:"checks"`
 	// Error is set when the domain could not be checked at all: a malformed
 	// name (bad input) is reported here and the other domains still run.
 	Error string `json:"error,omitempty"`
