@@ -133,4 +133,3 @@ func TestParkedDomain(t *testing.T) {
 		t.Errorf("np.test: parked %v, %s", res.Parked, codesOf(res.Checks[0]))
 	}
 }
-
