@@ -62,6 +62,10 @@ type CheckResult struct {
 	// Error says why the check could not complete (status error), or why it
 	// was skipped.
 	Error string `json:"error,omitempty"`
+	// Summary says in a few words what the check found, where its status
+	// alone would mislead a reader ("not signed" for a zone without DNSSEC,
+	// which passes: it is informational). Absent otherwise.
+	Summary string `json:"summary,omitempty"`
 }
 
 // Summary counts domains by status: the verdict model's Tally, which also

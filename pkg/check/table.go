@@ -211,5 +211,5 @@ func runBIMI(ctx context.Context, d *domainState) *CheckResult {
 
 func runDNSSEC(ctx context.Context, d *domainState) *CheckResult {
 	res := dnssec.Check(ctx, d.c.r, d.domain)
-	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res.Details, Error: res.Error}
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res.Details, Error: res.Error, Summary: res.Summary()}
 }

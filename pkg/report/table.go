@@ -129,6 +129,8 @@ func (t *tableWriter) check(c *check.CheckResult) {
 	var summary string
 	var wrapped []string // an error too long for the line, wrapped under the summary column
 	switch {
+	case c.Summary != "" && !t.opts.Verbose:
+		summary = truncate(oneLine(printable(c.Summary)), max(t.width-used-2, 10))
 	case len(c.Records) > 0 && !t.opts.Verbose:
 		more := ""
 		if len(c.Records) > 1 {
