@@ -293,6 +293,9 @@ func run(f *cmdutil.Factory, opts *Options) error {
 			index = append(index, i)
 		}
 	}
+	// Each worker has a few queries in flight; the cap grows with them, so
+	// that a slow domain cannot starve the others.
+	f.Global.MaxInFlight = max(64, 4*opts.Concurrency)
 	r, err := f.Resolver()
 	if err != nil {
 		return err
