@@ -332,3 +332,33 @@ func (s *serverResolver) Query(ctx context.Context, name string, qtype uint16) (
 	}
 	return ans, nil
 }
+
+// Probe finds the address at which ns answers for zone: each address is
+// asked the zone's SOA in turn, and the first that answers authoritatively
+// is returned with the SOA serial. The error is that of the last address
+// tried: a timeout, a refusal, ErrNotAuthoritative (a lame server), or an
+// error saying the server has no address.
+func (c *AuthClient) Probe(ctx context.Context, ns NameServer, zone string) (addr string, serial uint32, err error) {
+	if len(ns.Addrs) == 0 {
+		msg := ns.Error
+		if msg == "" {
+			msg = "no address"
+		}
+		return "", 0, &Error{Name: CanonicalName(zone), Type: TypeSOA, Server: ns.Name, RCode: -1, Err: errors.New(msg)}
+	}
+	for _, a := range ns.Addrs {
+		ans, e := c.Ask(ctx, a, zone, TypeSOA)
+		if e == nil {
+			if len(ans.Records) == 0 {
+				e = &Error{Name: CanonicalName(zone), Type: TypeSOA, Server: a, RCode: -1, Err: ErrNotAuthoritative}
+			} else {
+				return a, ans.Serial, nil
+			}
+		}
+		addr, err = a, e
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return addr, 0, err
+}

@@ -164,3 +164,24 @@ mailu.dkim.platform.test. 300 IN TXT "v=DKIM1; p=MIIB"
 		t.Error("a name outside the zone without next succeeded")
 	}
 }
+
+func TestProbe(t *testing.T) {
+	auth := dnstest.NewServer(t, authZone)
+	auth.SetAuthoritative(true)
+	dead := clientDeadAddr(t)
+	c := &dns.AuthClient{Timeout: 200 * time.Millisecond}
+	ctx := context.Background()
+	addr, serial, err := c.Probe(ctx, dns.NameServer{Name: "ns1.tenant.test", Addrs: []string{dead, auth.Addr()}}, "tenant.test")
+	if err != nil || addr != auth.Addr() || serial != 2026112301 {
+		t.Errorf("Probe = %q, %d, %v", addr, serial, err)
+	}
+	// A server that is not authoritative for the zone (NXDOMAIN for its
+	// apex, or no AA) is lame.
+	if _, _, err := c.Probe(ctx, dns.NameServer{Addrs: []string{auth.Addr()}}, "other.test"); err == nil {
+		t.Error("a server without the zone was not reported")
+	}
+	_, _, err = c.Probe(ctx, dns.NameServer{Name: "ns3.elsewhere.test", Error: "ns3.elsewhere.test has no A or AAAA record"}, "tenant.test")
+	if err == nil || !strings.Contains(err.Error(), "no A or AAAA") {
+		t.Errorf("no address: %v", err)
+	}
+}
