@@ -73,8 +73,8 @@ var (
 	FindDNSError = catalog.Define(finding.Spec{
 		Code: "authoritative.dns-error", Severity: finding.Error, Transient: true,
 		Title:   "the name servers could not be found",
-		Meaning: "The lookup of the zone or of its NS set failed (a timeout, SERVFAIL): the servers could not be asked.",
-		Fix:     "Retry later.",
+		Meaning: "The lookup of the zone or of its NS set failed (a timeout, SERVFAIL): the servers could not be asked. This is not a failure of the domain.",
+		Fix:     "Retry later; if it persists, check that the parent zone delegates the domain and that its resolver answers (`emailauth lookup DOMAIN NS`).",
 	})
 )
 
