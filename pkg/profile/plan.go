@@ -57,6 +57,9 @@ type Change struct {
 	// Note explains the change, or for a manual one what to do.
 	Note string `json:"note,omitempty"`
 	TTL  int    `json:"ttl"`
+	// Unknown is true for a manual change made because a DNS lookup
+	// failed: running again may produce the record.
+	Unknown bool `json:"unknown,omitempty"`
 	// Advisory is true when no requirement the record meets is critical:
 	// a manual advisory change (a BIMI record, which needs a logo) does
 	// not make the plan incomplete.
@@ -145,6 +148,17 @@ type Plan struct {
 	// Incomplete is true when a DNS lookup failed: some changes are manual
 	// for that reason.
 	Incomplete bool `json:"incomplete"`
+}
+
+// Blocked reports whether a record could not be produced for a reason a
+// person must act on (not a DNS failure; not an advisory record).
+func (p *Plan) Blocked() bool {
+	for _, c := range p.Changes {
+		if c.Action == ActionManual && !c.Advisory && !c.Unknown {
+			return true
+		}
+	}
+	return false
 }
 
 // Complete reports whether every record could be produced (no manual
@@ -274,7 +288,7 @@ func planSPF(ctx context.Context, r dns.Resolver, req *Requirements, s *state, w
 	fr := s.spfFetch
 	switch {
 	case fr == nil || fr.Code == spf.TempError:
-		c.Action = ActionManual
+		c.Action, c.Unknown = ActionManual, true
 		c.Note = fmt.Sprintf("the SPF record of %s could not be read (%v); run again when the name servers answer", d, fr.Err)
 		return c
 	case len(fr.Records) > 1:
@@ -323,7 +337,7 @@ func planSPF(ctx context.Context, r dns.Resolver, req *Requirements, s *state, w
 		c.Note = fmt.Sprintf("the merged SPF record could not be analysed: %v", err)
 		return c
 	case a.Incomplete:
-		c.Action, c.Proposed = ActionManual, m.Record
+		c.Action, c.Proposed, c.Unknown = ActionManual, m.Record, true
 		c.Note = fmt.Sprintf("the cost of the merged SPF record is unknown: a DNS lookup failed (%s); run again when the names answer", firstDNSError(a))
 		return c
 	case a.Lookups > spf.MaxLookups:
@@ -440,7 +454,7 @@ func planDKIM(req *Requirements, s *state, sel SelectorRequirement, opts PlanOpt
 		return Change{}, nil
 	}
 	if res.Error != "" {
-		c.Action = ActionManual
+		c.Action, c.Unknown = ActionManual, true
 		c.Note = fmt.Sprintf("the record of selector %s could not be read (%s); run again when the name servers answer", sel.Selector, res.Error)
 		return c, nil
 	}
@@ -633,7 +647,7 @@ func planDMARC(req *Requirements, s *state, waived func(string) bool) (Change, [
 	}
 	want := req.DMARC
 	if s.dmarcErr != nil || s.dmarc == nil || s.unknown("dmarc-record") {
-		c.Action = ActionManual
+		c.Action, c.Unknown = ActionManual, true
 		c.Note = fmt.Sprintf("the DMARC record of %s could not be read; run again when the name servers answer", d)
 		return c, nil
 	}
@@ -852,7 +866,7 @@ func planMX(req *Requirements, s *state) []Change {
 		}
 	}
 	if s.mx == nil || s.mx.Err != nil {
-		return []Change{{Requirements: []string{"mx"}, Name: d, Type: "MX", Action: ActionManual, Note: fmt.Sprintf("the MX records of %s could not be read; run again when the name servers answer", d)}}
+		return []Change{{Requirements: []string{"mx"}, Name: d, Type: "MX", Action: ActionManual, Unknown: true, Note: fmt.Sprintf("the MX records of %s could not be read; run again when the name servers answer", d)}}
 	}
 	hosts := append([]MXHost(nil), req.MX...)
 	sort.SliceStable(hosts, func(i, j int) bool { return hosts[i].Preference < hosts[j].Preference })
@@ -875,7 +889,7 @@ func planMTASTS(req *Requirements, s *state, opts PlanOptions) Change {
 	d := req.Domain
 	c := Change{Requirements: []string{"mta-sts"}, Name: "_mta-sts." + d, Type: "TXT"}
 	if s.mtastsErr != nil {
-		c.Action, c.Note = ActionManual, "the _mta-sts record could not be read; run again when the name servers answer"
+		c.Action, c.Unknown, c.Note = ActionManual, true, "the _mta-sts record could not be read; run again when the name servers answer"
 		return c
 	}
 	if len(s.mtasts) == 1 {
@@ -901,7 +915,7 @@ func planTLSRPT(req *Requirements, s *state) Change {
 	d := req.Domain
 	c := Change{Requirements: []string{"tls-rpt"}, Name: "_smtp._tls." + d, Type: "TXT"}
 	if s.tlsErr != nil {
-		c.Action, c.Note = ActionManual, "the _smtp._tls record could not be read; run again when the name servers answer"
+		c.Action, c.Unknown, c.Note = ActionManual, true, "the _smtp._tls record could not be read; run again when the name servers answer"
 		return c
 	}
 	if len(s.tlsrpt) == 1 {

@@ -24,7 +24,8 @@ type WaitOptions struct {
 	Interval time.Duration
 	MaxWait  time.Duration
 	// Now and Sleep are the clock (time.Now and a timer when nil). Tests
-	// give a clock that Sleep moves on.
+	// give a clock that Sleep moves on. The time waited is at least the
+	// time slept, whatever Now says (a clock pinned for golden output).
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Progress, when set, is called after each round.
@@ -121,11 +122,18 @@ func Wait(ctx context.Context, r dns.Resolver, req *Requirements, opts WaitOptio
 		client = &dns.AuthClient{}
 	}
 	start := now()
+	// slept is the time spent sleeping: the elapsed time is at least
+	// that, even with a clock that stands still.
+	var slept time.Duration
+	sleepFor := func(d time.Duration) error {
+		slept += d
+		return sleep(ctx, d)
+	}
 	var last *WaitStatus
 	for round := 1; ; round++ {
 		st := waitRound(ctx, r, client, req, opts)
 		st.Round = round
-		st.Elapsed = now().Sub(start)
+		st.Elapsed = max(now().Sub(start), slept)
 		if err := ctx.Err(); err != nil {
 			if last == nil {
 				last = st
@@ -143,7 +151,7 @@ func Wait(ctx context.Context, r dns.Resolver, req *Requirements, opts WaitOptio
 				if opts.Progress != nil {
 					opts.Progress(st)
 				}
-				if err := sleep(ctx, rest); err != nil {
+				if err := sleepFor(rest); err != nil {
 					return st, err
 				}
 				continue
@@ -157,7 +165,7 @@ func Wait(ctx context.Context, r dns.Resolver, req *Requirements, opts WaitOptio
 			return st, nil
 		}
 		last = st
-		if err := sleep(ctx, interval); err != nil {
+		if err := sleepFor(interval); err != nil {
 			return st, err
 		}
 	}

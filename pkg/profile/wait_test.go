@@ -156,3 +156,15 @@ func TestWaitStopsWithTheContext(t *testing.T) {
 		t.Errorf("nothing required: %v", err)
 	}
 }
+
+func TestWaitEndsWithAFrozenClock(t *testing.T) {
+	req, r, opts, _ := waitSetup(t, tenantZone+dmarcLine, tenantZone)
+	n := 0
+	opts.Now = func() time.Time { return now } // pinned, as golden tests pin it
+	opts.Sleep = func(ctx context.Context, d time.Duration) error { n++; return nil }
+	opts.MaxWait = 90 * time.Second
+	st, err := Wait(context.Background(), r, req, opts)
+	if err != nil || !st.TimedOut || st.Elapsed != 90*time.Second || n != 3 {
+		t.Errorf("status %+v, %d sleeps, %v", st, n, err)
+	}
+}
