@@ -247,7 +247,7 @@ func checkSPF(req *Requirements, s *state) []RequirementResult {
 	}
 	if req.SPF.All != "" || req.Enabled("spf-all") {
 		rr := RequirementResult{Requirement: "spf-all", Met: true, folded: noRecord}
-		if s.spf != nil {
+		if s.spf != nil && !noRecord {
 			switch s.spf.Result {
 			case spf.Pass:
 				rr.Met, rr.Message = false, fmt.Sprintf("the SPF record of %s passes every host (+all)", d)

@@ -244,16 +244,16 @@ func plan(ctx context.Context, r dns.Resolver, req *Requirements, s *state, opts
 		add(planSPF(ctx, r, req, s, waived))
 	}
 	for _, sel := range req.DKIM.Selectors {
-		c, err := planDKIM(req, s, sel, opts)
+		c, key, err := planDKIM(req, s, sel, opts)
 		if err != nil {
 			return nil, err
+		}
+		if key != nil {
+			p.Keys = append(p.Keys, *key)
 		}
 		if c.Name != "" {
 			add(c)
 		}
-	}
-	if opts.GenerateDKIM != "" {
-		p.Keys = generated(opts.GenerateDKIM, req, s)
 	}
 	if dmarcWanted(req) {
 		c, platform := planDMARC(req, s, waived)
@@ -445,18 +445,18 @@ func usableKey(req *Requirements, res *dkimkey.SelectorResult) bool {
 	return res.KeyType != dkimkey.KeyTypeRSA || res.KeyBits >= req.DKIM.MinBits
 }
 
-func planDKIM(req *Requirements, s *state, sel SelectorRequirement, opts PlanOptions) (Change, error) {
+func planDKIM(req *Requirements, s *state, sel SelectorRequirement, opts PlanOptions) (Change, *Key, error) {
 	d := req.Domain
 	res := s.selectors[sel.Selector]
 	name := dkimkey.RecordName(sel.Selector, d)
 	c := Change{Requirements: []string{"dkim-selector"}, Name: name, Type: "TXT"}
 	if res == nil {
-		return Change{}, nil
+		return Change{}, nil, nil
 	}
 	if res.Error != "" {
 		c.Action, c.Unknown = ActionManual, true
 		c.Note = fmt.Sprintf("the record of selector %s could not be read (%s); run again when the name servers answer", sel.Selector, res.Error)
-		return c, nil
+		return c, nil, nil
 	}
 	switch {
 	case sel.CNAME != "":
@@ -474,7 +474,7 @@ func planDKIM(req *Requirements, s *state, sel SelectorRequirement, opts PlanOpt
 		default:
 			c.Action, c.Note = ActionAdd, "the platform hosts the key and rotates it; the alias delegates the selector to it"
 		}
-		return c, nil
+		return c, nil, nil
 	case sel.Key != nil:
 		c.Requirements = []string{"dkim-key", "dkim-selector", "dkim-key-size"}
 		c.Value = sel.Record
@@ -490,13 +490,13 @@ func planDKIM(req *Requirements, s *state, sel SelectorRequirement, opts PlanOpt
 		default:
 			c.Action, c.Note = ActionAdd, fmt.Sprintf("the key pinned for selector %s (from the %s file)", sel.Selector, sel.From)
 		}
-		return c, nil
+		return c, nil, nil
 	}
 	c.Requirements = []string{"dkim-selector", "dkim-key-size"}
 	if usableKey(req, res) {
 		c.Action, c.Value = ActionKeep, res.Records[0]
 		c.Note = fmt.Sprintf("a %s key of %d bits is published", res.KeyType, res.KeyBits)
-		return c, nil
+		return c, nil, nil
 	}
 	if len(res.Records) > 0 {
 		c.Current = res.Records
@@ -519,24 +519,26 @@ func planDKIM(req *Requirements, s *state, sel SelectorRequirement, opts PlanOpt
 			prof = req.ProfileFile
 		}
 		c.Note = fmt.Sprintf("selector %s needs a key (%s): run emailauth records %s --profile %s --generate-dkim DIR to make one (the private key is written to DIR, mode 0600), or pin the platform's public key for this domain in the tenants file", sel.Selector, why, d, prof)
-		return c, nil
+		return c, nil, nil
 	}
-	pub, _, err := ensureKey(opts, req, sel.Selector)
+	pub, reused, err := ensureKey(opts, req, sel.Selector)
 	if err != nil {
-		return Change{}, err
+		return Change{}, nil, err
 	}
 	rec, err := keyRecord(pub)
 	if err != nil {
-		return Change{}, &KeyError{File: keyFile(opts.GenerateDKIM, sel.Selector, d), Err: err}
+		return Change{}, nil, &KeyError{File: keyFile(opts.GenerateDKIM, sel.Selector, d), Err: err}
 	}
+	alg, bits := dkimkey.KeyAlgorithm(pub)
+	key := &Key{Selector: sel.Selector, File: keyFile(opts.GenerateDKIM, sel.Selector, d), Reused: reused, Type: alg, Bits: bits}
 	c.Value = rec
 	if len(res.Records) > 0 {
 		c.Action = ActionReplace
 	} else {
 		c.Action = ActionAdd
 	}
-	c.Note = fmt.Sprintf("the key in %s (install it in the platform's signer for selector %s)", keyFile(opts.GenerateDKIM, sel.Selector, d), sel.Selector)
-	return c, nil
+	c.Note = fmt.Sprintf("the key in %s (install it in the platform's signer for selector %s)", key.File, sel.Selector)
+	return c, key, nil
 }
 
 func keyFile(dir, selector, domain string) string {
@@ -610,28 +612,6 @@ func readKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("larger than %d bytes: not a key file", maxKeyFile)
 	}
 	return data, nil
-}
-
-// generated lists the key files of the selectors that have one in dir.
-func generated(dir string, req *Requirements, s *state) []Key {
-	var out []Key
-	for _, sel := range req.DKIM.Selectors {
-		if !needsKey(req, sel, s.selectors[sel.Selector]) {
-			continue
-		}
-		path := keyFile(dir, sel.Selector, req.Domain)
-		data, err := readKey(path)
-		if err != nil {
-			continue
-		}
-		k, err := dkimkey.ParsePrivateKey(data)
-		if err != nil {
-			continue
-		}
-		alg, bits := dkimkey.KeyAlgorithm(k)
-		out = append(out, Key{Selector: sel.Selector, File: path, Type: alg, Bits: bits})
-	}
-	return out
 }
 
 // planDMARC edits the domain's DMARC record, or builds one. It returns the
