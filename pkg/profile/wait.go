@@ -219,11 +219,14 @@ func waitRound(ctx context.Context, r dns.Resolver, client *dns.AuthClient, req 
 					ss.Unknown = append(ss.Unknown, rr)
 				case rr.Met || rr.Waiver != nil:
 					ss.Met++
+				case rr.folded:
+					// Implied by another missing requirement (no DMARC
+					// record: no policy either); counted, not listed.
 				default:
 					ss.Missing = append(ss.Missing, rr)
 				}
 			}
-			ss.Ready = len(ss.Missing) == 0 && len(ss.Unknown) == 0
+			ss.Ready = ss.Met == ss.Total
 		}
 		st.Servers = append(st.Servers, ss)
 	}
