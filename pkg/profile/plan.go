@@ -725,13 +725,13 @@ func planDMARC(req *Requirements, s *state, waived func(string) bool) (Change, [
 		}
 	}
 	if len(want.RUA) > 0 && !waived("dmarc-rua") {
-		if list, added := dmarc.AddURIs(rec.RUA, want.RUA); len(added) > 0 {
+		if list, added := addURIs(rec, "rua", rec.RUA, want.RUA); len(added) > 0 {
 			set["rua"] = list
 			what = append(what, "the platform's rua "+strings.Join(added, ","))
 		}
 	}
 	if len(want.RUF) > 0 && !waived("dmarc-ruf") {
-		if list, added := dmarc.AddURIs(rec.RUF, want.RUF); len(added) > 0 {
+		if list, added := addURIs(rec, "ruf", rec.RUF, want.RUF); len(added) > 0 {
 			set["ruf"] = list
 			what = append(what, "ruf "+strings.Join(added, ","))
 		}
@@ -776,6 +776,27 @@ func planDMARC(req *Requirements, s *state, waived func(string) bool) (Change, [
 	authorize(rua)
 	authorize(want.RUF)
 	return c, platform
+}
+
+// addURIs returns the record's tag (rua or ruf) as written, with the
+// destinations of add it lacks appended: what the domain wrote is kept
+// whole, even a destination that does not parse.
+func addURIs(rec *dmarc.Record, tag string, have []dmarc.URI, add []string) (string, []string) {
+	_, added := dmarc.AddURIs(have, add)
+	if len(added) == 0 {
+		return "", nil
+	}
+	raw := ""
+	for _, t := range rec.Tags {
+		if t.Name == tag {
+			raw = t.Value
+			break
+		}
+	}
+	if strings.TrimSpace(raw) == "" {
+		return strings.Join(added, ","), added
+	}
+	return raw + "," + strings.Join(added, ","), added
 }
 
 func orNone(p dmarc.Policy) dmarc.Policy {
