@@ -91,7 +91,7 @@ func TestNothingPublished(t *testing.T) {
 		"profile.dmarc-record":  `publish: _dmarc.tenant.example. 3600 IN TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@penguinmails.com; ruf=mailto:security@penguinmails.com; fo=1"`,
 		"profile.mta-sts":       `publish: _mta-sts.tenant.example. 3600 IN TXT "v=STSv1; id=20261123120000"`,
 		"profile.tls-rpt":       "publish a TLS-RPT record",
-		"profile.bimi":          "optional",
+		"profile.bimi":          "once the logo",
 	} {
 		f, ok := fs[code]
 		if !ok {

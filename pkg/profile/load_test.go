@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,55 @@ func TestTenantsErrors(t *testing.T) {
 		}
 		if e.Line != tc.line || !strings.Contains(e.Error(), tc.msg) || !strings.Contains(e.Hint, tc.hint) {
 			t.Errorf("%s: %v (line %d, hint %q); want line %d, %q, %q", tc.name, err, e.Line, e.Hint, tc.line, tc.msg, tc.hint)
+		}
+	}
+}
+
+// TestDocsExample: docs/profiles.md shows testdata/profiles/penguinmails.yaml
+// as it is, and names every key of the schema.
+func TestDocsExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/profiles.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../../testdata/profiles/penguinmails.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(doc)
+	start := strings.Index(s, "<!-- penguinmails.yaml -->\n```yaml\n")
+	end := strings.Index(s, "```\n<!-- end -->")
+	if start < 0 || end < 0 || s[start+len("<!-- penguinmails.yaml -->\n```yaml\n"):end] != string(example) {
+		t.Error("docs/profiles.md does not show testdata/profiles/penguinmails.yaml as it is")
+	}
+	var keys func(t reflect.Type)
+	seen := map[reflect.Type]bool{}
+	keys = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for i := 0; i < typ.NumField(); i++ {
+			f := typ.Field(i)
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			if !strings.Contains(s, "`"+tag+"`") && !strings.Contains(s, "."+tag+"`") && !strings.Contains(s, "`"+tag+".") {
+				t.Errorf("docs/profiles.md does not describe the key %s (%s)", tag, typ)
+			}
+			keys(f.Type)
+		}
+	}
+	keys(reflect.TypeOf(Profile{}))
+	keys(reflect.TypeOf(Override{}))
+	keys(reflect.TypeOf(tenantsFile{}))
+	for _, r := range RequirementNames() {
+		if !strings.Contains(s, "| `"+r+"` |") {
+			t.Errorf("docs/profiles.md does not describe the requirement %s", r)
 		}
 	}
 }

@@ -972,7 +972,7 @@ func planBIMI(req *Requirements, s *state) Change {
 		return c
 	}
 	c.Action = ActionManual
-	c.Note = fmt.Sprintf("optional: once the logo (SVG Tiny PS) and a mark certificate are ready, publish %s TXT \"v=BIMI1; l=https://...; a=https://...\"", c.Name)
+	c.Note = fmt.Sprintf("once the logo (SVG Tiny PS) and, for most mailbox providers, a mark certificate are ready, publish %s TXT \"v=BIMI1; l=https://...; a=https://...\"", c.Name)
 	return c
 }
 
