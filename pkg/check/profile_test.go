@@ -206,3 +206,10 @@ mta-sts.d.test. 300 IN A 192.0.2.2`)
 		t.Errorf("offline mta-sts: %s %+v", r.Status, r.Findings)
 	}
 }
+
+func TestAuthoritativeOffline(t *testing.T) {
+	d := checkWith(t, Options{Checks: []string{CheckAuthoritative}})
+	if c := byName(d)[CheckAuthoritative]; c == nil || c.Status != StatusSkip || !strings.Contains(c.Error, "offline") {
+		t.Errorf("offline authoritative check: %+v", c)
+	}
+}

@@ -229,6 +229,9 @@ func runDNSSEC(ctx context.Context, d *domainState) *CheckResult {
 }
 
 func runAuthoritative(ctx context.Context, d *domainState) *CheckResult {
+	if d.c.opts.Offline {
+		return &CheckResult{Status: finding.StatusSkip, Error: "offline: the name servers are not asked"}
+	}
 	opts := d.c.opts.Authoritative
 	opts.Selectors = d.selectors()
 	opts.BIMISelector = d.c.opts.BIMISelector

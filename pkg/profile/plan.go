@@ -427,15 +427,6 @@ func wantAll(req *Requirements, rec *spf.Record, fresh bool) string {
 	return ""
 }
 
-// needsKey reports whether the selector has no usable key of its own (it
-// is not delegated and has no pinned key): a key to generate.
-func needsKey(req *Requirements, sel SelectorRequirement, res *dkimkey.SelectorResult) bool {
-	if sel.CNAME != "" || sel.Key != nil || res == nil || res.Error != "" {
-		return false
-	}
-	return !usableKey(req, res)
-}
-
 // usableKey reports whether the selector publishes one key that parses,
 // is not revoked, and is large enough.
 func usableKey(req *Requirements, res *dkimkey.SelectorResult) bool {
@@ -762,19 +753,15 @@ func planDMARC(req *Requirements, s *state, waived func(string) bool) (Change, [
 			what = append(what, "aspf=s")
 		}
 	}
+	authorize(want.RUA)
+	authorize(want.RUF)
 	if len(set) == 0 {
 		c.Action, c.Value, c.Current = ActionKeep, rec.Raw, nil
 		c.Note = "already meets the requirements"
-		return c, nil
+		return c, platform
 	}
 	c.Action, c.Value = ActionReplace, dmarc.Edit(rec, set)
 	c.Note = "your record, with its own tags and rua kept: " + strings.Join(what, ", ")
-	var rua []string
-	for _, u := range want.RUA {
-		rua = append(rua, u)
-	}
-	authorize(rua)
-	authorize(want.RUF)
 	return c, platform
 }
 

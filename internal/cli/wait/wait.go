@@ -132,6 +132,9 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	if f.Global.Offline {
+		return cmdutil.FlagErrorf("wait asks the domain's name servers over the network; --offline forbids it")
+	}
 	loaded, err := profileopt.Load(f, opts.Profile)
 	if err != nil {
 		return err
