@@ -97,8 +97,10 @@ var ErrNoRequirement = errors.New("profile: the profile requires no record of th
 // Wait asks each of the domain's name servers directly (no resolver, no
 // cache), round after round, until every one of them serves every record
 // the requirements need (critical and advisory ones, not waived), or
-// MaxWait passes. Each round looks the NS set up again through r, which
-// also answers the names outside the zone (the platform's includes). The
+// MaxWait passes. Each round looks the NS set up through r (a caching
+// resolver answers it once per run), which also answers the names outside
+// the zone (the platform's includes); what the servers serve is never
+// cached from one round to the next. The
 // last status is returned; the error is non-nil only when the context ends
 // (the status is then the last complete round) or nothing is required.
 func Wait(ctx context.Context, r dns.Resolver, req *Requirements, opts WaitOptions) (*WaitStatus, error) {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -182,10 +183,24 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string) error {
 	return d.errf(n, key, "internal error: cannot decode into %s", v.Type())
 }
 
+// fieldCache holds fields' results by type: a tenants file decodes the
+// same few types ten thousand times.
+var fieldCache sync.Map
+
+type cachedFields struct {
+	names       map[string]int
+	line, lines int
+}
+
 // fields returns the yaml names of a struct type's fields, the index of
 // its Line field and of its Lines field (-1 when it has none). Line gets
 // the line of the mapping, Lines the line of each key.
 func fields(t reflect.Type) (names map[string]int, line, lines int) {
+	if c, ok := fieldCache.Load(t); ok {
+		f := c.(cachedFields)
+		return f.names, f.line, f.lines
+	}
+	defer func() { fieldCache.Store(t, cachedFields{names, line, lines}) }()
 	names = map[string]int{}
 	line, lines = -1, -1
 	for i := 0; i < t.NumField(); i++ {

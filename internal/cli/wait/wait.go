@@ -54,8 +54,8 @@ honoured): what a tenant waits for after publishing the records that
 each server still lacks.
 
 --max-wait bounds the wait (0: look once); --interval is the pause between
-rounds (at least 1s). The name servers are the zone's NS set, looked up
-again each round; --nameserver ADDR asks given servers instead (a DNS
+rounds (at least 1s). The name servers are the zone's NS set, as the
+resolver gives it; --nameserver ADDR asks given servers instead (a DNS
 provider's servers before the delegation is switched), and --nameserver
 NAME=ADDR gives the address of one server of the NS set.
 
