@@ -207,3 +207,33 @@ func TestPanicIsReportedNotDumped(t *testing.T) {
 		t.Errorf("a stack trace or output leaked: %q / %q", msg, out.String())
 	}
 }
+
+func TestConfigProfileKeys(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("profile: profiles/p.yaml\ntenants: /abs/tenants.yaml\n"), 0o644)
+	g, code, msg := runProbe(t, nil, "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if g.Profile != filepath.Join(dir, "profiles/p.yaml") || g.ProfileInConfig || g.Tenants != "/abs/tenants.yaml" {
+		t.Errorf("paths relative to the config file: %+v", g)
+	}
+	os.WriteFile(cfg, []byte("profile:\n  name: inline\n  spf:\n    include: [_spf.p.example]\n"), 0o644)
+	g, code, msg = runProbe(t, nil, "--config", cfg)
+	if code != 0 || g.Profile != cfg || !g.ProfileInConfig {
+		t.Errorf("inline profile: %+v, exit %d: %s", g, code, msg)
+	}
+	g, _, _ = runProbe(t, map[string]string{"EMAILAUTH_PROFILE": "env.yaml"}, "--config", cfg)
+	if g.Profile != "env.yaml" || g.ProfileInConfig {
+		t.Errorf("environment: %+v", g)
+	}
+	os.WriteFile(cfg, []byte("profile: [a, b]\n"), 0o644)
+	if _, code, msg := runProbe(t, nil, "--config", cfg); code != 2 || !strings.Contains(msg, "want a file name or a mapping") {
+		t.Errorf("a list: exit %d: %s", code, msg)
+	}
+	os.WriteFile(cfg, []byte("tenant: t.yaml\n"), 0o644)
+	if _, code, msg := runProbe(t, nil, "--config", cfg); code != 2 || !strings.Contains(msg, `unknown key "tenant"`) {
+		t.Errorf("a typo: exit %d: %s", code, msg)
+	}
+}

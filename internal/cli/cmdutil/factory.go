@@ -89,6 +89,13 @@ type GlobalOptions struct {
 	// that the cap grows with the workers and a slow domain cannot starve
 	// the others.
 	MaxInFlight int
+	// Profile is the platform profile's file (profile: in the config
+	// file, or EMAILAUTH_PROFILE); with ProfileInConfig it is the config
+	// file, whose profile: mapping is the profile. Tenants is the tenants
+	// file (tenants:). --profile and --tenants override them.
+	Profile         string
+	ProfileInConfig bool
+	Tenants         string
 }
 
 // Domain reads a DOMAIN argument or list entry as dns.ParseDomain does: a
