@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
