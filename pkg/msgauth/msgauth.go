@@ -162,7 +162,9 @@ func evaluateDMARC(ctx context.Context, r dns.Resolver, in dmarc.EvalInput) *dma
 }
 
 // readHeader reads the header block, up to and including the empty line
-// that ends it (CRLF or bare LF).
+// that ends it (CRLF or bare LF). A message may end after its header
+// (RFC 5322 §3.5: the body is optional); what is not a header is left to
+// pkg/dkim's reader to name precisely.
 func readHeader(br *bufio.Reader) ([]byte, error) {
 	var h []byte
 	for {
@@ -175,7 +177,7 @@ func readHeader(br *bufio.Reader) ([]byte, error) {
 			continue
 		}
 		if err == io.EOF {
-			return nil, errors.New("msgauth: not a message: no empty line ends the header")
+			return h, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("msgauth: reading the message: %w", err)
