@@ -258,7 +258,7 @@ func (res *Result) header(id string, conn *Connection, withDMARC, arcChain bool)
 	if res.ARC != nil {
 		// Last, as in RFC 8617's examples (§B.2): arc= after dmarc=.
 		ao := arc.AuthResultsOptions{Chain: arcChain}
-		if conn != nil {
+		if conn != nil && res.ARC.Result != arc.None {
 			ao.RemoteIP = conn.IP
 		}
 		parts = append(parts, res.ARC.AuthResultsProperty(ao))
