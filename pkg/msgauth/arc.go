@@ -141,7 +141,11 @@ func trustedView(ctx context.Context, r dns.Resolver, res *Result, trusted []str
 		t.Reason = "DMARC cannot be evaluated: " + firstNonEmpty(res.FromError, "no From domain")
 		return t
 	}
-	t.DMARC = evaluateDMARC(ctx, r, rec.DMARCInput(res.FromDomain))
+	in := rec.DMARCInput(res.FromDomain)
+	t.DMARC = evaluateDMARC(ctx, r, in)
+	if len(in.SPF) == 0 && len(in.DKIM) == 0 {
+		t.Reason = fmt.Sprintf("%s recorded no SPF or DKIM result that DMARC could align", rec.Sealer)
+	}
 	if res.DMARC != nil && res.DMARC.Result == "fail" && t.DMARC.Result == "pass" {
 		t.Override = true
 		t.Reason = fmt.Sprintf("DMARC fails on this receiver's results but passes on those %s recorded (i=%d): a receiver that trusts it overrides the policy", rec.Sealer, rec.Instance)

@@ -553,7 +553,7 @@ func addMessageRows(tb *table, m *MessageReport, quiet bool) {
 			switch {
 			case tr.DMARC != nil:
 				tb.row(plain(m.Source), cell{"dmarc=" + tr.DMARC.Result, resultStyle(tr.DMARC.Result)},
-					plain(fmt.Sprintf("trusted %s i=%d", tr.Sealer, tr.Instance)), plain(trustedWhy(tr)))
+					plain(fmt.Sprintf("via ARC i=%d %s", tr.Instance, tr.Sealer)), plain(trustedWhy(tr)))
 			default:
 				tb.row(plain(m.Source), cell{"trusted=none", report.StyleWarn}, plain(""), plain(tr.Reason))
 			}
@@ -607,7 +607,7 @@ func arcWhy(r *arc.Result) string {
 
 // trustedWhy explains the trusted-sealer view.
 func trustedWhy(tr *msgauth.TrustedARC) string {
-	parts := []string{"DMARC on the results " + tr.AuthServID + " recorded: " + tr.Results}
+	parts := []string{"on the results " + tr.AuthServID + " recorded: " + tr.Results}
 	if tr.Reason != "" {
 		parts = append(parts, tr.Reason)
 	} else if tr.DMARC.Reason != "" {
