@@ -14,6 +14,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // serversKey holds a script's DNS servers, by the variable naming them.
@@ -31,6 +32,11 @@ type serversKey struct{}
 //	dnsqueries VAR             print the queries the server saw: "udp=N tcp=M"
 //	exitcode N CMD [ARGS...]   run CMD (stdout and stderr kept for the next
 //	                           assertions) and require exit status N
+//	safe stdout|stderr         require the last command's output to hold
+//	                           nothing a terminal would act on
+//	                           (report.CheckSafe: C0 and C1 controls but
+//	                           newline and tab, DEL, bidi controls, invalid
+//	                           UTF-8)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"dnsserve": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -100,6 +106,14 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			}
 			if got != want {
 				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+			}
+		},
+		"safe": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 1 || args[0] != "stdout" && args[0] != "stderr" {
+				ts.Fatalf("usage: safe stdout|stderr")
+			}
+			if err := report.CheckSafe(ts.ReadFile(args[0])); err != nil {
+				ts.Fatalf("%s is not safe for a terminal: %v", args[0], err)
 			}
 		},
 		"dnsqueries": func(ts *testscript.TestScript, neg bool, args []string) {
