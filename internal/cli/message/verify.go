@@ -511,7 +511,11 @@ func addMessageRows(tb *table, m *MessageReport, quiet bool) {
 	res := cell{m.Result, resultStyle(m.Result)}
 	switch {
 	case quiet && m.Bulk != nil:
-		tb.row(plain(m.Source), res, cell{"bulk-sender=" + string(m.Bulk.Status), report.StatusStyle(string(m.Bulk.Status))}, plain(m.Reason))
+		row := []cell{plain(m.Source), res, {"bulk-sender=" + string(m.Bulk.Status), report.StatusStyle(string(m.Bulk.Status))}}
+		if m.Reason != "" {
+			row = append(row, plain(m.Reason))
+		}
+		tb.row(row...)
 	case quiet:
 		if m.Result == msgauth.VerdictPass {
 			tb.row(plain(m.Source), res)
