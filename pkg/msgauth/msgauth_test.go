@@ -16,7 +16,7 @@ import (
 
 // demo returns the resolver of the demo zones (tenant example.com sending
 // through the platform example.net) and a message signed by example.com.
-func demo(t *testing.T, from string) (dns.Resolver, []byte) {
+func demo(t testing.TB, from string) (dns.Resolver, []byte) {
 	t.Helper()
 	z, err := dns.LoadZoneFiles("../../testdata/zones/example.com.zone", "../../testdata/zones/example.net.zone")
 	if err != nil {
