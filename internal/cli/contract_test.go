@@ -99,16 +99,16 @@ var contract = map[string][]contractCase{
 		{[]string{"--ip", "192.0.2.130", "--helo", "mx.sf.test", "--mail-from", "a@sf.test", "{{dir}}/from-sf.eml"}, 3},
 	},
 	"arc seal": {
-		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{msgs}}/arc-sealed.eml"}, 0},
-		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{msgs}}/arc-broken.eml"}, 1},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/sealed.eml"}, 0},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/broken.eml"}, 1},
 		{[]string{"-k", "{{dir}}/missing.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{msgs}}/tenant.eml"}, 2},
-		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{msgs}}/arc-sf.eml"}, 3},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/servfail.eml"}, 3},
 	},
 	"arc verify": {
-		{[]string{"{{msgs}}/arc-sealed.eml"}, 0},
-		{[]string{"{{msgs}}/arc-broken.eml"}, 1},
+		{[]string{"{{arc}}/sealed.eml"}, 0},
+		{[]string{"{{arc}}/broken.eml"}, 1},
 		{[]string{"{{dir}}/missing.eml"}, 2},
-		{[]string{"{{msgs}}/arc-sf.eml"}, 3},
+		{[]string{"{{arc}}/servfail.eml"}, 3},
 	},
 	"dmarc check": {
 		{[]string{"example.com"}, 0},
@@ -174,6 +174,7 @@ func TestCommandContract(t *testing.T) {
 		"{{dir}}", dir,
 		"{{keys}}", filepath.Join(root, "testdata", "demo-keys"),
 		"{{msgs}}", filepath.Join(root, "testdata", "messages"),
+		"{{arc}}", filepath.Join(root, "testdata", "arc"),
 		"{{reports}}", reports,
 	)
 	n := 0
