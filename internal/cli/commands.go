@@ -23,6 +23,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		dkim.NewCmdDKIM(f),
 		message.NewCmdSign(f),
 		message.NewCmdVerify(f),
+		message.NewCmdARC(f),
 		dmarc.NewCmdDMARC(f),
 		explain.NewCmdExplain(f),
 		records.NewCmdRecords(f, nil),
