@@ -508,22 +508,22 @@ func writeVerifyTable(t *report.Term, rep *VerifyReport, quiet bool) {
 
 // addMessageRows adds the rows of one message.
 func addMessageRows(tb *table, m *MessageReport, quiet bool) {
-	res := cell{m.Result, resultStyle(m.Result)}
+	res := report.Styles(resultStyle(m.Result), m.Result)
 	switch {
 	case quiet && m.Bulk != nil:
-		row := []cell{plain(m.Source), res, {"bulk-sender=" + string(m.Bulk.Status), report.StatusStyle(string(m.Bulk.Status))}}
+		row := []report.Cell{report.Text(m.Source), res, report.Styles(report.StatusStyle(string(m.Bulk.Status)), "bulk-sender="+string(m.Bulk.Status))}
 		if m.Reason != "" {
-			row = append(row, plain(m.Reason))
+			row = append(row, report.Text(m.Reason))
 		}
 		tb.row(row...)
 	case quiet:
 		if m.Result == msgauth.VerdictPass {
-			tb.row(plain(m.Source), res)
+			tb.row(report.Text(m.Source), res)
 		} else {
-			tb.row(plain(m.Source), res, plain(m.Reason))
+			tb.row(report.Text(m.Source), res, report.Text(m.Reason))
 		}
 	case len(m.Signatures) == 0:
-		tb.row(plain(m.Source), res, plain(m.Reason))
+		tb.row(report.Text(m.Source), res, report.Text(m.Reason))
 	}
 	if !quiet {
 		for _, s := range m.Signatures {
@@ -534,32 +534,32 @@ func addMessageRows(tb *table, m *MessageReport, quiet bool) {
 					why += "; " + s.Reason
 				}
 			}
-			tb.row(plain(m.Source), cell{s.Result, resultStyle(s.Result)}, plain("d="+s.Domain), plain("s="+s.Selector),
-				plain("a="+s.Algorithm), plain("c="+s.Canonicalization), plain(why))
+			tb.row(report.Text(m.Source), report.Styles(resultStyle(s.Result), s.Result), report.Text("d="+s.Domain), report.Text("s="+s.Selector),
+				report.Text("a="+s.Algorithm), report.Text("c="+s.Canonicalization), report.Text(why))
 		}
 		if len(m.Signatures) > 0 && m.Result != msgauth.VerdictPass && m.Reason != "" {
-			tb.row(plain(m.Source), res, plain(m.Reason))
+			tb.row(report.Text(m.Source), res, report.Text(m.Reason))
 		}
 		if m.SPF != nil {
-			tb.row(plain(m.Source), cell{"spf=" + string(m.SPF.Result), resultStyle(string(m.SPF.Result))},
-				plain(m.SPFIdentity+"="+m.SPF.Domain), plain(spfWhy(m.SPF)))
+			tb.row(report.Text(m.Source), report.Styles(resultStyle(string(m.SPF.Result)), "spf=" + string(m.SPF.Result)),
+				report.Text(m.SPFIdentity+"="+m.SPF.Domain), report.Text(spfWhy(m.SPF)))
 		}
 		if m.DMARC != nil {
-			tb.row(plain(m.Source), cell{"dmarc=" + m.DMARC.Result, resultStyle(m.DMARC.Result)},
-				plain("header.from="+m.DMARC.FromDomain), plain(dmarcWhy(m.DMARC)))
+			tb.row(report.Text(m.Source), report.Styles(resultStyle(m.DMARC.Result), "dmarc=" + m.DMARC.Result),
+				report.Text("header.from="+m.DMARC.FromDomain), report.Text(dmarcWhy(m.DMARC)))
 		} else if m.HeaderFromError != "" {
-			tb.row(plain(m.Source), cell{"dmarc=none", report.StyleFail}, plain(""), plain(m.HeaderFromError))
+			tb.row(report.Text(m.Source), report.Styles(report.StyleFail, "dmarc=none"), report.Text(""), report.Text(m.HeaderFromError))
 		}
 		if m.ARC != nil {
-			tb.row(plain(m.Source), cell{"arc=" + m.ARC.Result, arcStyle(m.ARC.Result)}, plain(arcSets(m.ARC)), plain(arcWhy(m.ARC)))
+			tb.row(report.Text(m.Source), report.Styles(arcStyle(m.ARC.Result), "arc=" + m.ARC.Result), report.Text(arcSets(m.ARC)), report.Text(arcWhy(m.ARC)))
 		}
 		if tr := m.TrustedARC; tr != nil {
 			switch {
 			case tr.DMARC != nil:
-				tb.row(plain(m.Source), cell{"dmarc=" + tr.DMARC.Result, resultStyle(tr.DMARC.Result)},
-					plain(fmt.Sprintf("via ARC i=%d %s", tr.Instance, tr.Sealer)), plain(trustedWhy(tr)))
+				tb.row(report.Text(m.Source), report.Styles(resultStyle(tr.DMARC.Result), "dmarc=" + tr.DMARC.Result),
+					report.Text(fmt.Sprintf("via ARC i=%d %s", tr.Instance, tr.Sealer)), report.Text(trustedWhy(tr)))
 			default:
-				tb.row(plain(m.Source), cell{"trusted=none", report.StyleWarn}, plain(""), plain(tr.Reason))
+				tb.row(report.Text(m.Source), report.Styles(report.StyleWarn, "trusted=none"), report.Text(""), report.Text(tr.Reason))
 			}
 		}
 	}
