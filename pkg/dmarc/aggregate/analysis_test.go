@@ -323,3 +323,17 @@ func TestRequireReady(t *testing.T) {
 		})
 	}
 }
+
+// A source whose own DKIM signature the receiver did not count (ikea.com's
+// sample: auth_results say pass for the domain, policy_evaluated says fail)
+// is told to check its key and alignment, not to sign as the domain it
+// already signs as.
+func TestAdviceOwnSignatureNotCounted(t *testing.T) {
+	own := Record{SourceIP: "192.0.2.9", Count: 1, Disposition: "none", DKIM: "fail", SPF: "fail", HeaderFrom: "example.com",
+		AuthDKIM: []DKIMAuth{{Domain: "example.com", Result: "pass"}}, AuthSPF: []SPFAuth{{Domain: "relay.example.net", Scope: "helo", Result: "none"}}}
+	d := analyse(t, AnalyzerOptions{}, daily("r", 0, 1, pNone, own))
+	s := d.Sources[0]
+	if s.Action != ActionSignDKIM || strings.Contains(s.Advice, "not as example.com") || !strings.Contains(s.Advice, "did not count the signature") {
+		t.Errorf("%s %s: %q", s.Class, s.Action, s.Advice)
+	}
+}

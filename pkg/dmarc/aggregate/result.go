@@ -317,8 +317,19 @@ func advice(domain string, s *SourceAnalysis) string {
 		}
 		return fmt.Sprintf("%s uses %s as envelope sender without SPF authorising it: add it to the SPF record of %s (%s, or its provider's include:), and sign its mail with DKIM for %s", who, orList(s.SPFDomains, domain), domain, mech, domain)
 	case ActionSignDKIM:
-		if len(s.DKIMDomains) > 0 {
-			return fmt.Sprintf("%s signs as %s, not as %s: configure DKIM signing with d=%s (custom DKIM at the provider) and publish its key", who, strings.Join(s.DKIMDomains, ", "), domain, domain)
+		var own, other []string
+		for _, d := range s.DKIMDomains {
+			if d == domain || strings.HasSuffix(d, "."+domain) {
+				own = append(own, d)
+			} else {
+				other = append(other, d)
+			}
+		}
+		if len(other) > 0 {
+			return fmt.Sprintf("%s signs as %s, not as %s: configure DKIM signing with d=%s (custom DKIM at the provider) and publish its key", who, strings.Join(other, ", "), domain, domain)
+		}
+		if len(own) > 0 {
+			return fmt.Sprintf("%s signs as %s, but receivers did not count the signature as passing and aligned for %s: check that the selector's published key matches the signing key and, with adkim=s, that d= is exactly %s", who, strings.Join(own, ", "), domain, domain)
 		}
 		return fmt.Sprintf("%s does not sign with DKIM for %s: configure DKIM signing with d=%s and publish its key", who, domain, domain)
 	case ActionAbuse:
