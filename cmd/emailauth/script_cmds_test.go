@@ -14,6 +14,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // serversKey holds a script's DNS servers, by the variable naming them.
@@ -31,6 +32,11 @@ type serversKey struct{}
 //	dnsqueries VAR             print the queries the server saw: "udp=N tcp=M"
 //	exitcode N CMD [ARGS...]   run CMD (stdout and stderr kept for the next
 //	                           assertions) and require exit status N
+//	mbox OUT FILE...           write the files as the messages of an mbox
+//	                           file (mboxrd: "From " lines in them quoted)
+//	checksafe stdout|stderr|FILE
+//	                           fail when the text holds a character a
+//	                           terminal would act on (report.CheckSafe)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"dnsserve": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -100,6 +106,39 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			}
 			if got != want {
 				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+			}
+		},
+		"mbox": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 2 {
+				ts.Fatalf("usage: mbox OUT FILE...")
+			}
+			var b strings.Builder
+			for _, name := range args[1:] {
+				msg := strings.ReplaceAll(ts.ReadFile(name), "\r\n", "\n")
+				b.WriteString("From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n")
+				for _, line := range strings.SplitAfter(msg, "\n") {
+					if strings.HasPrefix(strings.TrimLeft(line, ">"), "From ") {
+						b.WriteByte('>')
+					}
+					b.WriteString(line)
+				}
+				if !strings.HasSuffix(msg, "\n") {
+					b.WriteByte('\n')
+				}
+				b.WriteByte('\n')
+			}
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+		},
+		"checksafe": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 {
+				ts.Fatalf("usage: checksafe stdout|stderr|FILE")
+			}
+			err := report.CheckSafe(ts.ReadFile(args[0]))
+			switch {
+			case err != nil && !neg:
+				ts.Fatalf("%s: %v", args[0], err)
+			case err == nil && neg:
+				ts.Fatalf("%s holds no unsafe character", args[0])
 			}
 		},
 		"dnsqueries": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -9,6 +9,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/dmarc"
 	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
+	"github.com/penguinmails/emailauth/internal/cli/reports"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
 )
 
@@ -22,6 +23,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		message.NewCmdSign(f),
 		message.NewCmdVerify(f),
 		dmarc.NewCmdDMARC(f),
+		reports.NewCmdTLSRPT(f),
 		explain.NewCmdExplain(f),
 	)
 }
