@@ -138,7 +138,7 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 		}
 		if !opts.Wants(it.Kind) {
 			res.OtherKinds++
-			f.IO.Verbosef(1, "skipped %s: a %s report (--kind)", report.SafeLine(it.Source), it.Kind)
+			f.IO.Verbosef(1, "%s: %s (skipped: %s)", report.SafeLine(it.Source), kindName(it.Kind), otherKinds(opts))
 			continue
 		}
 		for _, w := range it.Warnings() {
@@ -146,6 +146,8 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 		}
 		if it.Duplicate {
 			f.IO.Verbosef(1, "%s: a duplicate (same reporter and report ID), counted once", report.SafeLine(it.Source))
+		} else {
+			f.IO.Verbosef(1, "%s", describe(it))
 		}
 		col.Add(it)
 		if it.Duplicate {
@@ -212,7 +214,7 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 
 	read := d.Stats.Aggregate + d.Stats.Failure + d.Stats.TLS + d.Stats.Duplicates
 	if read == 0 && !interrupted {
-		return nothingRead(f, opts, invalid, skipped, res.OtherKinds, tooLarge)
+		return nothingRead(f, opts, invalid, d.Stats.Errors, d.Stats.NotReports, res.OtherKinds, tooLarge)
 	}
 	if err := write(f, opts, res); err != nil {
 		return err
@@ -226,7 +228,7 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 			f.IO.Notef("%s skipped: %s (-v names them)", plural(skipped, "input"), what)
 		}
 		if res.OtherKinds > 0 {
-			f.IO.Notef("%s of other kinds skipped (--kind)", plural(res.OtherKinds, "report"))
+			f.IO.Notef("%s of other kinds skipped (%s)", plural(res.OtherKinds, "report"), otherKinds(opts))
 		}
 		if l := res.Lookups; l != nil && l.PTRErrors+l.DMARCErrors > 0 {
 			f.IO.Notef("%d reverse DNS and %d DMARC record lookups got no answer (timeout, SERVFAIL): those names are missing", l.PTRErrors, l.DMARCErrors)
@@ -244,7 +246,7 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 }
 
 // nothingRead is the error of a run that read no report at all.
-func nothingRead(f *cmdutil.Factory, opts *Options, invalid, skipped, other int, tooLarge bool) error {
+func nothingRead(f *cmdutil.Factory, opts *Options, invalid, unreadable, notReports, other int, tooLarge bool) error {
 	what := "DMARC aggregate (XML), DMARC failure (ARF e-mail) or SMTP TLS (JSON) reports, or the directories, mbox files and Maildir folders holding them"
 	if len(opts.Kinds) == 1 && opts.Kinds[0] == ingest.KindTLS {
 		what = "SMTP TLS reports (JSON, .gz, or e-mails carrying them), or the directories, mbox files and Maildir folders holding them"
@@ -258,11 +260,18 @@ func nothingRead(f *cmdutil.Factory, opts *Options, invalid, skipped, other int,
 		return &cmdutil.ExitError{Code: cmdutil.ExitBadInput}
 	}
 	var why []string
-	if skipped > 0 {
-		why = append(why, fmt.Sprintf("%d inputs are not reports", skipped))
+	if unreadable > 0 {
+		why = append(why, plural(unreadable, "input")+" could not be read")
+	}
+	if notReports > 0 {
+		why = append(why, plural(notReports, "input")+" not a report")
 	}
 	if other > 0 {
-		why = append(why, fmt.Sprintf("%d reports are of kinds --kind leaves out", other))
+		if opts.Command == "tls-rpt report" {
+			why = append(why, plural(other, "report")+" of other kinds, which dmarc report reads")
+		} else {
+			why = append(why, plural(other, "report")+" of a kind --kind leaves out")
+		}
 	}
 	msg := "no report found in " + strings.Join(opts.Inputs, " ")
 	if len(why) > 0 {
@@ -313,4 +322,43 @@ func lookupRecords(ctx context.Context, r dns.Resolver, domains []string, curren
 	}
 	close(work)
 	wg.Wait()
+}
+
+// describe names one report read, for -v.
+func describe(it ingest.Item) string {
+	switch {
+	case it.Aggregate != nil:
+		r := it.Aggregate
+		return fmt.Sprintf("%s: aggregate report %s from %s for %s (p=%s, %s), %s, %s",
+			report.SafeLine(it.Source), report.SafeLine(r.Metadata.ReportID), report.SafeLine(r.Metadata.OrgName), report.SafeLine(r.Policy.Domain),
+			report.SafeLine(r.Policy.P), report.SafeLine(r.Schema), period(r.Metadata.Begin, r.Metadata.End), plural(len(r.Records), "record"))
+	case it.Failure != nil:
+		r := it.Failure
+		return fmt.Sprintf("%s: failure report %s from %s about %s",
+			report.SafeLine(it.Source), report.SafeLine(orDash(r.ReportID)), report.SafeLine(orDash(r.Reporter)), report.SafeLine(orDash(r.ReportedDomain)))
+	case it.TLS != nil:
+		r := it.TLS
+		return fmt.Sprintf("%s: TLS report %s from %s, %s, %s",
+			report.SafeLine(it.Source), report.SafeLine(r.ReportID), report.SafeLine(r.OrganizationName), period(r.Begin, r.End), plural(len(r.Policies), "policy"))
+	}
+	return report.SafeLine(it.Source)
+}
+
+// otherKinds says why reports of other kinds are left out.
+func otherKinds(opts *Options) string {
+	if opts.Command == "tls-rpt report" {
+		return "dmarc report reads them"
+	}
+	return "--kind"
+}
+
+// kindName names a kind of report with its article.
+func kindName(k ingest.Kind) string {
+	switch k {
+	case ingest.KindAggregate:
+		return "an aggregate report"
+	case ingest.KindFailure:
+		return "a failure report"
+	}
+	return "a TLS report"
 }
