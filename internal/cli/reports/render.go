@@ -84,7 +84,7 @@ func (r *renderer) section() {
 func (r *renderer) heading(format string, args ...any) {
 	r.section()
 	if !r.quiet {
-		r.t.Printf("%s\n", r.t.Style(report.StyleBold, fmt.Sprintf(format, args...)))
+		r.t.Printf("%s\n", r.t.Style(report.StyleBold, report.SafeLine(fmt.Sprintf(format, args...))))
 	}
 }
 
@@ -240,8 +240,8 @@ func (r *renderer) dmarc() {
 			}
 			reporters = append(reporters, fmt.Sprintf("%s (%d)", report.SafeLine(rp.Name), rp.Reports))
 		}
-		r.t.Printf("%s %s: %s, %s from %s, %s\n", r.t.Style(report.StyleBold, report.SafeLine(display(d.Domain))), r.t.Style(report.StatusStyle(string(d.Status)), string(d.Status)),
-			d.Readiness.StepName, plural(d.Reports, "report"), strings.Join(reporters, ", "), period(d.Begin, d.End))
+		r.t.Printf("%s %s: %s, %s from %s, %s\n", r.t.Style(report.StyleBold, report.SafeLine(display(d.Domain))), r.t.Style(report.StatusStyle(string(d.Status)), report.SafeLine(string(d.Status))),
+			report.SafeLine(d.Readiness.StepName), plural(d.Reports, "report"), strings.Join(reporters, ", "), period(d.Begin, d.End))
 		header := []string{"SOURCE IP"}
 		if ptr {
 			header = append(header, "PTR")
@@ -279,7 +279,7 @@ func (r *renderer) readiness() {
 			} else if len(rd.Reasons) > 0 {
 				rest = ": " + report.SafeLine(strings.Join(rd.Reasons, "; "))
 			}
-			r.t.Printf("%s: %s at %s%s\n", report.SafeLine(display(d.Domain)), r.t.Style(verdictStyle(rd.Verdict), string(rd.Verdict)), rd.StepName, rest)
+			r.t.Printf("%s: %s at %s%s\n", report.SafeLine(display(d.Domain)), r.t.Style(verdictStyle(rd.Verdict), report.SafeLine(string(rd.Verdict))), report.SafeLine(rd.StepName), rest)
 		}
 		return
 	}
@@ -290,9 +290,9 @@ func (r *renderer) readiness() {
 	for _, d := range ds {
 		rd := d.Readiness
 		r.section()
-		r.t.Printf("%s: %s at %s\n", r.t.Style(report.StyleBold, report.SafeLine(display(d.Domain))), r.t.Style(verdictStyle(rd.Verdict), string(rd.Verdict)), rd.StepName)
+		r.t.Printf("%s: %s at %s\n", r.t.Style(report.StyleBold, report.SafeLine(display(d.Domain))), r.t.Style(verdictStyle(rd.Verdict), report.SafeLine(string(rd.Verdict))), report.SafeLine(rd.StepName))
 		r.t.Printf("  legitimate-looking mail: %s over %.1f days (%.1f at %s); %s pass DMARC, %s with aligned DKIM\n",
-			plural64(rd.LegitimateMessages, "message"), rd.Days, rd.DaysAtStep, rd.StepName, share(rd.PassShare, rd.LegitimateMessages > 0), share(rd.DKIMShare, rd.LegitimateMessages > 0))
+			plural64(rd.LegitimateMessages, "message"), rd.Days, rd.DaysAtStep, report.SafeLine(rd.StepName), share(rd.PassShare, rd.LegitimateMessages > 0), share(rd.DKIMShare, rd.LegitimateMessages > 0))
 		for _, why := range rd.Reasons {
 			r.t.Printf("  - %s\n", report.SafeLine(why))
 		}
@@ -311,7 +311,7 @@ func (r *renderer) readiness() {
 			if rd.Verdict == aggregate.VerdictHold {
 				when = "then"
 			}
-			r.t.Printf("  %s: %s\n", when, rd.Next.Name)
+			r.t.Printf("  %s: %s\n", when, report.SafeLine(rd.Next.Name))
 			r.t.Printf("    publish: %s\n", report.SafeLine(dmarc.ZoneLine("_dmarc."+d.Domain+".", 3600, rd.Next.Record)))
 			for _, n := range rd.Next.Notes {
 				r.t.Printf("    note: %s\n", report.SafeLine(n))
@@ -453,7 +453,7 @@ func (r *renderer) tls() {
 			continue
 		}
 		r.section()
-		r.t.Printf("%s %s: %s\n", r.t.Style(report.StyleBold, report.SafeLine(orNoDomain(d.Domain))), r.t.Style(report.StatusStyle(string(d.Status)), string(d.Status)),
+		r.t.Printf("%s %s: %s\n", r.t.Style(report.StyleBold, report.SafeLine(orNoDomain(d.Domain))), r.t.Style(report.StatusStyle(string(d.Status)), report.SafeLine(string(d.Status))),
 			plural64(d.Failed, "failed session"))
 		n := r.top(len(d.Failures))
 		rows := [][]string{}

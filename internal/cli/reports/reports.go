@@ -75,11 +75,11 @@ type common struct {
 }
 
 func (c *common) add(fs *pflag.FlagSet, opts *Options) {
-	fs.StringVar(&c.maxSize, "max-size", "50MB", "the most octets read from one file, message or attachment, and the most one input may expand to once decompressed")
+	fs.StringVar(&c.maxSize, "max-size", "50MB", "the most octets (a `size`: 50MB, 512KB, 1GB) read from one file, message or attachment, and the most one input may expand to once decompressed")
 	fs.BoolVar(&opts.KeepGoing, "keep-going", false, "an input that cannot be read is a warning, not bad input (exit 2 only when no report could be read)")
 	fs.StringVar(&opts.TenantsFile, "tenants", "", "group domains by tenant: a `file` of \"domain tenant\" lines, or a tenants file with a \"tenants:\" mapping")
 	fs.StringVar(&c.failOn, "fail-on", "error", "exit 1 when a domain has findings of this `severity` or worse: error or warning")
-	fs.IntVar(&opts.Top, "top", 20, "the most sources, failures or reports the table lists per domain (0: all; JSON and CSV list every one)")
+	fs.IntVar(&opts.Top, "top", 20, "the most `rows` (sources, failures, reports) the table lists per domain (0: all; JSON and CSV list every one)")
 }
 
 func (c *common) parse(opts *Options) error {
@@ -242,13 +242,13 @@ answered, or the run was interrupted, and nothing failed.`,
 	fs.BoolVar(&opts.Resolve, "resolve", false, "look up the sources' reverse DNS names, and the domains' DMARC records for the record to publish next")
 	fs.BoolVar(&opts.ShowHeaders, "show-headers", false, "show the personal data of failure reports: addresses and the original header fields")
 	c.add(fs, opts)
-	fs.Int64Var(&opts.Thresholds.MinMessages, "min-messages", aggregate.DefaultThresholds.MinMessages, "readiness: the fewest legitimate-looking messages to judge at all")
-	fs.Float64Var(&opts.Thresholds.MinDays, "min-days", aggregate.DefaultThresholds.MinDays, "readiness: the fewest days of reports to judge at all")
+	fs.Int64Var(&opts.Thresholds.MinMessages, "min-messages", aggregate.DefaultThresholds.MinMessages, "readiness: the fewest legitimate-looking `messages` to judge at all")
+	fs.Float64Var(&opts.Thresholds.MinDays, "min-days", aggregate.DefaultThresholds.MinDays, "readiness: the fewest `days` of reports to judge at all")
 	fs.Var(shares["quarantine-share"], "quarantine-share", "readiness: the `share` of legitimate-looking mail that must pass DMARC for a p=quarantine step (98% or 0.98)")
 	fs.Var(shares["reject-share"], "reject-share", "readiness: the `share` that must pass DMARC for a p=reject step")
 	fs.Var(shares["reject-dkim-share"], "reject-dkim-share", "readiness: the `share` that must pass with aligned DKIM for a p=reject step (RFC 9989 §7.4: not SPF alone)")
-	fs.Float64Var(&opts.Thresholds.StepDays, "step-days", aggregate.DefaultThresholds.StepDays, "readiness: the days at p=none, then at p=quarantine, before the next step (RFC 9989 §7.4: a month)")
-	fs.Float64Var(&opts.Thresholds.TestingDays, "testing-days", aggregate.DefaultThresholds.TestingDays, "readiness: the days at a t=y step before the next")
+	fs.Float64Var(&opts.Thresholds.StepDays, "step-days", aggregate.DefaultThresholds.StepDays, "readiness: the `days` at p=none, then at p=quarantine, before the next step (RFC 9989 §7.4: a month)")
+	fs.Float64Var(&opts.Thresholds.TestingDays, "testing-days", aggregate.DefaultThresholds.TestingDays, "readiness: the `days` at a t=y step before the next")
 	fs.BoolVar(&opts.SkipTesting, "skip-testing", false, "readiness: leave out the t=y steps (none, quarantine, reject)")
 	fs.BoolVar(&opts.OmitPct, "omit-pct", false, "readiness: write t=y steps without pct=0 (RFC 7489 receivers then apply the policy in full)")
 	fs.StringArrayVar(&abusive, "abusive", nil, "a `network` known to be abuse (repeatable): its mail is left out of the readiness figures")
