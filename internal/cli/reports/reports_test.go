@@ -2,8 +2,10 @@ package reports
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -281,6 +283,37 @@ func TestRun(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// An interrupted run prints what it read and exits 3; a progress line on
+// a terminal is erased before the results.
+func TestRunInterrupted(t *testing.T) {
+	env := newEnv("json")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	env.f.Context = ctx
+	err := Run(env.f, &Options{Inputs: []string{filepath.Join(conformance, "tlsrpt")}, Thresholds: aggregate.DefaultThresholds, FailOn: finding.Error, Command: "tls-rpt report", Kinds: []ingest.Kind{ingest.KindTLS}})
+	if cmdutil.ExitCode(err) != cmdutil.ExitIncomplete || !json.Valid(env.out.Bytes()) || !strings.Contains(env.errOut.String(), "interrupted") {
+		t.Errorf("exit %d (%v)\n%s%s", cmdutil.ExitCode(err), err, env.out, env.errOut)
+	}
+
+	dir := t.TempDir()
+	for i := range 250 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("r%03d.xml", i)), []byte(strings.Replace(goodReport, "unit-1", fmt.Sprint("unit-", i), 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env = newEnv("table")
+	env.f.IO.StderrTTY = true
+	if err := Run(env.f, &Options{Inputs: []string{dir}, Thresholds: aggregate.DefaultThresholds, FailOn: finding.Error, Command: "dmarc report"}); err != nil {
+		t.Fatal(err)
+	}
+	if e := env.errOut.String(); !strings.Contains(e, "reading reports: 200 inputs") || !strings.HasSuffix(e, "\r\x1b[K") {
+		t.Errorf("progress: %q", e)
+	}
+	if !strings.Contains(env.out.String(), "read 250 aggregate reports") {
+		t.Errorf("stdout: %s", env.out)
 	}
 }
 

@@ -116,7 +116,10 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 		domains          = map[string]bool{}
 		domainOrder      []string
 	)
+	prog := &progress{io: f.IO, on: f.IO.StderrTTY && !f.IO.Quiet && f.IO.Verbosity == 0}
+	defer prog.done()
 	for it := range rd.Read(ctx, opts.Inputs...) {
+		prog.tick()
 		if it.Err != nil {
 			// Input that is no report is skipped inside a directory or a
 			// mailbox; a file the user named must be a report.
@@ -128,6 +131,7 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 			}
 			col.Add(it)
 			tooLarge = tooLarge || errors.Is(it.Err, mailreport.ErrTooLarge)
+			prog.clear()
 			if opts.KeepGoing {
 				f.IO.Warnf("%s", report.SafeLine(it.Err.Error()))
 			} else {
@@ -140,6 +144,9 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 			res.OtherKinds++
 			f.IO.Verbosef(1, "%s: %s (skipped: %s)", report.SafeLine(it.Source), kindName(it.Kind), otherKinds(opts))
 			continue
+		}
+		if len(it.Warnings()) > 0 {
+			prog.clear()
 		}
 		for _, w := range it.Warnings() {
 			f.IO.Warnf("%s: %s (%s)", report.SafeLine(w.Source), report.SafeLine(w.Message), report.SafeLine(string(w.Quirk)))
@@ -167,6 +174,7 @@ func Run(f *cmdutil.Factory, opts *Options) error {
 			}
 		}
 	}
+	prog.done()
 	interrupted := ctx.Err() != nil
 
 	var lookupTally finding.Tally
@@ -362,3 +370,29 @@ func kindName(k ingest.Kind) string {
 	}
 	return "a TLS report"
 }
+
+// progress shows how many inputs were read on a terminal's stderr, every
+// 100 inputs; a line written to stderr clears it first.
+type progress struct {
+	io    *cmdutil.IOStreams
+	on    bool
+	n     int
+	shown bool
+}
+
+func (p *progress) tick() {
+	p.n++
+	if p.on && p.n%100 == 0 {
+		p.io.Progress(fmt.Sprintf("reading reports: %d inputs ", p.n))
+		p.shown = true
+	}
+}
+
+func (p *progress) clear() {
+	if p.shown {
+		p.io.ProgressDone()
+		p.shown = false
+	}
+}
+
+func (p *progress) done() { p.clear(); p.on = false }
