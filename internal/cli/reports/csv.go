@@ -24,6 +24,9 @@ var (
 		"days", "days_at_step", "at_risk_sources", "next_step", "next_record", "reasons"}
 	csvTLS     = []string{"policy_type", "policy_mode", "sessions_successful", "sessions_failed", "failure_rate", "result_type", "receiving_mx", "receiving_ip", "sending_mtas", "reason_codes", "not_in_policy", "tls_reporters", "tls_status"}
 	csvFailure = []string{"date", "reporter", "report_id", "failure_source_ip", "auth_failure", "identity_alignment", "delivery_result", "dkim_domain", "dkim_selector", "mail_from_domain", "header_from_domain", "incidents", "format"}
+	// csvPersonal are the failure reports' personal data, with
+	// --show-headers only.
+	csvPersonal = []string{"original_mail_from", "original_rcpt_to", "original_from", "original_to", "original_subject", "original_message_id", "original_date"}
 )
 
 type csvTable struct {
@@ -70,6 +73,9 @@ func writeCSV(out io.Writer, opts *Options, res *Result) error {
 	}
 	if wants(ingest.KindFailure) {
 		cols = append(cols, csvFailure...)
+		if opts.ShowHeaders {
+			cols = append(cols, csvPersonal...)
+		}
 	}
 	t := &csvTable{w: csv.NewWriter(out), cols: cols, idx: map[string]int{}}
 	for i, c := range cols {
@@ -129,11 +135,23 @@ func writeCSV(out io.Writer, opts *Options, res *Result) error {
 			if !when.IsZero() {
 				ts = when.UTC().Format("2006-01-02T15:04:05Z")
 			}
-			t.row("failure-report", map[string]string{"tenant": tenant[rep.ReportedDomain], "domain": rep.ReportedDomain, "date": ts, "reporter": rep.Reporter,
+			c := map[string]string{"tenant": tenant[rep.ReportedDomain], "domain": rep.ReportedDomain, "date": ts, "reporter": rep.Reporter,
 				"report_id": rep.ReportID, "failure_source_ip": rep.SourceIP, "auth_failure": strings.Join(rep.AuthFailure, " "),
 				"identity_alignment": strings.Join(rep.IdentityAlignment, " "), "delivery_result": rep.DeliveryResult, "dkim_domain": rep.DKIMDomain,
 				"dkim_selector": rep.DKIMSelector, "mail_from_domain": rep.OriginalMailFromDomain, "header_from_domain": rep.HeaderFromDomain,
-				"incidents": i64(max(rep.Incidents, 1)), "format": rep.Format})
+				"incidents": i64(max(rep.Incidents, 1)), "format": rep.Format}
+			if p := rep.Personal; opts.ShowHeaders && p != nil {
+				c["original_mail_from"], c["original_rcpt_to"] = p.OriginalMailFrom, strings.Join(p.OriginalRcptTo, " ")
+				for col, name := range map[string]string{"original_from": "From", "original_to": "To", "original_subject": "Subject", "original_message_id": "Message-ID", "original_date": "Date"} {
+					for _, h := range p.Headers {
+						if strings.EqualFold(h.Name, name) {
+							c[col] = h.Value
+							break
+						}
+					}
+				}
+			}
+			t.row("failure-report", c)
 		}
 	}
 	t.w.Flush()
