@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +34,14 @@ type serversKey struct{}
 //	dnsqueries VAR             print the queries the server saw: "udp=N tcp=M"
 //	exitcode N CMD [ARGS...]   run CMD (stdout and stderr kept for the next
 //	                           assertions) and require exit status N
+//	dnsauth VAR ZONEFILE       start an authoritative server of the zone
+//	                           (AA set, no recursion), as a zone's name
+//	                           servers are; $VAR is its address
+//	dnsafter VAR NAME TYPE ZONEFILE
+//	                           once the server VAR (dnsauth) has answered
+//	                           a query for NAME TYPE, it serves the records
+//	                           of ZONEFILE too: a record that appears while
+//	                           a command waits for it
 //	mbox OUT FILE...           write the files as the messages of an mbox
 //	                           file (mboxrd: "From " lines in them quoted)
 //	checksafe stdout|stderr|FILE
@@ -108,6 +118,29 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 			}
 		},
+		"dnsauth": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 2 {
+				ts.Fatalf("usage: dnsauth VAR ZONEFILE")
+			}
+			tr := &triggerResolver{Fake: dnstest.NewFake(ts.ReadFile(args[1]))}
+			s := dnstest.NewServerFor(&scriptTB{ts: ts}, tr)
+			s.SetAuthoritative(true)
+			servers(ts)[args[0]] = s
+			triggers(ts)[args[0]] = tr
+			ts.Setenv(args[0], s.Addr())
+		},
+		"dnsafter": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 4 {
+				ts.Fatalf("usage: dnsafter VAR NAME TYPE ZONEFILE")
+			}
+			tr := triggers(ts)[args[0]]
+			if tr == nil {
+				ts.Fatalf("dnsafter: no server %s (dnsauth it first)", args[0])
+			}
+			qtype, err := dns.ParseType(args[2])
+			ts.Check(err)
+			tr.after(dns.CanonicalName(args[1]), qtype, ts.ReadFile(args[3]))
+		},
 		"mbox": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) < 2 {
 				ts.Fatalf("usage: mbox OUT FILE...")
@@ -153,6 +186,48 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 
 func servers(ts *testscript.TestScript) map[string]*dnstest.Server {
 	return ts.Value(serversKey{}).(map[string]*dnstest.Server)
+}
+
+// triggersKey holds a script's dnsauth servers' resolvers.
+type triggersKey struct{}
+
+func triggers(ts *testscript.TestScript) map[string]*triggerResolver {
+	return ts.Value(triggersKey{}).(map[string]*triggerResolver)
+}
+
+// triggerResolver answers from a Fake and, once a query for a name and type
+// has been answered, adds records to it: the next query sees them.
+type triggerResolver struct {
+	*dnstest.Fake
+	mu    sync.Mutex
+	rules []trigger
+}
+
+type trigger struct {
+	name  string
+	qtype uint16
+	zone  string
+	fired bool
+}
+
+func (r *triggerResolver) after(name string, qtype uint16, zone string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rules = append(r.rules, trigger{name: name, qtype: qtype, zone: zone})
+}
+
+func (r *triggerResolver) Query(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+	a, err := r.Fake.Query(ctx, name, qtype)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.rules {
+		t := &r.rules[i]
+		if !t.fired && t.name == dns.CanonicalName(name) && t.qtype == qtype {
+			t.fired = true
+			r.Fake.Add(t.zone)
+		}
+	}
+	return a, err
 }
 
 // scriptTB lets dnstest run under a testscript script: cleanup at the end

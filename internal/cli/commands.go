@@ -9,8 +9,10 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/dmarc"
 	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
+	"github.com/penguinmails/emailauth/internal/cli/records"
 	"github.com/penguinmails/emailauth/internal/cli/reports"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
+	"github.com/penguinmails/emailauth/internal/cli/wait"
 )
 
 // addCommands adds the command groups. Each group's package assembles its
@@ -25,5 +27,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		dmarc.NewCmdDMARC(f),
 		reports.NewCmdTLSRPT(f),
 		explain.NewCmdExplain(f),
+		records.NewCmdRecords(f, nil),
+		wait.NewCmdWait(f, nil),
 	)
 }

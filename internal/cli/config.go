@@ -49,6 +49,22 @@ type fileConfig struct {
 	DKIM     struct {
 		Selectors stringList `yaml:"selectors"`
 	} `yaml:"dkim"`
+	// Profile is a platform profile's file, or the profile itself (a
+	// mapping, validated by pkg/profile when a command uses it); Tenants
+	// a tenants file. Relative paths are relative to the config file.
+	Profile profileKey `yaml:"profile"`
+	Tenants string     `yaml:"tenants"`
+}
+
+// profileKey is the config file's profile: a file name, or a mapping that
+// is the profile.
+type profileKey struct{}
+
+func (profileKey) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode || n.Kind == yaml.MappingNode {
+		return nil
+	}
+	return fmt.Errorf("line %d: profile holds a %s; want a file name or a mapping (the profile itself)", n.Line, kindName(n.Kind))
 }
 
 // stringList is a YAML list of strings, or one string of items separated by
@@ -132,6 +148,19 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 		ConfigFile:    file,
 		DKIMSelectors: splitList(v.GetStringSlice("dkim.selectors")),
 	}
+	configPath := func(key string) string {
+		p := v.GetString(key)
+		if p != "" && file != "" && v.InConfig(key) && f.Getenv("EMAILAUTH_"+strings.ToUpper(key)) == "" && !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(file), p)
+		}
+		return p
+	}
+	if _, inline := v.Get("profile").(map[string]any); inline && f.Getenv("EMAILAUTH_PROFILE") == "" {
+		g.Profile, g.ProfileInConfig = file, true
+	} else {
+		g.Profile = configPath("profile")
+	}
+	g.Tenants = configPath("tenants")
 	if raw := v.GetString("timeout"); g.Timeout <= 0 {
 		return cmdutil.FlagErrorf("invalid --timeout %q: want a positive duration such as 2s or 500ms", raw)
 	}
@@ -223,7 +252,7 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, prefix string) error {
 			return cmdutil.BadInput(file, fmt.Errorf("line %d: key %q given twice (first on line %d)", k.Line, key, prev))
 		}
 		seen[k.Value] = k.Line
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(time.Duration(0)) {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(time.Duration(0)) && !reflect.PointerTo(ft).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) && !ft.Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
 			if val.Kind != yaml.MappingNode {
 				return cmdutil.BadInputHint(file, fmt.Errorf("line %d: %q holds a %s; want a mapping", val.Line, key, kindName(val.Kind)), "see docs/configuration.md")
 			}
