@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,17 +174,38 @@ func (r *renderer) headline() string {
 
 func (r *renderer) tenantTable() {
 	r.heading("Tenants")
+	wants := func(k ingest.Kind) bool { return slices.Contains(r.res.Kinds, k) }
+	header := []string{"TENANT", "DOMAINS"}
+	if wants(ingest.KindAggregate) {
+		header = append(header, "MESSAGES", "DMARC FAIL", "LEGITIMATE PASSING", "VERDICTS")
+	}
+	if wants(ingest.KindTLS) {
+		header = append(header, "TLS OK", "TLS FAILED")
+	}
+	if wants(ingest.KindFailure) {
+		header = append(header, "FAILURE REPORTS")
+	}
+	header = append(header, "STATUS")
 	rows := [][]string{}
 	for _, t := range r.res.Tenants {
-		verdicts := make([]string, 0, len(t.Verdicts))
-		for v, n := range t.Verdicts {
-			verdicts = append(verdicts, fmt.Sprintf("%s %d", v, n))
+		row := []string{tenantName(t.Tenant), strconv.Itoa(len(t.Domains))}
+		if wants(ingest.KindAggregate) {
+			verdicts := make([]string, 0, len(t.Verdicts))
+			for v, n := range t.Verdicts {
+				verdicts = append(verdicts, fmt.Sprintf("%s %d", v, n))
+			}
+			sort.Strings(verdicts)
+			row = append(row, i64(t.Messages), i64(t.DMARCFail), share(t.PassShare, t.Messages > 0), orDash(strings.Join(verdicts, ", ")))
 		}
-		sort.Strings(verdicts)
-		rows = append(rows, []string{tenantName(t.Tenant), strconv.Itoa(len(t.Domains)), i64(t.Messages), i64(t.DMARCFail), share(t.PassShare, t.Messages > 0),
-			strings.Join(verdicts, ", "), i64(t.TLSSuccessful), i64(t.TLSFailed), strconv.Itoa(t.FailureReports), string(t.Status)})
+		if wants(ingest.KindTLS) {
+			row = append(row, i64(t.TLSSuccessful), i64(t.TLSFailed))
+		}
+		if wants(ingest.KindFailure) {
+			row = append(row, strconv.Itoa(t.FailureReports))
+		}
+		rows = append(rows, append(row, string(t.Status)))
 	}
-	r.grid([]string{"TENANT", "DOMAINS", "MESSAGES", "DMARC FAIL", "LEGITIMATE PASSING", "VERDICTS", "TLS OK", "TLS FAILED", "FAILURE REPORTS", "STATUS"}, rows)
+	r.grid(header, rows)
 }
 
 // domainsInOrder returns the DMARC domains, grouped by tenant when there

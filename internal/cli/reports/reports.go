@@ -77,7 +77,7 @@ type common struct {
 func (c *common) add(fs *pflag.FlagSet, opts *Options) {
 	fs.StringVar(&c.maxSize, "max-size", "50MB", "the most octets (a `size`: 50MB, 512KB, 1GB) read from one file, message or attachment, and the most one input may expand to once decompressed")
 	fs.BoolVar(&opts.KeepGoing, "keep-going", false, "an input that cannot be read is a warning, not bad input (exit 2 only when no report could be read)")
-	fs.StringVar(&opts.TenantsFile, "tenants", "", "group domains by tenant: a `file` of \"domain tenant\" lines, or a tenants file with a \"tenants:\" mapping")
+	fs.StringVar(&opts.TenantsFile, "tenants", "", "group domains by tenant: the tenants `file` (docs/profiles.md); default: tenants: in the config file")
 	fs.StringVar(&c.failOn, "fail-on", "error", "exit 1 when a domain has findings of this `severity` or worse: error or warning")
 	fs.IntVar(&opts.Top, "top", 20, "the most `rows` (sources, failures, reports) the table lists per domain (0: all; JSON and CSV list every one)")
 }
@@ -177,7 +177,7 @@ answered, or the run was interrupted, and nothing failed.`,
   emailauth dmarc report --readiness --fail-unless-ready reports/
 
   # per tenant, with reverse DNS names of the sources
-  emailauth dmarc report --tenants tenants.txt --resolve reports/
+  emailauth dmarc report --tenants tenants.yaml --resolve reports/
 
   # one row per source, for a spreadsheet
   emailauth dmarc report --kind aggregate -o csv reports/*.xml.gz > sources.csv
@@ -289,7 +289,7 @@ holds a TLS report (unless a domain failed; with --keep-going only when no
 report could be read).`,
 		Example: `  emailauth tls-rpt report ~/Maildir/.tlsrpt
   emailauth tls-rpt report -o json google.com!example.com!1700000000!1700086399.json.gz
-  emailauth tls-rpt report --tenants tenants.txt -o csv reports/ > tls.csv`,
+  emailauth tls-rpt report --tenants tenants.yaml -o csv reports/ > tls.csv`,
 		Args: cobra.MinimumNArgs(1),
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			return nil, cobra.ShellCompDirectiveDefault

@@ -76,6 +76,7 @@ const maxRecordLookups = 200
 func Run(f *cmdutil.Factory, opts *Options) error {
 	ctx := f.Ctx()
 	var tenants map[string]string
+	opts.TenantsFile = tenantsFile(f, opts.TenantsFile)
 	if opts.TenantsFile != "" {
 		t, err := loadTenants(opts.TenantsFile)
 		if err != nil {
