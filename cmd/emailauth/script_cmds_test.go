@@ -34,6 +34,11 @@ type serversKey struct{}
 //	dnsqueries VAR             print the queries the server saw: "udp=N tcp=M"
 //	exitcode N CMD [ARGS...]   run CMD (stdout and stderr kept for the next
 //	                           assertions) and require exit status N
+//	safe stdout|stderr         require the last command's output to hold
+//	                           nothing a terminal would act on
+//	                           (report.CheckSafe: C0 and C1 controls but
+//	                           newline and tab, DEL, bidi controls, invalid
+//	                           UTF-8)
 //	dnsauth VAR ZONEFILE       start an authoritative server of the zone
 //	                           (AA set, no recursion), as a zone's name
 //	                           servers are; $VAR is its address
@@ -116,6 +121,14 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			}
 			if got != want {
 				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+			}
+		},
+		"safe": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 1 || args[0] != "stdout" && args[0] != "stderr" {
+				ts.Fatalf("usage: safe stdout|stderr")
+			}
+			if err := report.CheckSafe(ts.ReadFile(args[0])); err != nil {
+				ts.Fatalf("%s is not safe for a terminal: %v", args[0], err)
 			}
 		},
 		"dnsauth": func(ts *testscript.TestScript, neg bool, args []string) {

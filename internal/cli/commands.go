@@ -24,6 +24,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		dkim.NewCmdDKIM(f),
 		message.NewCmdSign(f),
 		message.NewCmdVerify(f),
+		message.NewCmdARC(f),
 		dmarc.NewCmdDMARC(f),
 		reports.NewCmdTLSRPT(f),
 		explain.NewCmdExplain(f),

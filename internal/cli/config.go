@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.Bool("no-color", false, "never use colour (also NO_COLOR)")
 	fs.CountP("verbose", "v", "say more on stderr; -vv shows every DNS query")
 	fs.BoolP("quiet", "q", false, "print only results and errors: no notes, warnings or progress")
+	fs.String("now", "", "the `time` to judge at (RFC 3339 or Unix seconds) instead of the clock: expiries, key ages, MTA-STS ids; pins reports for reproducible CI artifacts")
 }
 
 // fileConfig is the config file's schema: every key it may hold. A key not
@@ -183,6 +185,13 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 		}
 		g.Output = out
 	}
+	if raw := v.GetString("now"); raw != "" {
+		now, err := parseNow(raw)
+		if err != nil {
+			return cmdutil.FlagErrorf("invalid --now %q: want an RFC 3339 time (2026-11-23T12:00:00Z) or Unix seconds", raw)
+		}
+		f.Now = func() time.Time { return now }
+	}
 	if g.Offline && len(g.Zones) == 0 {
 		return cmdutil.FlagErrorf("--offline needs at least one --zone file: with neither, there is no DNS to ask")
 	}
@@ -197,6 +206,18 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 		f.IO.Verbosef(1, "config: %s", g.ConfigFile)
 	}
 	return nil
+}
+
+// parseNow reads --now: RFC 3339, or Unix seconds.
+func parseNow(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	secs, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(secs, 0).UTC(), nil
 }
 
 // validateConfig checks the config file against fileConfig: every key known

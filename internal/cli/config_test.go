@@ -237,3 +237,35 @@ func TestConfigProfileKeys(t *testing.T) {
 		t.Errorf("a typo: exit %d: %s", code, msg)
 	}
 }
+
+// TestNowPinsTheClock: --now (and EMAILAUTH_NOW) pins the clock for
+// reproducible output.
+func TestNowPinsTheClock(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want time.Time
+	}{
+		{nil, []string{"--now", "2026-11-23T12:00:00Z"}, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)},
+		{nil, []string{"--now", "1795435200"}, time.Unix(1795435200, 0).UTC()},
+		{map[string]string{"EMAILAUTH_NOW": "2026-01-02T03:04:05Z"}, nil, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
+	} {
+		for k, v := range tc.env {
+			t.Setenv(k, v)
+		}
+		io, _, _, _ := cmdutil.Test()
+		f := NewFactory(io)
+		f.Getenv = func(k string) string { return tc.env[k] }
+		var got time.Time
+		root := NewCmdRoot(f)
+		root.AddCommand(&cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error { got = f.Now(); return nil }})
+		root.SetArgs(append([]string{"probe"}, tc.args...))
+		if _, err := root.ExecuteC(); err != nil || !got.Equal(tc.want) {
+			t.Errorf("%v %v: now %s, err %v; want %s", tc.env, tc.args, got, err, tc.want)
+		}
+	}
+	_, code, msg := runProbe(t, nil, "--now", "yesterday")
+	if code != 2 || !strings.Contains(msg, `invalid --now "yesterday"`) {
+		t.Errorf("bad --now: exit %d %s", code, msg)
+	}
+}

@@ -100,6 +100,18 @@ var contract = map[string][]contractCase{
 		{[]string{"{{dir}}/missing.eml"}, 2},
 		{[]string{"--ip", "192.0.2.130", "--helo", "mx.sf.test", "--mail-from", "a@sf.test", "{{dir}}/from-sf.eml"}, 3},
 	},
+	"arc seal": {
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/sealed.eml"}, 0},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/broken.eml"}, 1},
+		{[]string{"-k", "{{dir}}/missing.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{msgs}}/tenant.eml"}, 2},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/servfail.eml"}, 3},
+	},
+	"arc verify": {
+		{[]string{"{{arc}}/sealed.eml"}, 0},
+		{[]string{"{{arc}}/broken.eml"}, 1},
+		{[]string{"{{dir}}/missing.eml"}, 2},
+		{[]string{"{{arc}}/servfail.eml"}, 3},
+	},
 	"dmarc check": {
 		{[]string{"example.com"}, 0},
 		{[]string{"contract.test"}, 1},
@@ -198,6 +210,7 @@ func TestCommandContract(t *testing.T) {
 		"{{dir}}", dir,
 		"{{keys}}", filepath.Join(root, "testdata", "demo-keys"),
 		"{{msgs}}", filepath.Join(root, "testdata", "messages"),
+		"{{arc}}", filepath.Join(root, "testdata", "arc"),
 		"{{reports}}", reports,
 	)
 	n := 0
