@@ -47,6 +47,11 @@ type serversKey struct{}
 //	                           a query for NAME TYPE, it serves the records
 //	                           of ZONEFILE too: a record that appears while
 //	                           a command waits for it
+//	mbox OUT FILE...           write the files as the messages of an mbox
+//	                           file (mboxrd: "From " lines in them quoted)
+//	checksafe stdout|stderr|FILE
+//	                           fail when the text holds a character a
+//	                           terminal would act on (report.CheckSafe)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"dnsserve": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -148,6 +153,39 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			qtype, err := dns.ParseType(args[2])
 			ts.Check(err)
 			tr.after(dns.CanonicalName(args[1]), qtype, ts.ReadFile(args[3]))
+		},
+		"mbox": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 2 {
+				ts.Fatalf("usage: mbox OUT FILE...")
+			}
+			var b strings.Builder
+			for _, name := range args[1:] {
+				msg := strings.ReplaceAll(ts.ReadFile(name), "\r\n", "\n")
+				b.WriteString("From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n")
+				for _, line := range strings.SplitAfter(msg, "\n") {
+					if strings.HasPrefix(strings.TrimLeft(line, ">"), "From ") {
+						b.WriteByte('>')
+					}
+					b.WriteString(line)
+				}
+				if !strings.HasSuffix(msg, "\n") {
+					b.WriteByte('\n')
+				}
+				b.WriteByte('\n')
+			}
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+		},
+		"checksafe": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 {
+				ts.Fatalf("usage: checksafe stdout|stderr|FILE")
+			}
+			err := report.CheckSafe(ts.ReadFile(args[0]))
+			switch {
+			case err != nil && !neg:
+				ts.Fatalf("%s: %v", args[0], err)
+			case err == nil && neg:
+				ts.Fatalf("%s holds no unsafe character", args[0])
+			}
 		},
 		"dnsqueries": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 1 || servers(ts)[args[0]] == nil {

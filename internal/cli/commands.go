@@ -10,6 +10,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
 	"github.com/penguinmails/emailauth/internal/cli/records"
+	"github.com/penguinmails/emailauth/internal/cli/reports"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
 	"github.com/penguinmails/emailauth/internal/cli/wait"
 )
@@ -25,6 +26,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		message.NewCmdVerify(f),
 		message.NewCmdARC(f),
 		dmarc.NewCmdDMARC(f),
+		reports.NewCmdTLSRPT(f),
 		explain.NewCmdExplain(f),
 		records.NewCmdRecords(f, nil),
 		wait.NewCmdWait(f, nil),

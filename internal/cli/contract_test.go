@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -148,7 +149,15 @@ var contract = map[string][]contractCase{
 	},
 	"dmarc report": {
 		{[]string{"{{reports}}/good.xml"}, 0},
+		{[]string{"--fail-unless-ready", "{{reports}}/good.xml"}, 1},
+		{[]string{"{{reports}}/tls-bad.json"}, 1},
 		{[]string{"{{dir}}/missing.xml"}, 2},
+		{[]string{"--resolve", "{{reports}}/sf.xml"}, 3},
+	},
+	"tls-rpt report": {
+		{[]string{"{{reports}}/tls-good.json"}, 0},
+		{[]string{"{{reports}}/tls-bad.json"}, 1},
+		{[]string{"{{reports}}/good.xml"}, 2},
 	},
 }
 
@@ -174,9 +183,12 @@ func TestCommandContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, content := range map[string]string{
-		filepath.Join(reports, "good.xml"):  goodAggregate,
-		filepath.Join(dir, "from-sf.eml"):   "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
-		filepath.Join(dir, "contract.zone"): contractZone,
+		filepath.Join(reports, "good.xml"):      goodAggregate,
+		filepath.Join(reports, "sf.xml"):        strings.ReplaceAll(goodAggregate, "example.com", "x.sf.test"),
+		filepath.Join(reports, "tls-good.json"): tlsReport("example.com", 0),
+		filepath.Join(reports, "tls-bad.json"):  tlsReport("example.com", 3),
+		filepath.Join(dir, "from-sf.eml"):       "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
+		filepath.Join(dir, "contract.zone"):     contractZone,
 	} {
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
@@ -426,3 +438,17 @@ const goodAggregate = `<?xml version="1.0" encoding="UTF-8"?>
   </record>
 </feedback>
 `
+
+// tlsReport is an SMTP TLS report for domain under an enforced MTA-STS
+// policy, with failed sessions whose certificate has expired.
+func tlsReport(domain string, failed int) string {
+	details := ""
+	if failed > 0 {
+		details = fmt.Sprintf(`, "failure-details": [{"result-type": "certificate-expired", "sending-mta-ip": "192.0.2.1", "receiving-mx-hostname": "mx.%s", "failed-session-count": %d}]`, domain, failed)
+	}
+	return fmt.Sprintf(`{"organization-name": "sender.example", "date-range": {"start-datetime": "2026-11-01T00:00:00Z", "end-datetime": "2026-11-01T23:59:59Z"},
+"contact-info": "tls@sender.example", "report-id": "contract-%d",
+"policies": [{"policy": {"policy-type": "sts", "policy-string": ["version: STSv1", "mode: enforce", "mx: mx.%s", "max_age: 86400"], "policy-domain": "%s"},
+"summary": {"total-successful-session-count": 100, "total-failure-session-count": %d}%s}]}
+`, failed, domain, domain, failed, details)
+}
