@@ -541,22 +541,22 @@ func addMessageRows(tb *table, m *MessageReport, quiet bool) {
 			tb.row(report.Text(m.Source), res, report.Text(m.Reason))
 		}
 		if m.SPF != nil {
-			tb.row(report.Text(m.Source), report.Styles(resultStyle(string(m.SPF.Result)), "spf=" + string(m.SPF.Result)),
+			tb.row(report.Text(m.Source), report.Styles(resultStyle(string(m.SPF.Result)), "spf="+string(m.SPF.Result)),
 				report.Text(m.SPFIdentity+"="+m.SPF.Domain), report.Text(spfWhy(m.SPF)))
 		}
 		if m.DMARC != nil {
-			tb.row(report.Text(m.Source), report.Styles(resultStyle(m.DMARC.Result), "dmarc=" + m.DMARC.Result),
+			tb.row(report.Text(m.Source), report.Styles(resultStyle(m.DMARC.Result), "dmarc="+m.DMARC.Result),
 				report.Text("header.from="+m.DMARC.FromDomain), report.Text(dmarcWhy(m.DMARC)))
 		} else if m.HeaderFromError != "" {
 			tb.row(report.Text(m.Source), report.Styles(report.StyleFail, "dmarc=none"), report.Text(""), report.Text(m.HeaderFromError))
 		}
 		if m.ARC != nil {
-			tb.row(report.Text(m.Source), report.Styles(arcStyle(m.ARC.Result), "arc=" + m.ARC.Result), report.Text(arcSets(m.ARC)), report.Text(arcWhy(m.ARC)))
+			tb.row(report.Text(m.Source), report.Styles(arcStyle(m.ARC.Result), "arc="+m.ARC.Result), report.Text(arcSets(m.ARC)), report.Text(arcWhy(m.ARC)))
 		}
 		if tr := m.TrustedARC; tr != nil {
 			switch {
 			case tr.DMARC != nil:
-				tb.row(report.Text(m.Source), report.Styles(resultStyle(tr.DMARC.Result), "dmarc=" + tr.DMARC.Result),
+				tb.row(report.Text(m.Source), report.Styles(resultStyle(tr.DMARC.Result), "dmarc="+tr.DMARC.Result),
 					report.Text(fmt.Sprintf("via ARC i=%d %s", tr.Instance, tr.Sealer)), report.Text(trustedWhy(tr)))
 			default:
 				tb.row(report.Text(m.Source), report.Styles(report.StyleWarn, "trusted=none"), report.Text(""), report.Text(tr.Reason))
