@@ -2,8 +2,9 @@ package finding
 
 import (
 	"fmt"
-	"sort"
 	"strings"
+
+	"github.com/penguinmails/emailauth/pkg/suggest"
 )
 
 // Policy is what a run makes of findings before they are judged: codes
@@ -189,43 +190,8 @@ func CheckCode(pattern string, known []string) error {
 }
 
 // NearestCodes returns up to n of candidates closest to s by edit distance,
-// closest first, among those close enough to be a likely typo.
+// closest first, among those close enough to be a likely typo
+// (suggest.Nearest).
 func NearestCodes(s string, candidates []string, n int) []string {
-	type scored struct {
-		c string
-		d int
-	}
-	limit := max(2, len(s)/3)
-	var near []scored
-	for _, c := range candidates {
-		if d := editDistance(s, c); d <= limit {
-			near = append(near, scored{c, d})
-		}
-	}
-	sort.SliceStable(near, func(i, j int) bool { return near[i].d < near[j].d })
-	var out []string
-	for i := 0; i < len(near) && i < n; i++ {
-		out = append(out, near[i].c)
-	}
-	return out
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Nearest(s, candidates, n)
 }
