@@ -255,31 +255,10 @@ func parsePolicy(opts *Options, ignore, severity []string) error {
 	return nil
 }
 
-// parseNameservers reads --nameserver: an address to ask, or NAME=ADDR.
-func parseNameservers(opts *Options, values []string) error {
-	for _, v := range values {
-		name, addr, named := strings.Cut(v, "=")
-		if !named {
-			addr = v
-		}
-		a, err := dns.ParseServer(addr)
-		if err != nil {
-			return cmdutil.FlagErrorf("invalid --nameserver %q: %v", v, strings.TrimPrefix(err.Error(), "dns: "))
-		}
-		if !named {
-			opts.Nameservers = append(opts.Nameservers, a)
-			continue
-		}
-		n, err := dns.NormalizeName(name)
-		if err != nil {
-			return cmdutil.FlagErrorf("invalid --nameserver %q: %q is not a host name", v, name)
-		}
-		if opts.NSAddrs == nil {
-			opts.NSAddrs = map[string][]string{}
-		}
-		opts.NSAddrs[n] = append(opts.NSAddrs[n], a)
-	}
-	return nil
+// parseNameservers reads --nameserver (cmdutil.ParseNameservers).
+func parseNameservers(opts *Options, values []string) (err error) {
+	opts.Nameservers, opts.NSAddrs, err = cmdutil.ParseNameservers(values)
+	return err
 }
 
 func parseShard(s string) (int, int, error) {

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -100,31 +99,10 @@ record is still missing on some server (listed, with where), 2 bad input,
 	return cmd
 }
 
-// parseNameservers reads --nameserver: an address to ask, or NAME=ADDR.
-func parseNameservers(opts *Options, values []string) error {
-	for _, v := range values {
-		name, addr, named := strings.Cut(v, "=")
-		if !named {
-			addr = v
-		}
-		a, err := dns.ParseServer(addr)
-		if err != nil {
-			return cmdutil.FlagErrorf("invalid --nameserver %q: %v", v, strings.TrimPrefix(err.Error(), "dns: "))
-		}
-		if !named {
-			opts.Nameservers = append(opts.Nameservers, a)
-			continue
-		}
-		n, err := dns.NormalizeName(name)
-		if err != nil {
-			return cmdutil.FlagErrorf("invalid --nameserver %q: %q is not a host name", v, name)
-		}
-		if opts.NSAddrs == nil {
-			opts.NSAddrs = map[string][]string{}
-		}
-		opts.NSAddrs[n] = append(opts.NSAddrs[n], a)
-	}
-	return nil
+// parseNameservers reads --nameserver (cmdutil.ParseNameservers).
+func parseNameservers(opts *Options, values []string) (err error) {
+	opts.Nameservers, opts.NSAddrs, err = cmdutil.ParseNameservers(values)
+	return err
 }
 
 func run(f *cmdutil.Factory, opts *Options) error {
