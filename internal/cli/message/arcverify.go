@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -148,32 +146,9 @@ func runARCVerify(f *cmdutil.Factory, opts *ARCVerifyOptions) error {
 	}
 	v := arc.NewValidator(res, arc.ValidateOptions{Now: now, MinRSABits: opts.MinRSABits})
 
-	workers := max(opts.Concurrency, 1)
-	jobs := make(chan *job, workers)
-	go listInputs(opts.Inputs, f.IO.In, jobs)
-	var mu sync.Mutex
-	var reports []*ARCMessageReport
-	var indexes []int
-	var firstErr error
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				rep, err := validateOne(f, v, j)
-				mu.Lock()
-				reports = append(reports, rep)
-				indexes = append(indexes, j.index)
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	sort.Sort(arcByIndex{reports, indexes})
+	reports, firstErr := eachMessage(opts.Inputs, f.IO.In, opts.Concurrency, func(j *job) (*ARCMessageReport, error) {
+		return validateOne(f, v, j)
+	})
 
 	if len(reports) == 1 && reports[0].Result == resultError && firstErr != nil {
 		return firstErr
@@ -244,17 +219,6 @@ func validateOne(f *cmdutil.Factory, v *arc.Validator, j *job) (*ARCMessageRepor
 	return rep, nil
 }
 
-type arcByIndex struct {
-	r []*ARCMessageReport
-	i []int
-}
-
-func (b arcByIndex) Len() int           { return len(b.r) }
-func (b arcByIndex) Less(x, y int) bool { return b.i[x] < b.i[y] }
-func (b arcByIndex) Swap(x, y int) {
-	b.r[x], b.r[y] = b.r[y], b.r[x]
-	b.i[x], b.i[y] = b.i[y], b.i[x]
-}
 
 // writeARCTable renders the chains for people: per message, its result
 // line, one line per set (instance, cv=, sealer, seal, message signature,

@@ -6,9 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -293,32 +291,9 @@ func runVerify(f *cmdutil.Factory, opts *VerifyOptions) error {
 		res:  res,
 	}
 
-	workers := max(opts.Concurrency, 1)
-	jobs := make(chan *job, workers)
-	go listInputs(opts.Inputs, f.IO.In, jobs)
-	var mu sync.Mutex
-	var reports []*MessageReport
-	var indexes []int
-	var firstErr error // the error of a lone input, reported as bad input
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				rep, err := verifyOne(f, v, opts, j)
-				mu.Lock()
-				reports = append(reports, rep)
-				indexes = append(indexes, j.index)
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	sort.Sort(byIndex{reports, indexes})
+	reports, firstErr := eachMessage(opts.Inputs, f.IO.In, opts.Concurrency, func(j *job) (*MessageReport, error) {
+		return verifyOne(f, v, opts, j)
+	})
 
 	if len(reports) == 1 && reports[0].Result == resultError && firstErr != nil {
 		return firstErr
@@ -367,17 +342,6 @@ func runVerify(f *cmdutil.Factory, opts *VerifyOptions) error {
 	return cmdutil.ExitFor(tally, finding.Error)
 }
 
-type byIndex struct {
-	r []*MessageReport
-	i []int
-}
-
-func (b byIndex) Len() int           { return len(b.r) }
-func (b byIndex) Less(x, y int) bool { return b.i[x] < b.i[y] }
-func (b byIndex) Swap(x, y int) {
-	b.r[x], b.r[y] = b.r[y], b.r[x]
-	b.i[x], b.i[y] = b.i[y], b.i[x]
-}
 
 // verifiers are what every message of a run is verified with.
 type verifiers struct {
