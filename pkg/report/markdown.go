@@ -23,6 +23,7 @@ type markdownWriter struct {
 	limit    int
 	rows     []string
 	sections []string
+	hidden   int // domains Options.Only hid
 }
 
 func newMarkdown(w io.Writer, opts Options, limit int) *markdownWriter {
@@ -59,6 +60,10 @@ func mdSeverityMark(s finding.Severity) string {
 }
 
 func (m *markdownWriter) domain(d *check.DomainResult) error {
+	if m.opts.hides(d) {
+		m.hidden++
+		return nil
+	}
 	label := statusLabel(d)
 	n := countFindings(d)
 	var attention []string
@@ -68,9 +73,13 @@ func (m *markdownWriter) domain(d *check.DomainResult) error {
 			attention = append(attention, mdMark(string(c.Status))+" "+mdText(c.Check))
 		}
 	}
-	m.rows = append(m.rows, fmt.Sprintf("| %s | %s %s | %d | %d | %s |\n",
-		mdText(d.Domain), mdMark(label), label, n.errors, n.warnings, strings.Join(attention, ", ")))
-	if label != "pass" && label != "skip" {
+	fix := ""
+	if m.opts.Summary {
+		fix = " " + mdCode(truncate(oneLine(firstFix(d, m.opts.Verbose)), 120), true) + " |"
+	}
+	m.rows = append(m.rows, fmt.Sprintf("| %s | %s %s | %d | %d | %s |%s\n",
+		mdText(d.Domain), mdMark(label), label, n.errors, n.warnings, strings.Join(attention, ", "), fix))
+	if label != "pass" && label != "skip" && !m.opts.Summary {
 		m.sections = append(m.sections, m.section(d, label))
 	}
 	return nil
@@ -135,13 +144,24 @@ func (m *markdownWriter) document(s check.Summary) string {
 	b.WriteString("## emailauth check report\n\n")
 	fmt.Fprintf(&b, "**%s**", summaryLine(s))
 	switch {
-	case len(m.rows) == 0:
+	case len(m.rows) == 0 && m.hidden == 0:
 		b.WriteString("\n\nNo domains were checked.\n")
 		return b.String()
-	case len(m.sections) == 0:
+	case len(m.rows) == 0:
+		fmt.Fprintf(&b, "\n\n%s.\n", hiddenNote(m.hidden, m.opts.Only))
+		return b.String()
+	case !m.opts.Summary && len(m.sections) == 0,
+		m.opts.Summary && s.Fail+s.Warn+s.Error+s.Invalid == 0:
 		b.WriteString(": nothing to fix.")
 	}
-	b.WriteString("\n\n| Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- |\n")
+	if m.hidden > 0 {
+		fmt.Fprintf(&b, "\n\n%s.", hiddenNote(m.hidden, m.opts.Only))
+	}
+	if m.opts.Summary {
+		b.WriteString("\n\n| Domain | Status | Errors | Warnings | Checks to look at | First fix |\n| --- | --- | --- | --- | --- | --- |\n")
+	} else {
+		b.WriteString("\n\n| Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- |\n")
+	}
 	blocks := append(append([]string(nil), m.rows...), m.sections...)
 	rest := 0 // the bytes of the blocks not yet written
 	for _, blk := range blocks {
