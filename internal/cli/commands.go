@@ -9,6 +9,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/dmarc"
 	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
+	"github.com/penguinmails/emailauth/internal/cli/reportcmd"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
 )
 
@@ -23,5 +24,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		message.NewCmdVerify(f),
 		dmarc.NewCmdDMARC(f),
 		explain.NewCmdExplain(f),
+		reportcmd.NewCmdReport(f),
 	)
 }

@@ -405,7 +405,7 @@ var errDomainFirst = errors.New("a domain result over several lines: the jsonl f
 // lineError says what is wrong with a line that is not valid JSON.
 func lineError(line []byte) string {
 	var v any
-	err := json.Unmarshal(line, &v)
+	err := json.Unmarshal(bytes.TrimRight(line, "\r\n"), &v)
 	var se *json.SyntaxError
 	switch {
 	case err == nil:

@@ -45,7 +45,7 @@ func (f OnlyFlag) Set(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("report: invalid --only %q: want %s", s, strings.Join(OnlyValues, ", "))
+	return fmt.Errorf("report: %q is not a status --only takes: want %s", s, strings.Join(OnlyValues, ", "))
 }
 
 // Type names the value in usage lines.
