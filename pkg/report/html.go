@@ -342,12 +342,15 @@ code{overflow-wrap:anywhere}
 .index{width:100%;border-collapse:collapse;margin:0 0 1.5rem}
 .index th,.index td{text-align:left;padding:.375rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 .index th{font-size:.8125rem;color:var(--muted);font-weight:600}
-.index td.num{text-align:right}
+.index .num{text-align:right}
 .index .fix{max-width:28rem}
 .dom{border:1px solid var(--line);border-left:6px solid var(--c);border-radius:8px;padding:.75rem 1rem;margin:0 0 1rem}
 .dom>p{margin:.25rem 0}
 .check{border-top:1px solid var(--line);padding:.25rem 0}
-.check summary{cursor:pointer;display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:baseline;padding:.25rem 0}
+.check summary{cursor:pointer;display:flex;flex-wrap:wrap;gap:.25rem .5rem;align-items:baseline;padding:.25rem 0;list-style:none}
+.check summary::-webkit-details-marker{display:none}
+.check summary::before{content:"▸";color:var(--muted);width:.75rem}
+.check details[open]>summary::before{content:"▾"}
 .check summary .name{font-weight:600;min-width:4.5rem}
 .check summary .line{flex:1 1 12rem;min-width:0;color:var(--muted);overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .check .body{padding:0 0 .5rem 1rem}
