@@ -131,7 +131,7 @@ func FuzzRenderers(f *testing.F) {
 		}
 
 		// markdown: every table row has its table's columns.
-		for _, md := range [][]byte{sum.Bytes(), render(t, "markdown", r, Options{Verbose: true})} {
+		for _, md := range [][]byte{sum.Bytes(), render(t, "markdown", r, Options{Verbose: true}), render(t, "markdown", r, Options{Summary: true})} {
 			inTable, inFence, cols := false, "", 0
 			for _, l := range strings.Split(string(md), "\n") {
 				if inFence != "" {
@@ -169,7 +169,7 @@ func FuzzRenderers(f *testing.F) {
 		}
 
 		// table: no control characters but newlines, valid UTF-8.
-		for _, opts := range []Options{{}, {Verbose: true, Width: 40}} {
+		for _, opts := range []Options{{}, {Verbose: true, Width: 40}, {Summary: true}} {
 			out := render(t, "table", r, opts)
 			if !utf8.Valid(out) {
 				t.Fatalf("table: invalid UTF-8")
