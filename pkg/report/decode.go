@@ -223,12 +223,16 @@ func isDocument(keys map[string]json.RawMessage) bool {
 }
 
 func (d *decoder) oneLine(line []byte, at int) error {
-	var keys map[string]json.RawMessage
-	if err := json.Unmarshal(line, &keys); err != nil {
-		return d.fail(at, "%v", err)
-	}
-	if isDocument(keys) {
-		return d.document(bytes.NewReader(line), at, false, false)
+	// The jsonl format writes "domain" first: such a line is a domain
+	// result, read at once. Any other object is looked at first.
+	if !bytes.HasPrefix(bytes.TrimLeft(line[1:], " \t"), []byte(`"domain"`)) {
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(line, &keys); err != nil {
+			return d.fail(at, "%v", err)
+		}
+		if isDocument(keys) {
+			return d.document(bytes.NewReader(line), at, false, false)
+		}
 	}
 	var sd storedDomain
 	if err := json.Unmarshal(line, &sd); err != nil {
