@@ -10,6 +10,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
 	"github.com/penguinmails/emailauth/internal/cli/records"
+	"github.com/penguinmails/emailauth/internal/cli/reportcmd"
 	"github.com/penguinmails/emailauth/internal/cli/reports"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
 	"github.com/penguinmails/emailauth/internal/cli/wait"
@@ -30,5 +31,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		explain.NewCmdExplain(f),
 		records.NewCmdRecords(f, nil),
 		wait.NewCmdWait(f, nil),
+		reportcmd.NewCmdReport(f),
 	)
 }

@@ -147,6 +147,12 @@ var contract = map[string][]contractCase{
 		{[]string{"a..b.example", "--profile", "{{profiles}}/penguinmails.yaml", "--resolver", "{{res}}"}, 2},
 		{[]string{"tenant.example", "--profile", "{{profiles}}/penguinmails.yaml", "--resolver", "{{res}}", "--zone", "{{zones}}/penguinmails.com.zone", "--nameserver", "ns1.tenant.example=127.0.0.1:9", "--max-wait", "0", "--timeout", "200ms", "--retries", "0"}, 3},
 	},
+	"report render": {
+		{[]string{"{{dir}}/stored-pass.jsonl"}, 0},
+		{[]string{"{{dir}}/stored-fail.jsonl"}, 1},
+		{[]string{"{{dir}}/not-a-report.txt"}, 2},
+		{[]string{"{{dir}}/stored-error.jsonl"}, 3},
+	},
 	"dmarc report": {
 		{[]string{"{{reports}}/good.xml"}, 0},
 		{[]string{"--fail-unless-ready", "{{reports}}/good.xml"}, 1},
@@ -183,12 +189,16 @@ func TestCommandContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, content := range map[string]string{
-		filepath.Join(reports, "good.xml"):      goodAggregate,
-		filepath.Join(reports, "sf.xml"):        strings.ReplaceAll(goodAggregate, "example.com", "x.sf.test"),
-		filepath.Join(reports, "tls-good.json"): tlsReport("example.com", 0),
-		filepath.Join(reports, "tls-bad.json"):  tlsReport("example.com", 3),
-		filepath.Join(dir, "from-sf.eml"):       "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
-		filepath.Join(dir, "contract.zone"):     contractZone,
+		filepath.Join(reports, "good.xml"):       goodAggregate,
+		filepath.Join(reports, "sf.xml"):         strings.ReplaceAll(goodAggregate, "example.com", "x.sf.test"),
+		filepath.Join(reports, "tls-good.json"):  tlsReport("example.com", 0),
+		filepath.Join(reports, "tls-bad.json"):   tlsReport("example.com", 3),
+		filepath.Join(dir, "from-sf.eml"):        "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
+		filepath.Join(dir, "contract.zone"):      contractZone,
+		filepath.Join(dir, "stored-pass.jsonl"):  `{"domain":"p.example","status":"pass","checks":[{"check":"spf","status":"pass","records":["v=spf1 -all"],"findings":[],"details":{}}]}` + "\n",
+		filepath.Join(dir, "stored-fail.jsonl"):  `{"domain":"f.example","status":"fail","checks":[{"check":"spf","status":"fail","records":[],"findings":[{"code":"spf.no-record","severity":"error","message":"no SPF record"}],"details":{}}]}` + "\n",
+		filepath.Join(dir, "stored-error.jsonl"): `{"domain":"e.example","status":"error","checks":[{"check":"spf","status":"error","records":[],"findings":[],"details":{},"error":"timeout"}]}` + "\n",
+		filepath.Join(dir, "not-a-report.txt"):   "hello\n",
 	} {
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 			t.Fatal(err)

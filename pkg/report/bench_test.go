@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"testing"
@@ -43,3 +44,26 @@ func BenchmarkRender(b *testing.B) {
 type countingWriter struct{ n int64 }
 
 func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// BenchmarkDecode reads a stored bulk run of 10,000 domains back, as json
+// and as jsonl, into a Merge.
+func BenchmarkDecode(b *testing.B) {
+	r := bulkReport(10000)
+	for _, format := range []string{"json", "jsonl"} {
+		stored := render(b, format, r, Options{})
+		b.Run(format, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(stored)))
+			for i := 0; i < b.N; i++ {
+				var m Merge
+				if _, err := Decode(bytes.NewReader(stored), ReadOptions{}, func(d *check.DomainResult) error { m.Add(d); return nil }); err != nil {
+					b.Fatal(err)
+				}
+				if m.Len() != len(r.Domains) {
+					b.Fatalf("%d domains", m.Len())
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(r.Domains)), "ns/domain")
+		})
+	}
+}

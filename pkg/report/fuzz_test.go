@@ -33,7 +33,8 @@ func fuzzDomain(domain, record, message, fix, name string) *check.DomainResult {
 // FuzzRenderers feeds arbitrary text through every format and checks what
 // each promises: JSON that decodes to the same text, CSV and XML that parse
 // back, workflow commands that cannot be injected, markdown tables that keep
-// their columns, and a table without control characters.
+// their columns, well-formed HTML with nothing of the data's own, and a table
+// without control characters.
 func FuzzRenderers(f *testing.F) {
 	f.Add("example.com", "v=spf1 -all", "a | b `c` <d> & 100%", "=cmd|' /C calc'!A0", "s1._domainkey.example.com")
 	f.Add("x\n::set-env name=A::B", "\x1b]0;t\x07", "]]><!--", "'=x\r\n-y", "a,b:c")
@@ -131,7 +132,7 @@ func FuzzRenderers(f *testing.F) {
 		}
 
 		// markdown: every table row has its table's columns.
-		for _, md := range [][]byte{sum.Bytes(), render(t, "markdown", r, Options{Verbose: true})} {
+		for _, md := range [][]byte{sum.Bytes(), render(t, "markdown", r, Options{Verbose: true}), render(t, "markdown", r, Options{Summary: true})} {
 			inTable, inFence, cols := false, "", 0
 			for _, l := range strings.Split(string(md), "\n") {
 				if inFence != "" {
@@ -159,8 +160,17 @@ func FuzzRenderers(f *testing.F) {
 			}
 		}
 
+		// html: well-formed, only the format's own elements and attributes,
+		// no control characters, and the record shown as text.
+		for _, opts := range []Options{{}, {Summary: true, Verbose: true}} {
+			root := checkHTML(t, render(t, "html", r, opts))
+			if !opts.Summary && !strings.Contains(text(root), oneLine(printable(record))) {
+				t.Fatalf("html: record %q not shown", record)
+			}
+		}
+
 		// table: no control characters but newlines, valid UTF-8.
-		for _, opts := range []Options{{}, {Verbose: true, Width: 40}} {
+		for _, opts := range []Options{{}, {Verbose: true, Width: 40}, {Summary: true}} {
 			out := render(t, "table", r, opts)
 			if !utf8.Valid(out) {
 				t.Fatalf("table: invalid UTF-8")

@@ -23,6 +23,7 @@ type markdownWriter struct {
 	limit    int
 	rows     []string
 	sections []string
+	hidden   int // domains Options.Only hid
 	// groups (GroupByTenant): a tenants table, and a tenant column in the
 	// domains table.
 	groups *check.Tenants
@@ -62,6 +63,10 @@ func mdSeverityMark(s finding.Severity) string {
 }
 
 func (m *markdownWriter) domain(d *check.DomainResult) error {
+	if m.opts.hides(d) {
+		m.hidden++
+		return nil
+	}
 	label := statusLabel(d)
 	n := countFindings(d)
 	var attention []string
@@ -71,13 +76,17 @@ func (m *markdownWriter) domain(d *check.DomainResult) error {
 			attention = append(attention, mdMark(string(c.Status))+" "+mdText(c.Check))
 		}
 	}
+	fix := ""
+	if m.opts.Summary {
+		fix = " " + mdCode(truncate(oneLine(firstFix(d, m.opts.Verbose)), 120), true) + " |"
+	}
 	tenant := ""
 	if m.groups != nil {
 		tenant = mdText(tenantLabel(d.Tenant)) + " | "
 	}
-	m.rows = append(m.rows, fmt.Sprintf("| %s%s | %s %s | %d | %d | %s |\n",
-		tenant, mdText(d.Domain), mdMark(label), label, n.errors, n.warnings, strings.Join(attention, ", ")))
-	if label != "pass" && label != "skip" {
+	m.rows = append(m.rows, fmt.Sprintf("| %s%s | %s %s | %d | %d | %s |%s\n",
+		tenant, mdText(d.Domain), mdMark(label), label, n.errors, n.warnings, strings.Join(attention, ", "), fix))
+	if label != "pass" && label != "skip" && !m.opts.Summary {
 		m.sections = append(m.sections, m.section(d, label))
 	}
 	return nil
@@ -142,11 +151,22 @@ func (m *markdownWriter) document(s check.Summary) string {
 	b.WriteString("## emailauth check report\n\n")
 	fmt.Fprintf(&b, "**%s**", summaryLine(s))
 	switch {
-	case len(m.rows) == 0:
+	case len(m.rows) == 0 && m.hidden == 0:
 		b.WriteString("\n\nNo domains were checked.\n")
 		return b.String()
-	case len(m.sections) == 0:
+	case len(m.rows) == 0:
+		fmt.Fprintf(&b, "\n\n%s.\n", hiddenNote(m.hidden, m.opts.Only))
+		return b.String()
+	case !m.opts.Summary && len(m.sections) == 0,
+		m.opts.Summary && s.Fail+s.Warn+s.Error+s.Invalid == 0:
 		b.WriteString(": nothing to fix.")
+	}
+	if m.hidden > 0 {
+		fmt.Fprintf(&b, "\n\n%s.", hiddenNote(m.hidden, m.opts.Only))
+	}
+	header, rule := "| Domain | Status | Errors | Warnings | Checks to look at |", "| --- | --- | --- | --- | --- |"
+	if m.opts.Summary {
+		header, rule = header+" First fix |", rule+" --- |"
 	}
 	if m.groups != nil {
 		b.WriteString("\n\n| Tenant | Status | Domains | Pass | Warn | Fail | Error | Invalid |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
@@ -155,9 +175,10 @@ func (m *markdownWriter) document(s check.Summary) string {
 			c := ts.Summary
 			fmt.Fprintf(&b, "| %s | %s %s | %d | %d | %d | %d | %d | %d |\n", mdText(tenantLabel(ts.Tenant)), mdMark(st), st, c.Domains, c.Pass, c.Warn, c.Fail, c.Error, c.Invalid)
 		}
-		b.WriteString("\n| Tenant | Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- | --- |\n")
+		header, rule = "| Tenant "+header, "| --- "+rule
+		b.WriteString("\n" + header + "\n" + rule + "\n")
 	} else {
-		b.WriteString("\n\n| Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- |\n")
+		b.WriteString("\n\n" + header + "\n" + rule + "\n")
 	}
 	blocks := append(append([]string(nil), m.rows...), m.sections...)
 	rest := 0 // the bytes of the blocks not yet written

@@ -1,11 +1,13 @@
 // Package report renders the posture report of `emailauth check`
 // (check.Report) in the formats of --output: table, json, jsonl, csv, junit,
-// github and markdown.
+// github, markdown and html, and reads stored json and jsonl reports back
+// (Decode, Merge) so that they can be rendered again.
 //
 // Every format is written through a Writer, one domain at a time, so that a
 // run over thousands of domains can stream: table, json, jsonl, csv and github
-// write each domain as it is given; junit and markdown keep the rendered
-// domains (not the results) and write the document at Close. A Writer writes
+// write each domain as it is given; junit, markdown and html keep the
+// rendered domains (not the results) and write the document at Close, as
+// does the table's compact Summary view (a grid measured over every row). A Writer writes
 // the domains in the order it receives them: a caller that wants input order
 // sorts them before calling WriteDomain.
 //
@@ -25,7 +27,7 @@ import (
 )
 
 // Formats lists the output formats, in the order shown in help texts.
-var Formats = []string{"table", "json", "jsonl", "csv", "junit", "github", "markdown"}
+var Formats = []string{"table", "json", "jsonl", "csv", "junit", "github", "markdown", "html"}
 
 // Options tune the renderers. The zero value is a sensible default.
 type Options struct {
@@ -57,6 +59,33 @@ type Options struct {
 	// tenants table and a tenant column (markdown); jsonl lines carry the
 	// tenant. The caller writes each tenant's domains together.
 	GroupByTenant bool
+	// Only hides the domains whose status is less severe than Only, in the
+	// order skip < pass < warn < error < fail (table, markdown and html):
+	// StatusWarn hides the domains that passed or were skipped, StatusFail
+	// shows the failures only. An input that was not a domain name has
+	// status error. The summary still counts every domain, and the output
+	// says how many it hid. The zero value shows every domain. The machine
+	// formats (json, jsonl, csv, junit, github) always carry every domain.
+	Only finding.Status
+	// Summary is the compact view of a bulk run (table, markdown and
+	// html): one line per domain with its status, the checks to look at
+	// and the first fix, and none of the per-check detail.
+	Summary bool
+}
+
+// hides reports whether Only hides d.
+func (o Options) hides(d *check.DomainResult) bool {
+	st := d.Status
+	if invalid(d) {
+		st = finding.StatusError
+	}
+	return o.Only != "" && st.Rank() < o.Only.Rank()
+}
+
+// hiddenNote says how many domains Only hid: "2 domains less severe than
+// warn not shown".
+func hiddenNote(n int, only finding.Status) string {
+	return fmt.Sprintf("%s less severe than %s not shown", plural(n, "domain", "domains"), only)
 }
 
 func (o Options) failOnWarning() bool { return o.FailOn == finding.Warning }
@@ -129,6 +158,8 @@ func New(format string, w io.Writer, opts Options) (Writer, error) {
 		m := newMarkdown(w, opts, opts.MarkdownMaxBytes)
 		m.groups = g
 		r = m
+	case "html":
+		r = newHTML(w, opts)
 	default:
 		return nil, fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}

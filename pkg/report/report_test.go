@@ -61,6 +61,15 @@ func TestGolden(t *testing.T) {
 		{"sample.github-failon-warning.txt", "github", Options{FailOn: finding.Warning, Verbose: true}},
 		{"sample.md", "markdown", Options{}},
 		{"sample-verbose.md", "markdown", Options{Verbose: true}},
+		{"sample.html", "html", Options{}},
+		{"sample-verbose.html", "html", Options{Verbose: true}},
+		{"sample-summary.html", "html", Options{Summary: true}},
+		{"sample-only-warn.html", "html", Options{Only: finding.StatusWarn}},
+		{"sample.table-summary.txt", "table", Options{Summary: true}},
+		{"sample.table-summary-only-fail.txt", "table", Options{Summary: true, Only: finding.StatusFail}},
+		{"sample.table-only-warn.txt", "table", Options{Only: finding.StatusWarn}},
+		{"sample-summary.md", "markdown", Options{Summary: true}},
+		{"sample-only-fail.md", "markdown", Options{Only: finding.StatusFail}},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -91,7 +100,15 @@ func TestEmpty(t *testing.T) {
 		"markdown": "## emailauth check report\n\n**0 domains: 0 pass, 0 warn, 0 fail, 0 error**\n\nNo domains were checked.\n",
 	}
 	for _, f := range Formats {
-		if got := string(render(t, f, empty, Options{})); got != want[f] {
+		got := string(render(t, f, empty, Options{}))
+		if f == "html" {
+			// The whole page, its style sheet and all: see TestHTMLEmpty.
+			if !strings.Contains(got, "<p>No domains were checked.</p>") || !strings.HasSuffix(got, "</html>\n") {
+				t.Errorf("html of an empty report:\n%s", got)
+			}
+			continue
+		}
+		if got != want[f] {
 			t.Errorf("%s of an empty report:\n got %q\nwant %q", f, got, want[f])
 		}
 	}
@@ -153,7 +170,7 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 // format and the domain, and sticks.
 func TestWriteErrors(t *testing.T) {
 	for _, f := range Formats {
-		if f == "junit" || f == "markdown" {
+		if f == "junit" || f == "markdown" || f == "html" {
 			// These write only at Close.
 			w, _ := New(f, &failingWriter{}, Options{})
 			_ = w.WriteDomain(sampleReport().Domains[0])

@@ -26,6 +26,8 @@ type tableWriter struct {
 	// (GroupByTenant).
 	groups *check.Tenants
 	tenant *string
+	hidden int        // domains Options.Only hid
+	rows   [][]string // Options.Summary: the grid's rows, written at Close
 }
 
 // newTable writes to w. When w is a Term, the table is written through it
@@ -90,6 +92,14 @@ func (t *tableWriter) paint(st Style, s string) string { return t.colors.Paint(s
 const checkNameWidth = 8
 
 func (t *tableWriter) domain(d *check.DomainResult) error {
+	if t.opts.hides(d) {
+		t.hidden++
+		return nil
+	}
+	if t.opts.Summary {
+		t.rows = append(t.rows, summaryRow(d, t.opts.Verbose))
+		return nil
+	}
 	t.buf.Reset()
 	if t.groups != nil && (t.tenant == nil || *t.tenant != d.Tenant) {
 		if t.tenant != nil {
@@ -220,7 +230,17 @@ func (t *tableWriter) close(s check.Summary) error {
 	if t.n > 0 {
 		sep = "\n"
 	}
-	fmt.Fprintf(&t.buf, "%s%s\n", sep, summaryLine(s))
+	if t.opts.Summary && len(t.rows) > 0 {
+		if err := t.grid(); err != nil {
+			return err
+		}
+		sep = "\n"
+	}
+	line := summaryLine(s)
+	if t.hidden > 0 {
+		line += "\n" + hiddenNote(t.hidden, t.opts.Only)
+	}
+	fmt.Fprintf(&t.buf, "%s%s\n", sep, line)
 	return t.out(t.buf.String())
 }
 
@@ -232,4 +252,53 @@ func (t *tableWriter) tenantSummary(id string) {
 		st = check.StatusError
 	}
 	fmt.Fprintf(&t.buf, "\n%s %s: %s\n", t.paint(StatusStyle(string(st)), tableMark(string(st))), "tenant "+tenantLabel(id), summaryLine(s))
+}
+
+// summaryHeader is the header of the compact view.
+var summaryHeader = []string{"STATUS", "DOMAIN", "CHECKS TO LOOK AT", "FIRST FIX"}
+
+// summaryRow is a domain's line in the compact view: its status, its name,
+// the checks that failed, warned or could not complete (with their status
+// where it is not the domain's), and what to do first, on one line.
+func summaryRow(d *check.DomainResult, verbose bool) []string {
+	label := statusLabel(d)
+	var checks []string
+	for _, c := range d.Checks {
+		switch c.Status {
+		case check.StatusFail, check.StatusWarn, check.StatusError:
+			name := c.Check
+			if string(c.Status) != label {
+				name += " (" + string(c.Status) + ")"
+			}
+			checks = append(checks, name)
+		}
+	}
+	domain := d.Domain
+	if d.Unicode != "" {
+		domain += " (" + d.Unicode + ")"
+	}
+	return []string{tableMark(label) + " " + label, domain, strings.Join(checks, ", "), firstFix(d, verbose)}
+}
+
+// grid writes the compact view's rows. Only the last column, the first
+// fix, is cut to the line width (with "…"): it is a pointer to the full
+// report, where the fix is whole.
+func (t *tableWriter) grid() error {
+	used := 0
+	for col := 0; col < len(summaryHeader)-1; col++ {
+		w := Width(summaryHeader[col])
+		for _, r := range t.rows {
+			w = max(w, Width(oneLine(printable(r[col]))))
+		}
+		used += w + 2 // the grid pads each column with a space on each side
+	}
+	room := max(t.width-used-2, 24)
+	for _, r := range t.rows {
+		r[3] = truncate(oneLine(printable(r[3])), room)
+	}
+	var b bytes.Buffer
+	if err := Grid(&b, summaryHeader, t.rows); err != nil {
+		return err
+	}
+	return t.out(b.String())
 }

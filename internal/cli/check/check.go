@@ -42,6 +42,10 @@ type Options struct {
 	SMTPPort     int
 	HeloName     string
 	Deadline     time.Duration
+	// Only and Summary are the compact view of a bulk run (--only,
+	// --summary): table, markdown and html.
+	Only    finding.Status
+	Summary bool
 
 	// Profile names the platform profile, the tenants file and a tenant
 	// (--profile, --tenants, --tenant).
@@ -186,6 +190,9 @@ another, differing SOA serials, lame servers).`,
 	fl.StringVar(&failOn, "fail-on", "error", "exit 1 on findings of this `severity` or worse: error or warning")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 16, "how many domains to check at once")
 	fl.StringVar(&shard, "shard", "", "check only the K-th of N deterministic slices of the input (`K/N`, K from 1)")
+	fl.Var(report.OnlyFlag{Only: &opts.Only}, "only", report.OnlyUsage)
+	fl.BoolVar(&opts.Summary, "summary", false, report.SummaryUsage)
+	_ = cmd.RegisterFlagCompletionFunc("only", cmdutil.CompleteValues(report.OnlyValues...))
 	fl.DurationVar(&opts.Deadline, "deadline", 30*time.Second, "the most time one domain's checks may take; a check still running then is an error (could not complete)")
 	fl.BoolVar(&opts.SMTP, "smtp", false, "also connect to each MX on port 25 to check STARTTLS (often blocked)")
 	fl.IntVar(&opts.SMTPPort, "smtp-port", 25, "port for --smtp")
@@ -471,7 +478,7 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		return cmdutil.BadInput("--checks", err)
 	}
 
-	ropts := report.Options{Color: f.IO.Color, Verbose: f.IO.Verbosity > 0, FailOn: opts.FailOn, GroupByTenant: loaded.Tenants != nil}
+	ropts := report.Options{Color: f.IO.Color, Verbose: f.IO.Verbosity > 0, FailOn: opts.FailOn, GroupByTenant: loaded.Tenants != nil, Only: opts.Only, Summary: opts.Summary}
 	if f.Global.Output == "github" {
 		if p := f.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
 			fh, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)

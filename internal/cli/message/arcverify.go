@@ -219,7 +219,6 @@ func validateOne(f *cmdutil.Factory, v *arc.Validator, j *job) (*ARCMessageRepor
 	return rep, nil
 }
 
-
 // writeARCTable renders the chains for people: per message, its result
 // line, one line per set (instance, cv=, sealer, seal, message signature,
 // authserv-id), what each set recorded, and the findings; then a summary

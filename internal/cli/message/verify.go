@@ -342,7 +342,6 @@ func runVerify(f *cmdutil.Factory, opts *VerifyOptions) error {
 	return cmdutil.ExitFor(tally, finding.Error)
 }
 
-
 // verifiers are what every message of a run is verified with.
 type verifiers struct {
 	dkim *dkim.Verifier
