@@ -57,22 +57,22 @@ func TestSecretFlag(t *testing.T) {
 func TestRedactValue(t *testing.T) {
 	der := "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7" + strings.Repeat("A", 80)
 	tests := map[string]string{
-		"example.com":                 "example.com",
-		"keys/s1.example.com.pem":     "keys/s1.example.com.pem",
+		"example.com":             "example.com",
+		"keys/s1.example.com.pem": "keys/s1.example.com.pem",
 		"-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----": Redacted,
 		"x -----BEGIN RSA PRIVATE KEY----- y":                                              Redacted,
-		der:                                    Redacted,
-		"MII" + strings.Repeat("A", 20):        "MII" + strings.Repeat("A", 20), // too short to be a key
-		"https://user:hunter2@dns.example/q":   "https://user:" + Redacted + "@dns.example/q",
-		"imaps://ops:s3cr%40t@imap.example":    "imaps://ops:" + Redacted + "@imap.example",
-		"https://user@dns.example/q":           "https://user@dns.example/q", // no password
-		"https://dns.example/q?u=a@b.example":  "https://dns.example/q?u=a@b.example",
-		"mailto:dmarc@example.com":             "mailto:dmarc@example.com",
-		"smtp://a:b@mx.example:587/x#y":        "smtp://a:" + Redacted + "@mx.example:587/x#y",
-		"postmaster@example.com":               "postmaster@example.com",
-		"https://u:p@a.example/@b":             "https://u:" + Redacted + "@a.example/@b",
-		"note about the PRIVATE KEY rotation":  "note about the PRIVATE KEY rotation",
-		"line one PRIVATE KEY----- line two":   Redacted,
+		der:                                                                                Redacted,
+		"MII" + strings.Repeat("A", 20):                                                    "MII" + strings.Repeat("A", 20), // too short to be a key
+		"https://user:hunter2@dns.example/q":                                               "https://user:" + Redacted + "@dns.example/q",
+		"imaps://ops:s3cr%40t@imap.example":                                                "imaps://ops:" + Redacted + "@imap.example",
+		"https://user@dns.example/q":                                                       "https://user@dns.example/q", // no password
+		"https://dns.example/q?u=a@b.example":                                              "https://dns.example/q?u=a@b.example",
+		"mailto:dmarc@example.com":                                                         "mailto:dmarc@example.com",
+		"smtp://a:b@mx.example:587/x#y":                                                    "smtp://a:" + Redacted + "@mx.example:587/x#y",
+		"postmaster@example.com":                                                           "postmaster@example.com",
+		"https://u:p@a.example/@b":                                                         "https://u:" + Redacted + "@a.example/@b",
+		"note about the PRIVATE KEY rotation":                                              "note about the PRIVATE KEY rotation",
+		"line one PRIVATE KEY----- line two":                                               Redacted,
 	}
 	for in, want := range tests {
 		if got := RedactValue(in); got != want {
