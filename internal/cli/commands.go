@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	auditcmd "github.com/penguinmails/emailauth/internal/cli/audit"
 	checkcmd "github.com/penguinmails/emailauth/internal/cli/check"
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/internal/cli/dkim"
@@ -10,6 +11,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
+	warmupcmd "github.com/penguinmails/emailauth/internal/cli/warmup"
 )
 
 // addCommands adds the command groups. Each group's package assembles its
@@ -23,5 +25,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		message.NewCmdVerify(f),
 		dmarc.NewCmdDMARC(f),
 		explain.NewCmdExplain(f),
+		auditcmd.NewCmdAudit(f),
+		warmupcmd.NewCmdWarmup(f),
 	)
 }

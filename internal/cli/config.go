@@ -31,6 +31,7 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.Bool("no-color", false, "never use colour (also NO_COLOR)")
 	fs.CountP("verbose", "v", "say more on stderr; -vv shows every DNS query")
 	fs.BoolP("quiet", "q", false, "print only results and errors: no notes, warnings or progress")
+	fs.String("audit-log", "", "record security-relevant actions (keys generated, messages signed) in the audit log `FILE`; '' for none")
 }
 
 // fileConfig is the config file's schema: every key it may hold. A key not
@@ -49,6 +50,8 @@ type fileConfig struct {
 	DKIM     struct {
 		Selectors stringList `yaml:"selectors"`
 	} `yaml:"dkim"`
+	AuditLog string       `yaml:"audit_log"`
+	Warmup   warmupConfig `yaml:"warmup"`
 }
 
 // stringList is a YAML list of strings, or one string of items separated by
@@ -153,6 +156,9 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 			return err
 		}
 		g.Output = out
+	}
+	if err := opsConfig(cmd, v, f, g, file); err != nil {
+		return err
 	}
 	if g.Offline && len(g.Zones) == 0 {
 		return cmdutil.FlagErrorf("--offline needs at least one --zone file: with neither, there is no DNS to ask")

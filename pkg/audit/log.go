@@ -281,7 +281,7 @@ func lastRecord(f *os.File, size int64) (uint64, string, error) {
 			return 0, "", fmt.Errorf("reading the last line: %w", err)
 		}
 		if buf[len(buf)-1] != '\n' {
-			return 0, "", fmt.Errorf("%w: the last line has no newline (a write was cut short, or the file was edited); check it with 'emailauth audit verify', keep it, and log to a new file", ErrDamaged)
+			return 0, "", fmt.Errorf("%w: the last line has no newline (a write was cut short, or the file was edited)", ErrDamaged)
 		}
 		body = buf[:len(buf)-1]
 		start = bytes.LastIndexByte(body, '\n') + 1
@@ -299,7 +299,7 @@ func lastRecord(f *os.File, size int64) (uint64, string, error) {
 		Seq uint64 `json:"seq"`
 	}
 	if err := json.Unmarshal(line, &head); err != nil || head.V == 0 || head.Seq == 0 {
-		return 0, "", fmt.Errorf("%w: the last line is not an audit record; check the log with 'emailauth audit verify', keep it, and log to a new file", ErrDamaged)
+		return 0, "", fmt.Errorf("%w: the last line is not an audit record (the file was edited)", ErrDamaged)
 	}
 	return head.Seq, LineHash(line), nil
 }

@@ -52,9 +52,31 @@ type Verification struct {
 	MoreProblems int `json:"more_problems,omitempty"`
 }
 
-// Problem is a place where the chain breaks: a finding and the lines (from
-// 1) it is about.
+// Break is what happened where a chain breaks.
+type Break string
+
+// The breaks Verify tells apart.
+const (
+	BreakEdited      Break = "edited"       // FindEdited
+	BreakDeleted     Break = "deleted"      // FindDeleted
+	BreakReordered   Break = "reordered"    // FindReordered
+	BreakInserted    Break = "inserted"     // FindInserted
+	BreakMalformed   Break = "malformed"    // FindMalformed
+	BreakTruncated   Break = "truncated"    // FindTruncated
+	BreakRestarted   Break = "restarted"    // FindRestarted
+	BreakHeadMissing Break = "head-missing" // FindHeadMissing
+)
+
+// breakSpecs are the findings of the breaks.
+var breakSpecs = map[Break]*finding.Spec{
+	BreakEdited: FindEdited, BreakDeleted: FindDeleted, BreakReordered: FindReordered, BreakInserted: FindInserted,
+	BreakMalformed: FindMalformed, BreakTruncated: FindTruncated, BreakRestarted: FindRestarted, BreakHeadMissing: FindHeadMissing,
+}
+
+// Problem is a place where the chain breaks: what happened, its finding
+// (whose fix is the catalogue's), and the lines (from 1) it is about.
 type Problem struct {
+	Break Break `json:"break"`
 	finding.Finding
 	Line int `json:"line"`
 	// LastLine is the last line of a range of lines (reordered lines).
@@ -138,16 +160,16 @@ func Verify(r io.Reader, opts VerifyOptions) (*Verification, error) {
 	for i, e := range entries {
 		switch {
 		case e.truncated:
-			add(Problem{Finding: FindTruncated.New(fmt.Sprintf("line %d, the last, has no newline: a write was cut short or the file was cut", e.line), ""), Line: e.line})
+			add(newProblem(BreakTruncated, e.line, "line %d, the last, has no newline: a write was cut short or the file was cut", e.line))
 			skipped++
 			continue
 		case !e.ok:
-			add(Problem{Finding: FindMalformed.New(fmt.Sprintf("line %d is not an audit record: %s", e.line, e.reason), ""), Line: e.line})
+			add(newProblem(BreakMalformed, e.line, "line %d is not an audit record: %s", e.line, e.reason))
 			skipped++
 			continue
 		}
 		if k := byHash[e.hash]; k < i {
-			add(Problem{Finding: FindInserted.New(fmt.Sprintf("line %d is a copy of line %d", e.line, entries[k].line), ""), Line: e.line})
+			add(newProblem(BreakInserted, e.line, "line %d is a copy of line %d", e.line, entries[k].line))
 			continue
 		}
 		expectSeq := predSeq + 1
@@ -161,37 +183,37 @@ func Verify(r io.Reader, opts VerifyOptions) (*Verification, error) {
 		case linked && e.seq == expectSeq:
 			// whole
 		case linked:
-			add(Problem{Finding: FindEdited.New(fmt.Sprintf("line %d has sequence number %d where %d follows %s", e.line, e.seq, expectSeq, lineName(entries, pred)), ""), Line: e.line})
+			add(newProblem(BreakEdited, e.line, "line %d has sequence number %d where %d follows %s", e.line, e.seq, expectSeq, lineName(entries, pred)))
 			seq = expectSeq // the chain says what it was
 		case e.genesis:
-			add(Problem{Finding: FindRestarted.New(fmt.Sprintf("line %d starts a new chain (seq %d) after %s", e.line, e.seq, lineName(entries, pred)), ""), Line: e.line})
+			add(newProblem(BreakRestarted, e.line, "line %d starts a new chain (seq %d) after %s", e.line, e.seq, lineName(entries, pred)))
 		default:
 			if k, found := byHash[e.prev]; found {
-				add(Problem{Finding: FindReordered.New(fmt.Sprintf("line %d (seq %d) was written after line %d, not after %s", e.line, e.seq, entries[k].line, lineName(entries, pred)), ""), Line: e.line, seqs: []uint64{e.seq}})
+				add(withSeq(newProblem(BreakReordered, e.line, "line %d (seq %d) was written after line %d, not after %s", e.line, e.seq, entries[k].line, lineName(entries, pred)), e.seq))
 				break
 			}
 			gap := int64(e.seq) - int64(expectSeq)
 			switch {
 			case gap == 0 && pred < 0:
-				add(Problem{Finding: FindEdited.New(fmt.Sprintf("line %d is record 1 but its prev is not the start of a chain", e.line), ""), Line: e.line})
+				add(newProblem(BreakEdited, e.line, "line %d is record 1 but its prev is not the start of a chain", e.line))
 			case gap == 0:
-				add(Problem{Finding: FindEdited.New(fmt.Sprintf("line %d was changed after line %d recorded its hash", entries[pred].line, e.line), ""), Line: entries[pred].line})
+				add(newProblem(BreakEdited, entries[pred].line, "line %d was changed after line %d recorded its hash", entries[pred].line, e.line))
 			case gap > 0 && int64(skipped) >= gap:
 				// The lines that are not records stand where the missing
 				// records were: already reported.
 			case gap > 0 && anySeq(bySeq, expectSeq, e.seq):
-				add(Problem{Finding: FindReordered.New(fmt.Sprintf("line %d (seq %d) follows %s: records %s are elsewhere in the log", e.line, e.seq, lineName(entries, pred), seqRange(expectSeq, e.seq-1)), ""), Line: e.line, seqs: []uint64{e.seq}})
+				add(withSeq(newProblem(BreakReordered, e.line, "line %d (seq %d) follows %s: records %s are elsewhere in the log", e.line, e.seq, lineName(entries, pred), seqRange(expectSeq, e.seq-1)), e.seq))
 			case gap > 0:
 				n := gap - int64(skipped)
 				where := fmt.Sprintf("before line %d, the first", e.line)
 				if pred >= 0 {
 					where = fmt.Sprintf("between line %d and line %d", entries[pred].line, e.line)
 				}
-				add(Problem{Finding: FindDeleted.New(fmt.Sprintf("%d %s (%s) deleted %s", n, plural(n, "record", "records"), seqRange(e.seq-uint64(n), e.seq-1), where), ""), Line: e.line})
+				add(newProblem(BreakDeleted, e.line, "%d %s (%s) deleted %s", n, plural(n, "record", "records"), seqRange(e.seq-uint64(n), e.seq-1), where))
 			case bySeq[e.seq] != i:
-				add(Problem{Finding: FindInserted.New(fmt.Sprintf("line %d claims seq %d, which line %d has", e.line, e.seq, entries[bySeq[e.seq]].line), ""), Line: e.line})
+				add(newProblem(BreakInserted, e.line, "line %d claims seq %d, which line %d has", e.line, e.seq, entries[bySeq[e.seq]].line))
 			default:
-				add(Problem{Finding: FindReordered.New(fmt.Sprintf("line %d (seq %d) follows %s", e.line, e.seq, lineName(entries, pred)), ""), Line: e.line, seqs: []uint64{e.seq}})
+				add(withSeq(newProblem(BreakReordered, e.line, "line %d (seq %d) follows %s", e.line, e.seq, lineName(entries, pred)), e.seq))
 			}
 		}
 		pred, predSeq, skipped = i, seq, 0
@@ -201,7 +223,7 @@ func Verify(r io.Reader, opts VerifyOptions) (*Verification, error) {
 		if k, found := byHash[head]; found {
 			v.HeadLine = entries[k].line
 		} else {
-			add(Problem{Finding: FindHeadMissing.New(fmt.Sprintf("no line has the hash %s given as the head: lines were deleted from the end, or the log was rewritten", hex.EncodeToString(head[:])), ""), Line: v.Lines})
+			add(newProblem(BreakHeadMissing, v.Lines, "no line has the hash %s given as the head: lines were deleted from the end, or the log was rewritten", hex.EncodeToString(head[:])))
 		}
 	}
 
@@ -315,13 +337,26 @@ func anySeq(bySeq map[uint64]int, from, to uint64) bool {
 	return false
 }
 
+// newProblem returns a problem of kind b at line, its finding's message
+// formatted, its fix the catalogue's.
+func newProblem(b Break, line int, format string, args ...any) Problem {
+	spec := breakSpecs[b]
+	return Problem{Break: b, Finding: spec.New(fmt.Sprintf(format, args...), spec.Fix), Line: line}
+}
+
+// withSeq notes the sequence number of a reordered line, for merging.
+func withSeq(p Problem, seq uint64) Problem {
+	p.seqs = []uint64{seq}
+	return p
+}
+
 // mergeReordered sorts problems by line and joins reordered lines that
 // follow each other into one problem about the range.
 func mergeReordered(ps []Problem) []Problem {
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Line < ps[j].Line })
 	var out []Problem
 	for _, p := range ps {
-		if n := len(out); n > 0 && p.Code == FindReordered.Code && out[n-1].Code == FindReordered.Code {
+		if n := len(out); n > 0 && p.Break == BreakReordered && out[n-1].Break == BreakReordered {
 			last := &out[n-1]
 			end := max(last.Line, last.LastLine)
 			if p.Line == end+1 {
@@ -331,7 +366,7 @@ func mergeReordered(ps []Problem) []Problem {
 				for i, s := range last.seqs {
 					seqs[i] = fmt.Sprint(s)
 				}
-				last.Finding = FindReordered.New(fmt.Sprintf("lines %d to %d are out of the order they were written in (seq %s)", last.Line, last.LastLine, strings.Join(seqs, ", ")), "")
+				last.Finding = FindReordered.New(fmt.Sprintf("lines %d to %d are out of the order they were written in (seq %s)", last.Line, last.LastLine, strings.Join(seqs, ", ")), FindReordered.Fix)
 				continue
 			}
 		}

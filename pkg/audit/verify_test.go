@@ -119,6 +119,9 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			}
 			for i, w := range tc.want {
 				p := v.Problems[i]
+				if breakSpecs[p.Break].Code != p.Code || p.Fix == "" {
+					t.Errorf("problem %d: break %q with code %s, fix %q", i, p.Break, p.Code, p.Fix)
+				}
 				if p.Code != w.code || p.Line != w.line || p.LastLine != w.lastLine || !strings.Contains(p.Message, w.message) {
 					t.Errorf("problem %d: %s\nwant %s line %d-%d: ...%s...", i, got[i], w.code, w.line, w.lastLine, w.message)
 				}

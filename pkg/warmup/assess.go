@@ -133,29 +133,29 @@ func Assess(s Stats, day int, plan *Schedule, t Thresholds) (*Assessment, error)
 
 	switch {
 	case s.NoComplaints:
-		add(FindNoComplaintData.Newf("no complaint count was given: the complaint rate was not judged"))
+		add(newf(FindNoComplaintData, "no complaint count was given: the complaint rate was not judged"))
 	case t.ComplaintPause.Reaches(s.Complaints, a.Delivered):
-		add(FindComplaintPause.Newf("complaint rate %s (%d of %d delivered) reaches %s: pause", pct(s.Complaints, a.Delivered), s.Complaints, a.Delivered, t.ComplaintPause))
+		add(newf(FindComplaintPause, "complaint rate %s (%d of %d delivered) reaches %s: pause", pct(s.Complaints, a.Delivered), s.Complaints, a.Delivered, t.ComplaintPause))
 	case t.ComplaintSlowDown.Reaches(s.Complaints, a.Delivered):
-		add(FindComplaintHigh.Newf("complaint rate %s (%d of %d delivered) reaches %s: slow down", pct(s.Complaints, a.Delivered), s.Complaints, a.Delivered, t.ComplaintSlowDown))
+		add(newf(FindComplaintHigh, "complaint rate %s (%d of %d delivered) reaches %s: slow down", pct(s.Complaints, a.Delivered), s.Complaints, a.Delivered, t.ComplaintSlowDown))
 	}
 	if !s.NoComplaints && t.ComplaintSlowDown.Reaches(1, a.Delivered) {
-		add(FindSmallSample.Newf("%d messages delivered: one complaint is %s, at or above the %s slow-down rate", a.Delivered, pct(1, a.Delivered), t.ComplaintSlowDown))
+		add(newf(FindSmallSample, "%d messages delivered: one complaint is %s, at or above the %s slow-down rate", a.Delivered, pct(1, a.Delivered), t.ComplaintSlowDown))
 	}
 	switch {
 	case t.BouncePause.Reaches(s.Bounced, s.Sent):
-		add(FindBouncePause.Newf("hard-bounce rate %s (%d of %d sent) reaches %s: pause", pct(s.Bounced, s.Sent), s.Bounced, s.Sent, t.BouncePause))
+		add(newf(FindBouncePause, "hard-bounce rate %s (%d of %d sent) reaches %s: pause", pct(s.Bounced, s.Sent), s.Bounced, s.Sent, t.BouncePause))
 	case t.BounceSlowDown.Reaches(s.Bounced, s.Sent):
-		add(FindBounceHigh.Newf("hard-bounce rate %s (%d of %d sent) reaches %s: slow down", pct(s.Bounced, s.Sent), s.Bounced, s.Sent, t.BounceSlowDown))
+		add(newf(FindBounceHigh, "hard-bounce rate %s (%d of %d sent) reaches %s: slow down", pct(s.Bounced, s.Sent), s.Bounced, s.Sent, t.BounceSlowDown))
 	}
 	if plan != nil {
 		a.Day, a.Planned = day, plan.Volume(day)
 		// Over the plan: more than Planned × (1 + OverPlan), exactly.
 		if limit := a.Planned; s.Sent*int64(PerMillion) > limit*int64(PerMillion+t.OverPlan) {
-			add(FindOverPlan.Newf("%d sent on day %d, %s over the %d planned (tolerance %s): slow down", s.Sent, day, pct(s.Sent-a.Planned, a.Planned), a.Planned, t.OverPlan))
+			add(newf(FindOverPlan, "%d sent on day %d, %s over the %d planned (tolerance %s): slow down", s.Sent, day, pct(s.Sent-a.Planned, a.Planned), a.Planned, t.OverPlan))
 		}
 		if day >= len(plan.Days) {
-			add(FindPlanComplete.Newf("day %d is the plan's last (%d days): the target, %d a day, is reached", day, len(plan.Days), plan.Target))
+			add(newf(FindPlanComplete, "day %d is the plan's last (%d days): the target, %d a day, is reached", day, len(plan.Days), plan.Target))
 		}
 	}
 
@@ -193,7 +193,11 @@ func (a *Assessment) next(plan *Schedule) {
 			a.Next = &Step{Volume: a.Sent}
 		}
 	case Pause:
+		// Half the day's volume, or of the plan's when more was sent.
 		half := max(a.Sent/2, 1)
+		if plan != nil {
+			half = max(min(a.Sent, a.Planned)/2, 1)
+		}
 		if plan == nil {
 			a.Resume = &Step{Volume: half}
 			return
@@ -206,6 +210,12 @@ func (a *Assessment) next(plan *Schedule) {
 			}
 		}
 	}
+}
+
+// newf returns a finding of spec with a formatted message and the
+// catalogue's fix.
+func newf(spec *finding.Spec, format string, args ...any) finding.Finding {
+	return spec.New(fmt.Sprintf(format, args...), spec.Fix)
 }
 
 // pct formats n in total as a percentage with two decimals ("0.35%").

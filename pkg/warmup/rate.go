@@ -106,3 +106,43 @@ func (r *Rate) UnmarshalJSON(b []byte) error {
 	*r = Rate(f*float64(PerMillion) + 0.5)
 	return nil
 }
+
+// ParseVolume reads a daily volume: a whole number, optionally with a k
+// (thousand) or M (million) suffix and a decimal point before it, and
+// optionally followed by "/day" ("100000", "100000/day", "250k/day",
+// "1.5M"). "_" may group digits ("100_000"); a comma may not, since lists
+// use it.
+func ParseVolume(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(t, "/day"), "/d"))
+	t = strings.ReplaceAll(t, "_", "")
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(t, "k"):
+		mult, t = 1_000, strings.TrimSuffix(t, "k")
+	case strings.HasSuffix(t, "m"):
+		mult, t = 1_000_000, strings.TrimSuffix(t, "m")
+	}
+	whole, frac, hasFrac := strings.Cut(t, ".")
+	bad := fmt.Errorf("warmup: %q is not a daily volume: write a whole number such as 100000, 250k or 1.5M, optionally followed by /day", s)
+	if whole == "" || !digits(whole) || !digits(frac) || len(whole) > 13 || hasFrac && (frac == "" || mult == 1) {
+		return 0, bad
+	}
+	n, _ := strconv.ParseInt(whole, 10, 64)
+	v := n * mult
+	if frac != "" {
+		scale := int64(1)
+		for range frac {
+			scale *= 10
+			if scale > mult {
+				return 0, bad // finer than one message
+			}
+		}
+		f, _ := strconv.ParseInt(frac, 10, 64)
+		v += f * mult / scale
+	}
+	if v < 1 || v > MaxVolume {
+		return 0, fmt.Errorf("warmup: %q: want a daily volume from 1 to %d", s, int64(MaxVolume))
+	}
+	return v, nil
+}

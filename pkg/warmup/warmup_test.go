@@ -467,3 +467,20 @@ func FuzzReadSchedule(f *testing.F) {
 		}
 	})
 }
+
+func TestParseVolume(t *testing.T) {
+	good := map[string]int64{
+		"100000": 100000, "100000/day": 100000, " 250k/day ": 250000, "1.5M": 1500000, "1.5m/d": 1500000,
+		"100_000": 100000, "50": 50, "2.25k": 2250, "1": 1, "1000000000000": MaxVolume,
+	}
+	for in, want := range good {
+		if got, err := ParseVolume(in); err != nil || got != want {
+			t.Errorf("ParseVolume(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "0", "-5", "1.5", "100,000", "1e6", "k", "1.2345k", "abc", "1000000000001", "99999999999999999999", "1./day", "5/week"} {
+		if v, err := ParseVolume(in); err == nil {
+			t.Errorf("ParseVolume(%q) = %d, want an error", in, v)
+		}
+	}
+}

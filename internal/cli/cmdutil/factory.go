@@ -30,6 +30,9 @@ type Factory struct {
 	Getenv func(string) string
 	// Context is the run's context, cancelled on interrupt.
 	Context context.Context
+	// AuditCommand is the command line audit records keep, secrets
+	// redacted (AuditCommandLine); set once the command line is parsed.
+	AuditCommand []string
 
 	// NewResolver builds the resolver from the global options. Tests
 	// replace it; Resolver memoizes it.
@@ -83,6 +86,11 @@ type GlobalOptions struct {
 	// DKIMSelectors (dkim.selectors) are the DKIM selectors the platform
 	// signs with: they mean exactly what --selector means.
 	DKIMSelectors []string
+	// AuditLog (--audit-log, audit_log:) is the audit log security-relevant
+	// actions are recorded in (Factory.Audit); empty for none.
+	AuditLog string
+	// Warmup (warmup:) holds the warmup commands' defaults.
+	Warmup WarmupOptions
 }
 
 // Domain reads a DOMAIN argument or list entry as dns.ParseDomain does: a
