@@ -18,9 +18,9 @@
 // no line, and the sequence jumps), a reordered one (its prev is the hash of
 // a line elsewhere in the file) and a copied one (its hash is another
 // line's). Verify checks a log and says, line by line, which of these
-// happened. What a chain alone cannot show: lines deleted from the end, or
-// a log rewritten whole by someone who recomputed every hash. Both are shown
-// by keeping the head (the hash of the last line, which Verify reports)
+// happened. What a chain alone cannot show: lines deleted from the end, an
+// edit of the last line, or a log rewritten whole by someone who recomputed
+// every hash. They are shown by keeping the head (the hash of the last line, which Verify reports)
 // somewhere the writer cannot change, and checking it later
 // (VerifyOptions.Head). The log is evidence, not a secret: it is not
 // encrypted and not signed.

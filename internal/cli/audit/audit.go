@@ -74,7 +74,7 @@ longer holds that line lost lines at its end.
 -q prints the verdict, the problems and the head. Exit 0 when the chain is
 whole, 1 when it breaks, 2 when the log cannot be read.`,
 		Example: `  emailauth audit verify /var/log/emailauth/audit.log
-  emailauth audit verify --head 3f1c...e9 /var/log/emailauth/audit.log
+  emailauth audit verify --head 8b61cc9dfa684122f956f37320bc85a87b8291e7159db2192783e40ee7306e5d /var/log/emailauth/audit.log
   emailauth audit verify -o json audit.log | jq -r .head`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -180,3 +180,33 @@ func TestVerifyRun(t *testing.T) {
 		t.Errorf("empty: %v %s", err, e.out)
 	}
 }
+
+// exampleArgs returns the arguments of each example of cmd's help, after
+// the command's path, up to a pipe or a redirection.
+func exampleArgs(t *testing.T, cmd *cobra.Command, path string) [][]string {
+	t.Helper()
+	var out [][]string
+	for _, line := range strings.Split(cmd.Example, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "emailauth "+path+" ") {
+			t.Fatalf("an example that is not %q: %q", path, line)
+		}
+		var args []string
+		for _, w := range strings.Fields(strings.TrimPrefix(line, "emailauth "+path)) {
+			if w == "|" || strings.HasPrefix(w, ">") || strings.HasPrefix(w, "<") {
+				break
+			}
+			args = append(args, w)
+		}
+		out = append(out, args)
+	}
+	return out
+}
+
+func TestVerifyExamplesParse(t *testing.T) {
+	for _, args := range exampleArgs(t, NewCmdVerify(newEnv("table").f, nil), "audit verify") {
+		if err := run(NewCmdVerify(newEnv("table").f, func(*VerifyOptions) error { return nil }), args...); err != nil {
+			t.Errorf("example %v: %v", args, err)
+		}
+	}
+}

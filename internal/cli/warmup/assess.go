@@ -29,11 +29,11 @@ var thresholdFlags = []struct {
 	name, usage string
 	field       func(*pwarmup.Thresholds) *pwarmup.Rate
 }{
-	{"complaint-slow-down", "complaints per delivered message that say slow down (default 0.1%; warmup.complaint-slow-down)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.ComplaintSlowDown }},
-	{"complaint-pause", "complaints per delivered message that say pause (default 0.3%; warmup.complaint-pause)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.ComplaintPause }},
-	{"bounce-slow-down", "hard bounces per message sent that say slow down (default 2%; warmup.bounce-slow-down)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.BounceSlowDown }},
-	{"bounce-pause", "hard bounces per message sent that say pause (default 5%; warmup.bounce-pause)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.BouncePause }},
-	{"over-plan", "how far above the day's planned volume is tolerated (default 10%; warmup.over-plan)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.OverPlan }},
+	{"complaint-slow-down", "the `rate` of complaints per delivered message that says slow down (default 0.1%; warmup.complaint-slow-down)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.ComplaintSlowDown }},
+	{"complaint-pause", "the `rate` of complaints per delivered message that says pause (default 0.3%; warmup.complaint-pause)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.ComplaintPause }},
+	{"bounce-slow-down", "the `rate` of hard bounces per message sent that says slow down (default 2%; warmup.bounce-slow-down)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.BounceSlowDown }},
+	{"bounce-pause", "the `rate` of hard bounces per message sent that says pause (default 5%; warmup.bounce-pause)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.BouncePause }},
+	{"over-plan", "the `rate` above the day's planned volume that is tolerated (default 10%; warmup.over-plan)", func(t *pwarmup.Thresholds) *pwarmup.Rate { return &t.OverPlan }},
 }
 
 // NewCmdAssess returns "warmup assess". runF, when not nil, replaces the
@@ -111,15 +111,15 @@ down or pause (--fail-on error: only to pause), 2 for counts that cannot be
 		},
 	}
 	fl := cmd.Flags()
-	fl.Int64Var(&opts.Stats.Sent, "sent", 0, "messages sent that day; required")
-	fl.Int64Var(&opts.Stats.Bounced, "bounced", 0, "hard bounces (permanent failures) among them; required")
-	fl.Int64Var(&opts.Stats.Complaints, "complaints", 0, "messages reported as spam; without it, the complaint rate is not judged")
+	fl.Int64Var(&opts.Stats.Sent, "sent", 0, "the `number` of messages sent that day; required")
+	fl.Int64Var(&opts.Stats.Bounced, "bounced", 0, "the `number` of hard bounces (permanent failures) among them; required")
+	fl.Int64Var(&opts.Stats.Complaints, "complaints", 0, "the `number` of messages reported as spam; without it, the complaint rate is not judged")
 	fl.IntVar(&opts.Day, "day", 0, "the plan `day` sent (from 1), with --plan")
 	fl.StringVar(&opts.PlanFile, "plan", "", "the plan `FILE`: the JSON or CSV of 'warmup plan' (- for stdin)")
 	for i, tf := range thresholdFlags {
 		fl.StringVar(&rates[i], tf.name, "", tf.usage)
 	}
-	fl.StringVar(&failOn, "fail-on", "warning", "the verdict that exits 1: warning (slow down or pause) or error (pause only)")
+	fl.StringVar(&failOn, "fail-on", "warning", "the `verdict` that exits 1: warning (slow down or pause) or error (pause only)")
 	_ = cmd.RegisterFlagCompletionFunc("fail-on", cmdutil.CompleteValues("warning", "error"))
 	_ = cmd.RegisterFlagCompletionFunc("plan", cmdutil.CompleteFiles("json", "csv"))
 	cmdutil.AddOutputFlag(cmd, "table", "json")

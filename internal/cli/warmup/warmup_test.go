@@ -295,3 +295,43 @@ func TestAssessRun(t *testing.T) {
 		t.Errorf("plan from stdin: %v", err)
 	}
 }
+
+func TestExamplesParse(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		new  func(*cmdutil.Factory, bool) *cobra.Command
+	}{
+		{"warmup plan", func(f *cmdutil.Factory, stop bool) *cobra.Command {
+			if stop {
+				return NewCmdPlan(f, func(*PlanOptions) error { return nil })
+			}
+			return NewCmdPlan(f, nil)
+		}},
+		{"warmup assess", func(f *cmdutil.Factory, stop bool) *cobra.Command {
+			if stop {
+				return NewCmdAssess(f, func(*AssessOptions) error { return nil })
+			}
+			return NewCmdAssess(f, nil)
+		}},
+	} {
+		for _, line := range strings.Split(c.new(newEnv("table").f, false).Example, "\n") {
+			line = strings.TrimSpace(line)
+			if !strings.HasPrefix(line, "emailauth warmup ") {
+				t.Fatalf("%s: an example that is not a warmup command: %q", c.path, line)
+			}
+			if !strings.HasPrefix(line, "emailauth "+c.path+" ") {
+				continue // the other warmup command, as a step of the example
+			}
+			var args []string
+			for _, w := range strings.Fields(strings.TrimPrefix(line, "emailauth "+c.path)) {
+				if w == "|" || strings.HasPrefix(w, ">") {
+					break
+				}
+				args = append(args, w)
+			}
+			if err := run(c.new(newEnv("table").f, true), args...); err != nil {
+				t.Errorf("example %q: %v", line, err)
+			}
+		}
+	}
+}
