@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sort"
 	"strings"
@@ -250,8 +251,11 @@ func readEntries(r io.Reader) ([]entry, error) {
 	for n := 1; ; n++ {
 		line, err := br.ReadSlice('\n')
 		long := false
-		h := sha256.New()
+		var h hash.Hash // only for a line longer than the buffer
 		for errors.Is(err, bufio.ErrBufferFull) {
+			if h == nil {
+				h = sha256.New()
+			}
 			long = true
 			h.Write(line)
 			line, err = br.ReadSlice('\n')
@@ -269,8 +273,12 @@ func readEntries(r io.Reader) ([]entry, error) {
 		} else {
 			e.truncated = true
 		}
-		h.Write(body)
-		copy(e.hash[:], h.Sum(nil))
+		if h != nil {
+			h.Write(body)
+			copy(e.hash[:], h.Sum(nil))
+		} else {
+			e.hash = sha256.Sum256(body)
+		}
 		switch {
 		case long:
 			e.reason = fmt.Sprintf("it is longer than %d octets", MaxLine)
