@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/report"
 )
 
 // serversKey holds a script's DNS servers, by the variable naming them.
@@ -31,6 +34,24 @@ type serversKey struct{}
 //	dnsqueries VAR             print the queries the server saw: "udp=N tcp=M"
 //	exitcode N CMD [ARGS...]   run CMD (stdout and stderr kept for the next
 //	                           assertions) and require exit status N
+//	safe stdout|stderr         require the last command's output to hold
+//	                           nothing a terminal would act on
+//	                           (report.CheckSafe: C0 and C1 controls but
+//	                           newline and tab, DEL, bidi controls, invalid
+//	                           UTF-8)
+//	dnsauth VAR ZONEFILE       start an authoritative server of the zone
+//	                           (AA set, no recursion), as a zone's name
+//	                           servers are; $VAR is its address
+//	dnsafter VAR NAME TYPE ZONEFILE
+//	                           once the server VAR (dnsauth) has answered
+//	                           a query for NAME TYPE, it serves the records
+//	                           of ZONEFILE too: a record that appears while
+//	                           a command waits for it
+//	mbox OUT FILE...           write the files as the messages of an mbox
+//	                           file (mboxrd: "From " lines in them quoted)
+//	checksafe stdout|stderr|FILE
+//	                           fail when the text holds a character a
+//	                           terminal would act on (report.CheckSafe)
 //	linedit FILE OP ARGS       edit a file's lines (from 1), as tampering
 //	                           would: delete N, swap N M, copy N M (a copy
 //	                           of line N after line M), replace N OLD NEW,
@@ -112,6 +133,70 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			}
 			lineEdit(ts, args[0], args[1], args[2:])
 		},
+		"safe": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 1 || args[0] != "stdout" && args[0] != "stderr" {
+				ts.Fatalf("usage: safe stdout|stderr")
+			}
+			if err := report.CheckSafe(ts.ReadFile(args[0])); err != nil {
+				ts.Fatalf("%s is not safe for a terminal: %v", args[0], err)
+			}
+		},
+		"dnsauth": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 2 {
+				ts.Fatalf("usage: dnsauth VAR ZONEFILE")
+			}
+			tr := &triggerResolver{Fake: dnstest.NewFake(ts.ReadFile(args[1]))}
+			s := dnstest.NewServerFor(&scriptTB{ts: ts}, tr)
+			s.SetAuthoritative(true)
+			servers(ts)[args[0]] = s
+			triggers(ts)[args[0]] = tr
+			ts.Setenv(args[0], s.Addr())
+		},
+		"dnsafter": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 4 {
+				ts.Fatalf("usage: dnsafter VAR NAME TYPE ZONEFILE")
+			}
+			tr := triggers(ts)[args[0]]
+			if tr == nil {
+				ts.Fatalf("dnsafter: no server %s (dnsauth it first)", args[0])
+			}
+			qtype, err := dns.ParseType(args[2])
+			ts.Check(err)
+			tr.after(dns.CanonicalName(args[1]), qtype, ts.ReadFile(args[3]))
+		},
+		"mbox": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 2 {
+				ts.Fatalf("usage: mbox OUT FILE...")
+			}
+			var b strings.Builder
+			for _, name := range args[1:] {
+				msg := strings.ReplaceAll(ts.ReadFile(name), "\r\n", "\n")
+				b.WriteString("From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n")
+				for _, line := range strings.SplitAfter(msg, "\n") {
+					if strings.HasPrefix(strings.TrimLeft(line, ">"), "From ") {
+						b.WriteByte('>')
+					}
+					b.WriteString(line)
+				}
+				if !strings.HasSuffix(msg, "\n") {
+					b.WriteByte('\n')
+				}
+				b.WriteByte('\n')
+			}
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644))
+		},
+		"checksafe": func(ts *testscript.TestScript, neg bool, args []string) {
+			if len(args) != 1 {
+				ts.Fatalf("usage: checksafe stdout|stderr|FILE")
+			}
+			err := report.CheckSafe(ts.ReadFile(args[0]))
+			switch {
+			case err != nil && !neg:
+				ts.Fatalf("%s: %v", args[0], err)
+			case err == nil && neg:
+				ts.Fatalf("%s holds no unsafe character", args[0])
+			}
+		},
 		"dnsqueries": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 1 || servers(ts)[args[0]] == nil {
 				ts.Fatalf("usage: dnsqueries VAR")
@@ -180,6 +265,48 @@ func lineEdit(ts *testscript.TestScript, name, op string, args []string) {
 
 func servers(ts *testscript.TestScript) map[string]*dnstest.Server {
 	return ts.Value(serversKey{}).(map[string]*dnstest.Server)
+}
+
+// triggersKey holds a script's dnsauth servers' resolvers.
+type triggersKey struct{}
+
+func triggers(ts *testscript.TestScript) map[string]*triggerResolver {
+	return ts.Value(triggersKey{}).(map[string]*triggerResolver)
+}
+
+// triggerResolver answers from a Fake and, once a query for a name and type
+// has been answered, adds records to it: the next query sees them.
+type triggerResolver struct {
+	*dnstest.Fake
+	mu    sync.Mutex
+	rules []trigger
+}
+
+type trigger struct {
+	name  string
+	qtype uint16
+	zone  string
+	fired bool
+}
+
+func (r *triggerResolver) after(name string, qtype uint16, zone string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rules = append(r.rules, trigger{name: name, qtype: qtype, zone: zone})
+}
+
+func (r *triggerResolver) Query(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+	a, err := r.Fake.Query(ctx, name, qtype)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.rules {
+		t := &r.rules[i]
+		if !t.fired && t.name == dns.CanonicalName(name) && t.qtype == qtype {
+			t.fired = true
+			r.Fake.Add(t.zone)
+		}
+	}
+	return a, err
 }
 
 // scriptTB lets dnstest run under a testscript script: cleanup at the end

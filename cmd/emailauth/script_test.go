@@ -63,6 +63,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("TESTDATA", filepath.Join(root, "testdata"))
 			env.Setenv("CONFORMANCE", filepath.Join(root, "testdata", "conformance"))
 			env.Values[serversKey{}] = map[string]*dnstest.Server{}
+			env.Values[triggersKey{}] = map[string]*triggerResolver{}
 			return nil
 		},
 		Cmds: scriptCommands(),

@@ -10,7 +10,10 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/dmarc"
 	"github.com/penguinmails/emailauth/internal/cli/explain"
 	"github.com/penguinmails/emailauth/internal/cli/message"
+	"github.com/penguinmails/emailauth/internal/cli/records"
+	"github.com/penguinmails/emailauth/internal/cli/reports"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
+	"github.com/penguinmails/emailauth/internal/cli/wait"
 	warmupcmd "github.com/penguinmails/emailauth/internal/cli/warmup"
 )
 
@@ -23,8 +26,12 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		dkim.NewCmdDKIM(f),
 		message.NewCmdSign(f),
 		message.NewCmdVerify(f),
+		message.NewCmdARC(f),
 		dmarc.NewCmdDMARC(f),
+		reports.NewCmdTLSRPT(f),
 		explain.NewCmdExplain(f),
+		records.NewCmdRecords(f, nil),
+		wait.NewCmdWait(f, nil),
 		auditcmd.NewCmdAudit(f),
 		warmupcmd.NewCmdWarmup(f),
 	)

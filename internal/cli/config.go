@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.Bool("no-color", false, "never use colour (also NO_COLOR)")
 	fs.CountP("verbose", "v", "say more on stderr; -vv shows every DNS query")
 	fs.BoolP("quiet", "q", false, "print only results and errors: no notes, warnings or progress")
+	fs.String("now", "", "the `time` to judge at (RFC 3339 or Unix seconds) instead of the clock: expiries, key ages, MTA-STS ids; pins reports for reproducible CI artifacts")
 	fs.String("audit-log", "", "record security-relevant actions (keys generated, messages signed) in the audit log `FILE`; '' for none")
 }
 
@@ -52,6 +54,22 @@ type fileConfig struct {
 	} `yaml:"dkim"`
 	AuditLog string       `yaml:"audit_log"`
 	Warmup   warmupConfig `yaml:"warmup"`
+	// Profile is a platform profile's file, or the profile itself (a
+	// mapping, validated by pkg/profile when a command uses it); Tenants
+	// a tenants file. Relative paths are relative to the config file.
+	Profile profileKey `yaml:"profile"`
+	Tenants string     `yaml:"tenants"`
+}
+
+// profileKey is the config file's profile: a file name, or a mapping that
+// is the profile.
+type profileKey struct{}
+
+func (profileKey) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode || n.Kind == yaml.MappingNode {
+		return nil
+	}
+	return fmt.Errorf("line %d: profile holds a %s; want a file name or a mapping (the profile itself)", n.Line, kindName(n.Kind))
 }
 
 // stringList is a YAML list of strings, or one string of items separated by
@@ -135,6 +153,19 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 		ConfigFile:    file,
 		DKIMSelectors: splitList(v.GetStringSlice("dkim.selectors")),
 	}
+	configPath := func(key string) string {
+		p := v.GetString(key)
+		if p != "" && file != "" && v.InConfig(key) && f.Getenv("EMAILAUTH_"+strings.ToUpper(key)) == "" && !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(file), p)
+		}
+		return p
+	}
+	if _, inline := v.Get("profile").(map[string]any); inline && f.Getenv("EMAILAUTH_PROFILE") == "" {
+		g.Profile, g.ProfileInConfig = file, true
+	} else {
+		g.Profile = configPath("profile")
+	}
+	g.Tenants = configPath("tenants")
 	if raw := v.GetString("timeout"); g.Timeout <= 0 {
 		return cmdutil.FlagErrorf("invalid --timeout %q: want a positive duration such as 2s or 500ms", raw)
 	}
@@ -157,8 +188,17 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 		}
 		g.Output = out
 	}
+	// The audit log's clock is taken before --now pins the clock: a
+	// record is stamped with the time it was written, never a pinned one.
 	if err := opsConfig(cmd, v, f, g, file); err != nil {
 		return err
+	}
+	if raw := v.GetString("now"); raw != "" {
+		now, err := parseNow(raw)
+		if err != nil {
+			return cmdutil.FlagErrorf("invalid --now %q: want an RFC 3339 time (2026-11-23T12:00:00Z) or Unix seconds", raw)
+		}
+		f.Now = func() time.Time { return now }
 	}
 	if g.Offline && len(g.Zones) == 0 {
 		return cmdutil.FlagErrorf("--offline needs at least one --zone file: with neither, there is no DNS to ask")
@@ -174,6 +214,18 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 		f.IO.Verbosef(1, "config: %s", g.ConfigFile)
 	}
 	return nil
+}
+
+// parseNow reads --now: RFC 3339, or Unix seconds.
+func parseNow(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	secs, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(secs, 0).UTC(), nil
 }
 
 // validateConfig checks the config file against fileConfig: every key known
@@ -229,7 +281,7 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, prefix string) error {
 			return cmdutil.BadInput(file, fmt.Errorf("line %d: key %q given twice (first on line %d)", k.Line, key, prev))
 		}
 		seen[k.Value] = k.Line
-		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(time.Duration(0)) {
+		if ft.Kind() == reflect.Struct && ft != reflect.TypeOf(time.Duration(0)) && !reflect.PointerTo(ft).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) && !ft.Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
 			if val.Kind != yaml.MappingNode {
 				return cmdutil.BadInputHint(file, fmt.Errorf("line %d: %q holds a %s; want a mapping", val.Line, key, kindName(val.Kind)), "see docs/configuration.md")
 			}

@@ -26,7 +26,8 @@ type warmupConfig struct {
 }
 
 // opsConfig reads the audit log and the warmup defaults into g, and the
-// command line audit records keep into f.
+// command line and the clock audit records keep into f. It runs before
+// --now replaces f.Now.
 func opsConfig(cmd *cobra.Command, v *viper.Viper, f *cmdutil.Factory, g *cmdutil.GlobalOptions, file string) error {
 	// audit_log: in the file (or EMAILAUTH_AUDIT_LOG); --audit-log over
 	// both, and --audit-log '' turns a configured log off.
@@ -35,6 +36,7 @@ func opsConfig(cmd *cobra.Command, v *viper.Viper, f *cmdutil.Factory, g *cmduti
 		g.AuditLog = fl.Value.String()
 	}
 	f.AuditCommand = cmdutil.AuditCommandLine(cmd)
+	f.AuditClock = f.Now // before --now pins f.Now
 
 	w := cmdutil.DefaultWarmup()
 	source := func(key string) string {

@@ -191,8 +191,8 @@ func TestPanicIsReportedNotDumped(t *testing.T) {
 	f.Getenv = func(string) string { return "" }
 	root := NewCmdRoot(f)
 	root.AddCommand(&cobra.Command{Use: "boom", RunE: func(*cobra.Command, []string) error {
-		var m map[string]int
-		m["x"]++ // a nil-map write: a runtime panic
+		var steps []string
+		_ = steps[len(os.Args)+3] // an index out of range: a runtime panic
 		return nil
 	}})
 	code := run(f, root, []string{"boom"})
@@ -200,10 +200,72 @@ func TestPanicIsReportedNotDumped(t *testing.T) {
 		t.Errorf("exit %d, want 3", code)
 	}
 	msg := errOut.String()
-	if !strings.Contains(msg, "emailauth: internal error: assignment to entry in nil map") || !strings.Contains(msg, "This is a bug in emailauth") {
+	if !strings.Contains(msg, "emailauth: internal error: runtime error: index out of range") || !strings.Contains(msg, "This is a bug in emailauth") {
 		t.Errorf("stderr: %q", msg)
 	}
 	if strings.Contains(msg, "goroutine") || strings.Contains(msg, ".go:") || out.Len() != 0 {
 		t.Errorf("a stack trace or output leaked: %q / %q", msg, out.String())
+	}
+}
+
+func TestConfigProfileKeys(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "c.yaml")
+	os.WriteFile(cfg, []byte("profile: profiles/p.yaml\ntenants: /abs/tenants.yaml\n"), 0o644)
+	g, code, msg := runProbe(t, nil, "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if g.Profile != filepath.Join(dir, "profiles/p.yaml") || g.ProfileInConfig || g.Tenants != "/abs/tenants.yaml" {
+		t.Errorf("paths relative to the config file: %+v", g)
+	}
+	os.WriteFile(cfg, []byte("profile:\n  name: inline\n  spf:\n    include: [_spf.p.example]\n"), 0o644)
+	g, code, msg = runProbe(t, nil, "--config", cfg)
+	if code != 0 || g.Profile != cfg || !g.ProfileInConfig {
+		t.Errorf("inline profile: %+v, exit %d: %s", g, code, msg)
+	}
+	g, _, _ = runProbe(t, map[string]string{"EMAILAUTH_PROFILE": "env.yaml"}, "--config", cfg)
+	if g.Profile != "env.yaml" || g.ProfileInConfig {
+		t.Errorf("environment: %+v", g)
+	}
+	os.WriteFile(cfg, []byte("profile: [a, b]\n"), 0o644)
+	if _, code, msg := runProbe(t, nil, "--config", cfg); code != 2 || !strings.Contains(msg, "want a file name or a mapping") {
+		t.Errorf("a list: exit %d: %s", code, msg)
+	}
+	os.WriteFile(cfg, []byte("tenant: t.yaml\n"), 0o644)
+	if _, code, msg := runProbe(t, nil, "--config", cfg); code != 2 || !strings.Contains(msg, `unknown key "tenant"`) {
+		t.Errorf("a typo: exit %d: %s", code, msg)
+	}
+}
+
+// TestNowPinsTheClock: --now (and EMAILAUTH_NOW) pins the clock for
+// reproducible output.
+func TestNowPinsTheClock(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want time.Time
+	}{
+		{nil, []string{"--now", "2026-11-23T12:00:00Z"}, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)},
+		{nil, []string{"--now", "1795435200"}, time.Unix(1795435200, 0).UTC()},
+		{map[string]string{"EMAILAUTH_NOW": "2026-01-02T03:04:05Z"}, nil, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)},
+	} {
+		for k, v := range tc.env {
+			t.Setenv(k, v)
+		}
+		io, _, _, _ := cmdutil.Test()
+		f := NewFactory(io)
+		f.Getenv = func(k string) string { return tc.env[k] }
+		var got time.Time
+		root := NewCmdRoot(f)
+		root.AddCommand(&cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error { got = f.Now(); return nil }})
+		root.SetArgs(append([]string{"probe"}, tc.args...))
+		if _, err := root.ExecuteC(); err != nil || !got.Equal(tc.want) {
+			t.Errorf("%v %v: now %s, err %v; want %s", tc.env, tc.args, got, err, tc.want)
+		}
+	}
+	_, code, msg := runProbe(t, nil, "--now", "yesterday")
+	if code != 2 || !strings.Contains(msg, `invalid --now "yesterday"`) {
+		t.Errorf("bad --now: exit %d %s", code, msg)
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 	"github.com/penguinmails/emailauth/pkg/report"
 )
 
@@ -100,6 +102,18 @@ var contract = map[string][]contractCase{
 		{[]string{"{{dir}}/missing.eml"}, 2},
 		{[]string{"--ip", "192.0.2.130", "--helo", "mx.sf.test", "--mail-from", "a@sf.test", "{{dir}}/from-sf.eml"}, 3},
 	},
+	"arc seal": {
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/sealed.eml"}, 0},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/broken.eml"}, 1},
+		{[]string{"-k", "{{dir}}/missing.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{msgs}}/tenant.eml"}, 2},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--authserv-id", "mx.example.com", "{{arc}}/servfail.eml"}, 3},
+	},
+	"arc verify": {
+		{[]string{"{{arc}}/sealed.eml"}, 0},
+		{[]string{"{{arc}}/broken.eml"}, 1},
+		{[]string{"{{dir}}/missing.eml"}, 2},
+		{[]string{"{{arc}}/servfail.eml"}, 3},
+	},
 	"dmarc check": {
 		{[]string{"example.com"}, 0},
 		{[]string{"contract.test"}, 1},
@@ -123,9 +137,29 @@ var contract = map[string][]contractCase{
 		{[]string{"a..b.example"}, 2},
 		{[]string{"x.sf.test"}, 3},
 	},
+	"records": {
+		{[]string{"example.com", "--profile", "{{profiles}}/penguinmails.yaml", "--generate-dkim", "{{dir}}/keys{{n}}"}, 0},
+		{[]string{"example.com", "--profile", "{{profiles}}/penguinmails.yaml"}, 1},
+		{[]string{"example.com", "--profile", "{{dir}}/missing.yaml"}, 2},
+		{[]string{"sf.test", "--profile", "{{profiles}}/penguinmails.yaml"}, 3},
+	},
+	"wait": {
+		{[]string{"tenant.example", "--profile", "{{profiles}}/penguinmails.yaml", "--resolver", "{{res}}", "--zone", "{{zones}}/penguinmails.com.zone", "--nameserver", "ns1.tenant.example={{ns1}}", "--max-wait", "0"}, 0},
+		{[]string{"tenant.example", "--profile", "{{profiles}}/penguinmails.yaml", "--resolver", "{{res}}", "--zone", "{{zones}}/penguinmails.com.zone", "--nameserver", "ns1.tenant.example={{ns2}}", "--max-wait", "0"}, 1},
+		{[]string{"a..b.example", "--profile", "{{profiles}}/penguinmails.yaml", "--resolver", "{{res}}"}, 2},
+		{[]string{"tenant.example", "--profile", "{{profiles}}/penguinmails.yaml", "--resolver", "{{res}}", "--zone", "{{zones}}/penguinmails.com.zone", "--nameserver", "ns1.tenant.example=127.0.0.1:9", "--max-wait", "0", "--timeout", "200ms", "--retries", "0"}, 3},
+	},
 	"dmarc report": {
 		{[]string{"{{reports}}/good.xml"}, 0},
+		{[]string{"--fail-unless-ready", "{{reports}}/good.xml"}, 1},
+		{[]string{"{{reports}}/tls-bad.json"}, 1},
 		{[]string{"{{dir}}/missing.xml"}, 2},
+		{[]string{"--resolve", "{{reports}}/sf.xml"}, 3},
+	},
+	"tls-rpt report": {
+		{[]string{"{{reports}}/tls-good.json"}, 0},
+		{[]string{"{{reports}}/tls-bad.json"}, 1},
+		{[]string{"{{reports}}/good.xml"}, 2},
 	},
 	"audit verify": {
 		{[]string{"{{dir}}/audit.log"}, 0},
@@ -165,9 +199,12 @@ func TestCommandContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, content := range map[string]string{
-		filepath.Join(reports, "good.xml"):  goodAggregate,
-		filepath.Join(dir, "from-sf.eml"):   "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
-		filepath.Join(dir, "contract.zone"): contractZone,
+		filepath.Join(reports, "good.xml"):      goodAggregate,
+		filepath.Join(reports, "sf.xml"):        strings.ReplaceAll(goodAggregate, "example.com", "x.sf.test"),
+		filepath.Join(reports, "tls-good.json"): tlsReport("example.com", 0),
+		filepath.Join(reports, "tls-bad.json"):  tlsReport("example.com", 3),
+		filepath.Join(dir, "from-sf.eml"):       "From: a@sf.test\nTo: b@example.com\nSubject: hello\n\nhello\n",
+		filepath.Join(dir, "contract.zone"):     contractZone,
 	} {
 		if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
@@ -175,10 +212,22 @@ func TestCommandContract(t *testing.T) {
 	}
 	zones = append(zones, filepath.Join(dir, "contract.zone"))
 	writeAuditLogs(t, dir)
+	// wait asks name servers over the network: a resolver that knows the
+	// delegation, and two authoritative servers of tenant.example, one with
+	// every record the profile requires and one without DMARC.
+	res := dnstest.NewServer(t, waitResolverZone)
+	ns1 := dnstest.NewServerFor(t, dnstest.NewFake(waitTenantZone+waitDMARC))
+	ns1.SetAuthoritative(true)
+	ns2 := dnstest.NewServerFor(t, dnstest.NewFake(waitTenantZone))
+	ns2.SetAuthoritative(true)
 	expand := strings.NewReplacer(
+		"{{res}}", res.Addr(), "{{ns1}}", ns1.Addr(), "{{ns2}}", ns2.Addr(),
+		"{{profiles}}", filepath.Join(root, "testdata", "profiles"),
+		"{{zones}}", filepath.Join(root, "testdata", "zones"),
 		"{{dir}}", dir,
 		"{{keys}}", filepath.Join(root, "testdata", "demo-keys"),
 		"{{msgs}}", filepath.Join(root, "testdata", "messages"),
+		"{{arc}}", filepath.Join(root, "testdata", "arc"),
 		"{{reports}}", reports,
 	)
 	n := 0
@@ -199,9 +248,11 @@ func TestCommandContract(t *testing.T) {
 		for _, a := range args {
 			full = append(full, strings.ReplaceAll(expand.Replace(a), "{{n}}", strconv.Itoa(n)))
 		}
-		full = append(full, "--offline")
-		for _, z := range zones {
-			full = append(full, "--zone", z)
+		if !slices.Contains(args, "--resolver") {
+			full = append(full, "--offline")
+			for _, z := range zones {
+				full = append(full, "--zone", z)
+			}
 		}
 		code := Run(f, full)
 		return code, out.String(), errOut.String()
@@ -358,6 +409,28 @@ $TTL 3600
 _dmarc  IN TXT "v=DMARC1; p=sometimes"
 `
 
+// The zones of the wait cases: the delegation of tenant.example, and what
+// its name servers serve.
+const waitResolverZone = `$ORIGIN tenant.example.
+@    300 IN SOA ns1.tenant.example. hostmaster.tenant.example. 2026112302 3600 600 1209600 300
+@    300 IN NS  ns1.tenant.example.
+ns1  300 IN A   192.0.2.1
+`
+
+const waitTenantZone = `$ORIGIN tenant.example.
+@    300 IN SOA ns1.tenant.example. hostmaster.tenant.example. 2026112302 3600 600 1209600 300
+@    300 IN NS  ns1.tenant.example.
+@    300 IN TXT "v=spf1 mx include:_spf.penguinmails.com -all"
+@    300 IN MX  10 mx.penguinmails.com.
+mailu._domainkey 300 IN TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAw3o4+EMpndBugF8lKLwgkjDLhGRLKs1e9YZOMKnAniN8Sb2/YxOm3u7vJO9A7EY7YVn2nATAlR6uf/TJarESlPkE1KNaXSTAG97gf3Vr+69qOK5dSX8DE+s9H5t4LbGaprGUez5ry6EGlncUnu0kIS+9zrK85aI7w3weRXZ1yHGbu5iyWEA+57J4uJss3hg3o" "46Fgd6Szm+9wFFotsxia0F+1kkQy3I26N5NzVU+D6vo5xebIeqzeQL3KfU4+2XPrlsCsPpUZsSAWDdmElmqKikQwUI4Qa0NnNxhOI+uTgBNtqfVIsfukq7/HYGlK/jtIu2H8Znm+BrzqmEH2DqoUQIDAQAB"
+_mta-sts 300 IN TXT "v=STSv1; id=20261123"
+_smtp._tls 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@tenant.example"
+default._bimi 300 IN TXT "v=BIMI1; l=https://tenant.example/logo.svg; a="
+`
+
+const waitDMARC = `_dmarc 300 IN TXT "v=DMARC1; p=quarantine; rua=mailto:dmarc@penguinmails.com"
+`
+
 // goodAggregate is a small aggregate report where everything passes.
 const goodAggregate = `<?xml version="1.0" encoding="UTF-8"?>
 <feedback>
@@ -382,3 +455,17 @@ const goodAggregate = `<?xml version="1.0" encoding="UTF-8"?>
   </record>
 </feedback>
 `
+
+// tlsReport is an SMTP TLS report for domain under an enforced MTA-STS
+// policy, with failed sessions whose certificate has expired.
+func tlsReport(domain string, failed int) string {
+	details := ""
+	if failed > 0 {
+		details = fmt.Sprintf(`, "failure-details": [{"result-type": "certificate-expired", "sending-mta-ip": "192.0.2.1", "receiving-mx-hostname": "mx.%s", "failed-session-count": %d}]`, domain, failed)
+	}
+	return fmt.Sprintf(`{"organization-name": "sender.example", "date-range": {"start-datetime": "2026-11-01T00:00:00Z", "end-datetime": "2026-11-01T23:59:59Z"},
+"contact-info": "tls@sender.example", "report-id": "contract-%d",
+"policies": [{"policy": {"policy-type": "sts", "policy-string": ["version: STSv1", "mode: enforce", "mx: mx.%s", "max_age: 86400"], "policy-domain": "%s"},
+"summary": {"total-successful-session-count": 100, "total-failure-session-count": %d}%s}]}
+`, failed, domain, domain, failed, details)
+}

@@ -35,7 +35,7 @@ func newResolver(f *cmdutil.Factory) (dns.Resolver, error) {
 		if retries == 0 {
 			retries = -1 // ClientConfig: 0 means the default, negative means none
 		}
-		cfg := dns.ClientConfig{Servers: servers, Timeout: g.Timeout, Retries: retries, TCP: g.TCP}
+		cfg := dns.ClientConfig{Servers: servers, Timeout: g.Timeout, Retries: retries, TCP: g.TCP, MaxInFlight: g.MaxInFlight}
 		if f.IO.Verbosity >= 2 {
 			cfg.Trace = func(line string) { f.IO.Verbosef(2, "dns: %s", line) }
 		}

@@ -840,8 +840,9 @@ func (v *Validator) verifyAS(c *chain, i int, sr *SignatureResult, keys map[stri
 }
 
 // Findings returns the result as findings of the package's catalogue: none
-// gives arc.no-chain (info), a failure the finding of its cause, a pass
-// with an older message signature broken arc.older-ams-fail (info). Judge
+// gives arc.no-chain (info), a failure the finding of its cause (with the
+// catalogue's fix), a pass with an older message signature broken
+// arc.older-ams-fail (info). Judge
 // them with finding.Judge(res.Findings(), true).
 func (r *Result) Findings() []finding.Finding {
 	switch {
@@ -850,7 +851,13 @@ func (r *Result) Findings() []finding.Finding {
 	case r.Result == Pass:
 		return nil
 	case r.spec != nil:
-		f := r.spec.New(r.Reason, "")
+		fix := ""
+		if r.spec.Severity >= finding.Warning {
+			// What to do about a broken chain; an info finding (no
+			// chain) needs nothing done.
+			fix = r.spec.Fix
+		}
+		f := r.spec.New(r.Reason, fix)
 		if r.FailedInstance > 0 && r.FailedInstance <= len(r.Sets) {
 			if d := r.Sets[r.FailedInstance-1].Seal.Domain; d != "" {
 				f = f.WithName(d)

@@ -2,16 +2,19 @@ package check
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/penguinmails/emailauth/pkg/authoritative"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/mtasts"
 	"github.com/penguinmails/emailauth/pkg/mx"
+	"github.com/penguinmails/emailauth/pkg/profile"
 )
 
 // Options configure a Checker.
@@ -46,7 +49,26 @@ type Options struct {
 	// not complete"), and the run goes on with the next domain. 0 means no
 	// bound beyond the resolver's own timeouts.
 	Deadline time.Duration
+
+	// Profile, when set, adds the profile check (every requirement of the
+	// platform met or not, each with the record that fixes it) and makes
+	// the other checks honour it: its DKIM selectors are required, its
+	// protected SPF includes are never suggested for flattening or
+	// removal, and its ignore and severity keys apply. Tenants gives each
+	// domain's overrides and waivers (nil: the profile alone).
+	Profile *profile.Profile
+	Tenants *profile.Tenants
+	// Policy adjusts every check's findings before their statuses are
+	// judged (--ignore, --severity); it wins over the profile's.
+	Policy finding.Policy
+	// Authoritative configures the authoritative check (asking each name
+	// server of the domain directly).
+	Authoritative authoritative.Options
 }
+
+// ErrNoProfile is returned by New when the profile check is selected
+// without a profile.
+var ErrNoProfile = errors.New("check: the profile check needs a profile (--profile FILE, or profile: in the config file)")
 
 // Checker runs posture checks over one resolver. Give it a caching resolver
 // (dns.Cache) so that what domains share (a platform's SPF include) is
@@ -55,6 +77,9 @@ type Checker struct {
 	r    dns.Resolver
 	opts Options
 	run  map[string]bool
+	// offline makes what a run offline cannot check info rather than a
+	// warning, so that --fail-on warning stays usable offline.
+	offline finding.Policy
 }
 
 // New returns a Checker. It reports an unknown check name.
@@ -81,6 +106,9 @@ func New(r dns.Resolver, opts Options) (*Checker, error) {
 	names := opts.Checks
 	if len(names) == 0 {
 		names = DefaultNames()
+		if opts.Profile != nil {
+			names = append(names, CheckProfile)
+		}
 	}
 	run := map[string]bool{}
 	for _, c := range names {
@@ -89,7 +117,14 @@ func New(r dns.Resolver, opts Options) (*Checker, error) {
 		}
 		run[c] = true
 	}
-	return &Checker{r: r, opts: opts, run: run}, nil
+	if run[CheckProfile] && opts.Profile == nil {
+		return nil, ErrNoProfile
+	}
+	ch := &Checker{r: r, opts: opts, run: run}
+	if opts.Offline {
+		ch.offline = finding.Policy{Severity: map[string]finding.Severity{mtasts.FindPolicyNotChecked.Code: finding.Info}}
+	}
+	return ch, nil
 }
 
 // domainState is what the checks of one domain share, each part computed
@@ -97,16 +132,16 @@ func New(r dns.Resolver, opts Options) (*Checker, error) {
 type domainState struct {
 	c      *Checker
 	domain string
+	// req are the domain's requirements when a profile is given (nil
+	// otherwise); reqErr says why they could not be built.
+	req    *profile.Requirements
+	reqErr error
 
 	mxOnce sync.Once
 	mx     *mx.Lookup
 
 	dmarcOnce sync.Once
 	dmarcRes  *dmarcOutcome
-
-	// dmarcPolicy is the policy the dmarc check found ("none",
-	// "quarantine", "reject"; "" when unknown), for the cross-checks.
-	dmarcPolicy string
 }
 
 // probeApex asks the first question about the domain (its MX records when a
@@ -148,6 +183,14 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 		defer cancel()
 	}
 	d := &domainState{c: c, domain: name}
+	if c.opts.Profile != nil {
+		d.req, d.reqErr = c.opts.Profile.For(name, c.opts.Tenants, c.opts.Now())
+		if d.req != nil {
+			res.Tenant = d.req.Tenant
+		}
+	} else if e := c.opts.Tenants.Lookup(name); e != nil {
+		res.Tenant = e.Tenant.ID
+	}
 	results := make([]*CheckResult, len(table))
 	// The apex answers first: when the domain's name servers do not answer
 	// at all, the checks are not probed further (a dead domain would
@@ -185,9 +228,14 @@ func (c *Checker) CheckDomain(ctx context.Context, domain string) *DomainResult 
 			}
 		}
 	}
-	crossCheck(d, results)
+	res.Parked = crossCheck(d, results)
+	pol := c.offline.Merge(c.opts.Policy)
+	if d.req != nil {
+		pol = c.offline.Merge(d.req.Policy).Merge(c.opts.Policy)
+	}
 	for _, r := range results {
 		if r != nil {
+			applyPolicy(pol, r)
 			res.Checks = append(res.Checks, r)
 		}
 	}
@@ -216,6 +264,37 @@ func normalize(name string, r *CheckResult) *CheckResult {
 		r.Status = finding.Judge(r.Findings, r.Error == "")
 	}
 	return r
+}
+
+// applyPolicy drops, re-grades or waives a check's findings as the policy
+// says, and judges its status again.
+func applyPolicy(p finding.Policy, r *CheckResult) {
+	st, kept, ignored := p.Adjust(r.Status, r.Findings)
+	if kept == nil {
+		kept = finding.List{}
+	}
+	r.Status, r.Findings = st, kept
+	if len(ignored) > 0 {
+		r.Ignored = ignored
+	}
+}
+
+// selectors returns the DKIM selectors the domain must publish: those
+// given, and the profile's (with the tenant's).
+func (d *domainState) selectors() []string {
+	out := append([]string(nil), d.c.opts.Selectors...)
+	if d.req != nil {
+		for _, s := range d.req.Selectors() {
+			dup := false
+			for _, o := range out {
+				dup = dup || o == s
+			}
+			if !dup {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // errorResult is the result of a check that could not complete.

@@ -27,6 +27,59 @@ type Report struct {
 	Schema  string          `json:"schema"`
 	Domains []*DomainResult `json:"domains"`
 	Summary Summary         `json:"summary"`
+	// Tenants are the per-tenant summaries of a run over a tenants file,
+	// in the file's order; absent otherwise.
+	Tenants []TenantSummary `json:"tenants,omitempty"`
+}
+
+// TenantSummary is one tenant's domains counted by status.
+type TenantSummary struct {
+	Tenant  string  `json:"tenant"`
+	Status  Status  `json:"status"`
+	Summary Summary `json:"summary"`
+}
+
+// Tenants tallies domains by tenant, in the order tenants are first seen.
+// The zero value is ready; it is not safe for concurrent use.
+type Tenants struct {
+	order []string
+	by    map[string]*Summary
+}
+
+// Add counts a domain under its tenant (domains without one under "").
+func (t *Tenants) Add(d *DomainResult) {
+	if t.by == nil {
+		t.by = map[string]*Summary{}
+	}
+	s, ok := t.by[d.Tenant]
+	if !ok {
+		s = &Summary{}
+		t.by[d.Tenant] = s
+		t.order = append(t.order, d.Tenant)
+	}
+	Count(s, d)
+}
+
+// Summary returns the tally of one tenant.
+func (t *Tenants) Summary(tenant string) Summary {
+	if s, ok := t.by[tenant]; ok {
+		return *s
+	}
+	return Summary{}
+}
+
+// List returns every tenant's summary, in the order first seen.
+func (t *Tenants) List() []TenantSummary {
+	out := make([]TenantSummary, 0, len(t.order))
+	for _, id := range t.order {
+		s := *t.by[id]
+		st := s.Status()
+		if s.Invalid > 0 && st.Rank() < StatusError.Rank() {
+			st = StatusError // a malformed input is not a pass
+		}
+		out = append(out, TenantSummary{Tenant: id, Status: st, Summary: s})
+	}
+	return out
 }
 
 // DomainResult is everything found about one domain.
@@ -35,12 +88,18 @@ type DomainResult struct {
 	Domain string `json:"domain"`
 	// Unicode is the name in U-label form when it differs from Domain
 	// ("bücher.example" for "xn--bcher-kva.example"); absent otherwise.
-	Unicode string         `json:"unicode,omitempty"`
-	Status  Status         `json:"status"`
-	Checks  []*CheckResult `json:"checks"`
+	Unicode string `json:"unicode,omitempty"`
+	// Parked is true when the domain sends and receives no mail (a null
+	// MX and "v=spf1 -all"): what only a domain that sends or receives
+	// needs (DKIM keys, TLS-RPT) is then not reported missing.
+	Parked bool           `json:"parked,omitempty"`
+	Status Status         `json:"status"`
+	Checks []*CheckResult `json:"checks"`
 	// Error is set when the domain could not be checked at all: a malformed
 	// name (bad input) is reported here and the other domains still run.
 	Error string `json:"error,omitempty"`
+	// Tenant is the tenant the domain belongs to (a tenants file).
+	Tenant string `json:"tenant,omitempty"`
 }
 
 // CheckResult is the outcome of one check of one domain.
@@ -58,6 +117,13 @@ type CheckResult struct {
 	// Error says why the check could not complete (status error), or why it
 	// was skipped.
 	Error string `json:"error,omitempty"`
+	// Summary says in a few words what the check found, where its status
+	// alone would mislead a reader ("not signed" for a zone without DNSSEC,
+	// which passes: it is informational). Absent otherwise.
+	Summary string `json:"summary,omitempty"`
+	// Ignored are the findings the run's policy dropped (--ignore, a
+	// profile's ignore key): kept here so a gate stays auditable.
+	Ignored finding.List `json:"ignored,omitempty"`
 }
 
 // Summary counts domains by status: the verdict model's Tally, which also

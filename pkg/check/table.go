@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/penguinmails/emailauth/pkg/authoritative"
 	"github.com/penguinmails/emailauth/pkg/bimi"
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
@@ -12,6 +13,7 @@ import (
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/mtasts"
 	"github.com/penguinmails/emailauth/pkg/mx"
+	"github.com/penguinmails/emailauth/pkg/profile"
 	"github.com/penguinmails/emailauth/pkg/spf"
 	"github.com/penguinmails/emailauth/pkg/starttls"
 	"github.com/penguinmails/emailauth/pkg/tlsrpt"
@@ -28,6 +30,12 @@ const (
 	CheckBIMI     = "bimi"
 	CheckDNSSEC   = "dnssec"
 	CheckSTARTTLS = "starttls"
+	// CheckAuthoritative asks each name server of the domain directly
+	// (opt-in: --authoritative).
+	CheckAuthoritative = "authoritative"
+	// CheckProfile is a platform profile's requirements; it runs when a
+	// profile is given.
+	CheckProfile = "profile"
 )
 
 // Check declares one posture check: everything about it is in the table
@@ -61,6 +69,8 @@ var table = [...]Check{
 	{CheckBIMI, "the BIMI record and the DMARC policy BIMI needs", "bimi.md", true, bimi.Findings, runBIMI},
 	{CheckDNSSEC, "whether the zone is signed, anchored at its parent (DS) and validated", "checks.md", true, dnssec.Findings, runDNSSEC},
 	{CheckSTARTTLS, "STARTTLS on each MX host on port 25: offered, TLS version, certificate (opt-in: --smtp)", "starttls.md", false, starttls.Findings, runSTARTTLS},
+	{CheckAuthoritative, "each name server of the zone asked directly: records on one and not another, differing serials, lame servers (opt-in: --authoritative)", "checks.md", false, authoritative.Findings, runAuthoritative},
+	{CheckProfile, "a platform profile's requirements, each met or not, with the record that fixes it (with --profile)", "profiles.md", false, profile.Findings, runProfile},
 }
 
 // Checks returns every check, in report order.
@@ -123,6 +133,10 @@ func runSPF(ctx context.Context, d *domainState) *CheckResult {
 	if err != nil {
 		return errorResult(err)
 	}
+	if d.req != nil {
+		// The platform's includes are never advice to cut or flatten.
+		a.ProtectIncludes(d.req.SPF.Protected, 0)
+	}
 	res := &CheckResult{Details: a, Findings: a.Findings, Status: finding.Judge(a.Findings, !a.Incomplete)}
 	if a.Record != "" {
 		res.Records = []string{a.Record}
@@ -136,7 +150,7 @@ func runSPF(ctx context.Context, d *domainState) *CheckResult {
 }
 
 func runDKIM(ctx context.Context, d *domainState) *CheckResult {
-	res, err := dkimkey.Check(ctx, d.c.r, d.domain, d.c.opts.Selectors, dkimkey.CheckOptions{})
+	res, err := dkimkey.Check(ctx, d.c.r, d.domain, d.selectors(), dkimkey.CheckOptions{})
 	if err != nil {
 		return errorResult(err)
 	}
@@ -211,5 +225,31 @@ func runBIMI(ctx context.Context, d *domainState) *CheckResult {
 
 func runDNSSEC(ctx context.Context, d *domainState) *CheckResult {
 	res := dnssec.Check(ctx, d.c.r, d.domain)
-	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res.Details, Error: res.Error}
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res.Details, Error: res.Error, Summary: res.Summary()}
+}
+
+func runAuthoritative(ctx context.Context, d *domainState) *CheckResult {
+	if d.c.opts.Offline {
+		return &CheckResult{Status: finding.StatusSkip, Error: "offline: the name servers are not asked"}
+	}
+	opts := d.c.opts.Authoritative
+	opts.Selectors = d.selectors()
+	opts.BIMISelector = d.c.opts.BIMISelector
+	res := authoritative.Check(ctx, d.c.r, d.domain, opts)
+	return &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res, Error: res.Error}
+}
+
+func runProfile(ctx context.Context, d *domainState) *CheckResult {
+	if d.reqErr != nil {
+		return errorResult(d.reqErr)
+	}
+	if d.req == nil {
+		return &CheckResult{Status: finding.StatusSkip, Error: "no profile"}
+	}
+	res := profile.Evaluate(ctx, d.c.r, d.req, profile.EvalOptions{Now: d.c.opts.Now})
+	out := &CheckResult{Status: res.Status, Records: res.Records, Findings: res.Findings, Details: res}
+	if res.Incomplete {
+		out.Error = "some requirements could not be checked; see the profile.dns-error findings"
+	}
+	return out
 }

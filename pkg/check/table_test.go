@@ -93,3 +93,43 @@ func TestPanickingCheckIsAnError(t *testing.T) {
 		t.Errorf("mx: %+v", r)
 	}
 }
+
+// TestParkedDomain: a domain with a null MX and "v=spf1 -all" is parked:
+// no DKIM key or TLS-RPT record is asked of it, DMARC p=reject still is.
+func TestParkedDomain(t *testing.T) {
+	zone := []string{`parked.test. MX 0 .`, `parked.test. TXT "v=spf1 -all"`, `_dmarc.parked.test. TXT "v=DMARC1; p=reject"`}
+	c, _ := New(dnstest.NewFake(zone...), Options{Checks: []string{CheckMX, CheckSPF, CheckDKIM, CheckDMARC, CheckTLSRPT}, Offline: true})
+	res := c.CheckDomain(context.Background(), "parked.test")
+	if !res.Parked || res.Status != StatusWarn { // warn: no rua
+		t.Fatalf("parked %v, status %s: %+v", res.Parked, res.Status, res.Checks)
+	}
+	for _, cr := range res.Checks {
+		switch cr.Check {
+		case CheckDKIM, CheckTLSRPT:
+			if cr.Status != StatusSkip || !strings.Contains(cr.Error, "parked") {
+				t.Errorf("%s: %s %q", cr.Check, cr.Status, cr.Error)
+			}
+		case CheckMX:
+			if !strings.Contains(codesOf(cr), "mx.parked") {
+				t.Errorf("mx: %s", codesOf(cr))
+			}
+		}
+	}
+	// Parked, but DMARC is not reject: warned.
+	zone[2] = `_dmarc.parked.test. TXT "v=DMARC1; p=none; rua=mailto:d@parked.test"`
+	c, _ = New(dnstest.NewFake(zone...), Options{Checks: []string{CheckMX, CheckSPF, CheckDMARC}, Offline: true})
+	res = c.CheckDomain(context.Background(), "parked.test")
+	if mx := res.Checks[0]; !strings.Contains(codesOf(mx), "mx.parked-dmarc") {
+		t.Errorf("mx: %s", codesOf(mx))
+	}
+	// A required selector is still required.
+	c, _ = New(dnstest.NewFake(zone...), Options{Checks: []string{CheckMX, CheckSPF, CheckDKIM}, Selectors: []string{"s1"}, Offline: true})
+	if res := c.CheckDomain(context.Background(), "parked.test"); res.Checks[2].Status != StatusFail {
+		t.Errorf("required selector on a parked domain: %s", res.Checks[2].Status)
+	}
+	// A null MX with a permissive SPF record is not parked.
+	c, _ = New(dnstest.NewFake(`np.test. MX 0 .`, `np.test. TXT "v=spf1 ip4:192.0.2.0/24 -all"`), Options{Checks: []string{CheckMX, CheckSPF, CheckDKIM}, Offline: true})
+	if res := c.CheckDomain(context.Background(), "np.test"); res.Parked || !strings.Contains(codesOf(res.Checks[0]), "mx.parked-spf") {
+		t.Errorf("np.test: parked %v, %s", res.Parked, codesOf(res.Checks[0]))
+	}
+}

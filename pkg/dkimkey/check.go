@@ -275,7 +275,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 	if usable > 0 && ed == usable {
 		res.Findings = append(res.Findings, FindEd25519Only.New(
 			fmt.Sprintf("every usable key found at %s is Ed25519; receivers that do not verify Ed25519 see the mail as unsigned", domain),
-			fmt.Sprintf("add an RSA key under its own selector (emailauth dkim keygen --domain %s --selector <new> --algorithm rsa) and sign with both", domain)))
+			fmt.Sprintf("add an RSA key under its own selector (emailauth dkim keygen %s -s <new> --algorithm rsa) and sign with both", domain)))
 	}
 	if res.Discovered && len(res.Selectors) == 0 {
 		res.Findings = append(res.Findings, FindNoneFound.New(
@@ -285,7 +285,7 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 	if revoked := allRevoked(res.Selectors); revoked != nil {
 		res.Findings = append(res.Findings, FindAllRevoked.New(
 			fmt.Sprintf("every selector checked at %s (%s) publishes a revoked key (empty p=): the domain has no working DKIM key, so the mail it signs fails DKIM", domain, strings.Join(revoked, ", ")),
-			fmt.Sprintf("generate a new key under a new selector (emailauth dkim keygen --domain %s --selector <new>), publish its record and sign with it; if the domain signs with a selector not checked here, check that one with --selector", domain)))
+			fmt.Sprintf("generate a new key under a new selector (emailauth dkim keygen %s -s <new>), publish its record and sign with it; if the domain signs with a selector not checked here, check that one with --selector", domain)))
 	}
 	finding.Sort(res.Findings)
 	res.Status = finding.Judge(res.Findings, !res.Incomplete)
@@ -363,15 +363,35 @@ func CheckSelector(ctx context.Context, r dns.Resolver, domain, selector string,
 	name := RecordName(selector, domain)
 	res := &SelectorResult{Selector: selector, Name: name, Records: []string{}, Strings: [][]string{}, Findings: finding.List{}}
 	ans, err := r.Query(ctx, name, dns.TypeTXT)
-	if err != nil {
+	if ans != nil {
+		res.CNAMEs = ans.CNAMEs
+	}
+	switch {
+	case err != nil && dns.IsCNAMEChainError(err):
+		// A loop is a misconfiguration, not an outage: a definite finding.
+		res.Findings = append(res.Findings, FindCNAMEChain.New(fmt.Sprintf("%s cannot be resolved: %v", name, err),
+			fmt.Sprintf("correct the CNAME records of %s so that the chain ends in the key's TXT record", name)).WithName(name))
+		res.judge()
+		return res
+	case err != nil:
 		res.Error = err.Error()
-		if ans != nil {
-			res.CNAMEs = ans.CNAMEs
+		res.judge()
+		return res
+	case ans.NotCovered:
+		// Offline, and the record is outside every zone file (a CNAME to
+		// a provider's zone): nothing is known.
+		if probing && len(res.CNAMEs) == 0 {
+			res.Status = finding.StatusSkip
+			return res
 		}
+		where := name
+		if len(res.CNAMEs) > 0 {
+			where = res.CNAMEs[len(res.CNAMEs)-1]
+		}
+		res.Findings = append(res.Findings, FindNotCheckedOffline.New(fmt.Sprintf("the key of selector %q is published at %s, which no zone file covers: it was not checked offline", selector, where), "").WithName(name))
 		res.judge()
 		return res
 	}
-	res.CNAMEs = ans.CNAMEs
 	for _, rr := range ans.Records {
 		if rr.Type == dns.TypeTXT {
 			res.Strings = append(res.Strings, rr.Strings)
@@ -407,7 +427,7 @@ type selCheck struct {
 func (c *selCheck) add(f finding.Finding) { c.res.Findings = append(c.res.Findings, f) }
 
 func (c *selCheck) keygenHint() string {
-	return fmt.Sprintf("emailauth dkim keygen --domain %s --selector %s", c.domain, c.res.Selector)
+	return fmt.Sprintf("emailauth dkim keygen %s -s %s", c.domain, c.res.Selector)
 }
 
 func (c *selCheck) noRecord(ans *dns.Answer) {
@@ -608,7 +628,7 @@ func (c *selCheck) recordError(tags TagList, err error) {
 	var re *RecordError
 	errors.As(err, &re)
 	msg := fmt.Sprintf("the key record at %s: %s", name, strings.TrimPrefix(err.Error(), "dkimkey: key record: "))
-	regen := fmt.Sprintf("emailauth dkim record --private-key KEY --domain %s --selector %s", c.domain, c.res.Selector)
+	regen := fmt.Sprintf("emailauth dkim record %s -s %s -k KEY", c.domain, c.res.Selector)
 	switch {
 	case errors.Is(err, ErrVersion):
 		fixed := fixedValue(tags, func(t Tag) (Tag, bool) { return t, t.Name != "v" })
@@ -684,7 +704,7 @@ func (c *selCheck) evaluate(rec *Record, strs []string) {
 	}
 	if rec.KeyType == KeyTypeRSA {
 		bits := rec.Bits()
-		newKey := fmt.Sprintf("generate a 2048-bit key under a new selector (emailauth dkim keygen --domain %s --selector <new>), publish it, switch the signer, then revoke selector %q by publishing \"v=DKIM1; p=\" at its name", c.domain, res.Selector)
+		newKey := fmt.Sprintf("generate a 2048-bit key under a new selector (emailauth dkim keygen %s -s <new>), publish it, switch the signer, then revoke selector %q by publishing \"v=DKIM1; p=\" at its name", c.domain, res.Selector)
 		switch {
 		case bits < 1024:
 			c.add(FindKeyTooShort.New(fmt.Sprintf("the RSA key at %s has %d bits; verifiers must reject keys under 1024 bits (RFC 8301)", name, bits), newKey))

@@ -265,7 +265,7 @@ func TestCheckAllRevoked(t *testing.T) {
 				t.Errorf("%v: selector %s revoked %v status %s", tt.sels, s.Selector, s.Revoked, s.Status)
 			}
 		}
-		if all != nil && (!strings.Contains(all.Message, strings.Join(tt.sels, ", ")) || !strings.Contains(all.Fix, "emailauth dkim keygen --domain example.com")) {
+		if all != nil && (!strings.Contains(all.Message, strings.Join(tt.sels, ", ")) || !strings.Contains(all.Fix, "emailauth dkim keygen example.com")) {
 			t.Errorf("%v: finding %+v", tt.sels, *all)
 		}
 	}
@@ -390,5 +390,33 @@ func TestTransientFindings(t *testing.T) {
 	}
 	if want := []string{}; !slices.Equal(got, want) {
 		t.Errorf("transient findings %v, want %v", got, want)
+	}
+}
+
+// TestSelectorCNAMEChainAndOffline: a selector whose CNAME chain loops is a
+// definite failure (not an outage); offline, a selector delegated to a zone
+// no file covers is "not checked", never missing.
+func TestSelectorCNAMEChainAndOffline(t *testing.T) {
+	loop := dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeServFail, CNAMEs: []string{"a.example.net", "b.example.net"}},
+			&dns.Error{Name: name, Type: qtype, RCode: dns.RcodeServFail, Err: dns.ErrCNAMELoop}
+	})
+	res := CheckSelector(context.Background(), loop, "example.com", "s1", nil, false)
+	if res.Status != finding.StatusFail || len(res.Findings) == 0 || res.Findings[0].Code != FindCNAMEChain.Code {
+		t.Errorf("loop: %s %+v", res.Status, res.Findings)
+	}
+	offline := dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeNXDomain, CNAMEs: []string{"s1.example-com._domainkey.provider.example"}, NotCovered: true}, nil
+	})
+	res = CheckSelector(context.Background(), offline, "example.com", "s1", nil, false)
+	if res.Status != finding.StatusPass || len(res.Findings) != 1 || res.Findings[0].Code != FindNotCheckedOffline.Code ||
+		!strings.Contains(res.Findings[0].Message, "provider.example") {
+		t.Errorf("offline: %s %+v", res.Status, res.Findings)
+	}
+	// A probed (guessed) selector outside the zones is simply not there.
+	if res := CheckSelector(context.Background(), dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeNXDomain, NotCovered: true}, nil
+	}), "example.com", "s1", nil, true); res.Status != finding.StatusSkip {
+		t.Errorf("probed offline: %s", res.Status)
 	}
 }

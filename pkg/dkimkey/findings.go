@@ -61,13 +61,13 @@ var (
 		Code: "dkim.no-key", Severity: finding.Error,
 		Title:   "no p= tag",
 		Meaning: "A key record must carry `p=` (the public key, or empty for a revoked key). Without it the record is unusable.",
-		Fix:     "Add `p=<base64 public key>`; `emailauth dkim record --private-key KEY` derives it from the private key.",
+		Fix:     "Add `p=<base64 public key>`; `emailauth dkim record DOMAIN -s SELECTOR -k KEY` derives it from the private key.",
 	})
 	FindBadKey = catalog.Define(finding.Spec{
 		Code: "dkim.bad-key", Severity: finding.Error,
 		Title:   "p= does not hold a valid key",
 		Meaning: "`p=` is not valid base64, or does not decode to a public key of the record's type: an RSA SubjectPublicKeyInfo for `k=rsa`, 32 raw bytes for `k=ed25519`. Often the value was truncated or mangled when pasted.",
-		Fix:     "Republish `p=` from the private key (`emailauth dkim record --private-key KEY --domain D --selector S`).",
+		Fix:     "Republish `p=` from the private key (`emailauth dkim record D -s S -k KEY`).",
 	})
 	FindKeyTooShort = catalog.Define(finding.Spec{
 		Code: "dkim.key-too-short", Severity: finding.Error,
@@ -152,6 +152,18 @@ var (
 		Title:   "selector delegated by CNAME",
 		Meaning: "The selector name is an alias (CNAME) for a record elsewhere, usually hosted by a sending provider, which can rotate the key without a change to your zone.",
 		Fix:     "Nothing to do; keep the CNAME as long as the provider signs with this selector.",
+	})
+	FindCNAMEChain = catalog.Define(finding.Spec{
+		Code: "dkim.cname-error", Severity: finding.Error,
+		Title:   "the selector's CNAME chain loops or is too long",
+		Meaning: "The selector name is an alias (CNAME) whose chain loops back on itself or runs longer than 16 hops. Resolvers answer SERVFAIL for it, so receivers get temperror for every signature with this selector, forever: it is a misconfiguration, not a passing outage.",
+		Fix:     "Correct the CNAME records so that the chain ends in the TXT record of the key (usually one CNAME to the sending provider's record).",
+	})
+	FindNotCheckedOffline = catalog.Define(finding.Spec{
+		Code: "dkim.not-checked-offline", Severity: finding.Info,
+		Title:   "the key was not checked offline",
+		Meaning: "The check ran offline and the selector's record is outside every zone file given (typically a CNAME to a sending provider's zone): its key could not be read, so it is neither passed nor failed.",
+		Fix:     "Run the check online, or give the provider's zone file with --zone as well.",
 	})
 	FindEd25519Only = catalog.Define(finding.Spec{
 		Code: "dkim.ed25519-only", Severity: finding.Info,

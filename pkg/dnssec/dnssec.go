@@ -50,6 +50,24 @@ type Result struct {
 	Error string
 }
 
+// Summary says in a few words what was found ("not signed", "signed, no
+// DS at the parent", "signed and validated"), or "" when the check could
+// not complete.
+func (r *Result) Summary() string {
+	d := r.Details
+	switch {
+	case r.Status == finding.StatusError || d == nil:
+		return ""
+	case !d.Signed:
+		return "not signed"
+	case !d.DS:
+		return "signed, but no DS record at the parent: not anchored"
+	case !d.Validated:
+		return "signed, with a DS record; the resolver did not validate"
+	}
+	return "signed and validated"
+}
+
 func (r *Result) fail(err error) *Result {
 	r.Status, r.Error, r.Findings = finding.StatusError, err.Error(), nil
 	return r

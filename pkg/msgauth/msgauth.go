@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/penguinmails/emailauth/pkg/arc"
 	"github.com/penguinmails/emailauth/pkg/dkim"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -41,6 +42,17 @@ type Options struct {
 	AuthServID string
 	// SPF tunes SPF evaluation (receiver name, clock, limits).
 	SPF spf.Options
+	// ARC, when not nil, validates the message's ARC chain (RFC 8617) in
+	// the same read of the message as DKIM: Result.ARC, and an arc=
+	// resinfo in the Authentication-Results header field.
+	ARC *arc.Validator
+	// ARCChain writes arc.chain (the sealers, oldest first) in the arc=
+	// resinfo.
+	ARCChain bool
+	// TrustedSealers are the ARC sealers (ARC-Seal d=) whose recorded
+	// results the receiver honours (with ARC): Result.TrustedARC says what
+	// DMARC concludes on them.
+	TrustedSealers []string
 }
 
 // Result is everything known about the message's authentication.
@@ -61,6 +73,11 @@ type Result struct {
 	SPFIdentity string `json:"spf_identity,omitempty"`
 	// DMARC is the DMARC result; nil when no From domain could be taken.
 	DMARC *dmarc.EvalResult `json:"dmarc,omitempty"`
+	// ARC is the validation of the ARC chain; nil without Options.ARC.
+	ARC *arc.Result `json:"arc,omitempty"`
+	// TrustedARC is the trusted-sealer view; nil without
+	// Options.TrustedSealers.
+	TrustedARC *TrustedARC `json:"trusted_arc,omitempty"`
 	// AuthenticationResults is the header field's value (without the
 	// "Authentication-Results:" name).
 	AuthenticationResults string `json:"authentication_results,omitempty"`
@@ -68,9 +85,25 @@ type Result struct {
 
 // Authenticate reads the message from msg (once, holding only the header in
 // memory), verifies its DKIM signatures with v, evaluates SPF for conn when
-// it is not nil, and DMARC for the From domain. The error is non-nil only
-// when the message cannot be read or is not a message.
+// it is not nil, and DMARC for the From domain; with opts.ARC it validates
+// the ARC chain in the same read. The error is non-nil only when the
+// message cannot be read or is not a message.
 func Authenticate(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Verifier, conn *Connection, opts Options) (*Result, error) {
+	return authenticate(ctx, msg, r, v, conn, opts, true)
+}
+
+// VerifyMessage reads the message from msg once and verifies what it
+// carries: its DKIM signatures and, with opts.ARC, its ARC chain (with
+// opts.TrustedSealers, the trusted-sealer view too). Neither SPF nor DMARC
+// is evaluated for the message itself: that needs the connection
+// (Authenticate). The Authentication-Results header field, with
+// opts.AuthServID, holds dkim= and arc=. The error is non-nil only when
+// the message cannot be read or is not a message.
+func VerifyMessage(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Verifier, opts Options) (*Result, error) {
+	return authenticate(ctx, msg, r, v, nil, opts, false)
+}
+
+func authenticate(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Verifier, conn *Connection, opts Options, withDMARC bool) (*Result, error) {
 	br := bufio.NewReaderSize(msg, 64*1024)
 	header, err := readHeader(br)
 	if err != nil {
@@ -81,10 +114,11 @@ func Authenticate(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Ve
 	if err != nil {
 		res.FromError = err.Error()
 	}
-	sigs, err := v.Verify(ctx, io.MultiReader(bytes.NewReader(header), br))
+	sigs, chain, err := verifyBoth(ctx, header, br, v, opts.ARC)
 	if err != nil {
 		return nil, err
 	}
+	res.ARC = chain
 	res.DKIM = append(res.DKIM, sigs...)
 	res.DKIMResult = dkim.Summarize(sigs, "")
 
@@ -105,21 +139,32 @@ func Authenticate(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Ve
 		}
 		in.SPF = append(in.SPF, dmarc.AuthResult{Domain: res.SPF.Domain, Result: string(res.SPF.Result)})
 	}
-	if res.FromDomain != "" {
-		d, err := dmarc.Evaluate(ctx, r, in)
-		if err != nil && d == nil {
-			d = &dmarc.EvalResult{FromDomain: res.FromDomain, Result: "temperror", Reason: err.Error()}
-		}
-		res.DMARC = d
+	if withDMARC && res.FromDomain != "" {
+		res.DMARC = evaluateDMARC(ctx, r, in)
+	}
+	if len(opts.TrustedSealers) > 0 && res.ARC != nil {
+		res.TrustedARC = trustedView(ctx, r, res, opts.TrustedSealers)
 	}
 	if opts.AuthServID != "" {
-		res.AuthenticationResults = res.header(opts.AuthServID, conn)
+		res.AuthenticationResults = res.header(opts.AuthServID, conn, withDMARC, opts.ARCChain)
 	}
 	return res, nil
 }
 
+// evaluateDMARC evaluates DMARC; an error without a result (the record
+// could not be fetched) is temperror.
+func evaluateDMARC(ctx context.Context, r dns.Resolver, in dmarc.EvalInput) *dmarc.EvalResult {
+	d, err := dmarc.Evaluate(ctx, r, in)
+	if err != nil && d == nil {
+		d = &dmarc.EvalResult{FromDomain: in.From, Result: "temperror", Reason: err.Error()}
+	}
+	return d
+}
+
 // readHeader reads the header block, up to and including the empty line
-// that ends it (CRLF or bare LF).
+// that ends it (CRLF or bare LF). A message may end after its header
+// (RFC 5322 §3.5: the body is optional); what is not a header is left to
+// pkg/dkim's reader to name precisely.
 func readHeader(br *bufio.Reader) ([]byte, error) {
 	var h []byte
 	for {
@@ -132,7 +177,7 @@ func readHeader(br *bufio.Reader) ([]byte, error) {
 			continue
 		}
 		if err == io.EOF {
-			return nil, errors.New("msgauth: not a message: no empty line ends the header")
+			return h, nil
 		}
 		if err != nil {
 			return nil, fmt.Errorf("msgauth: reading the message: %w", err)
@@ -186,8 +231,8 @@ func fromDomain(header []byte) (string, error) {
 }
 
 // header formats the Authentication-Results value: spf, one dkim per
-// signature (dkim=none without one), dmarc.
-func (res *Result) header(id string, conn *Connection) string {
+// signature (dkim=none without one), dmarc (when evaluated), arc.
+func (res *Result) header(id string, conn *Connection, withDMARC, arcChain bool) string {
 	parts := []string{id}
 	if res.SPF != nil {
 		p := "spf=" + string(res.SPF.Result)
@@ -204,10 +249,19 @@ func (res *Result) header(id string, conn *Connection) string {
 		parts = append(parts, p)
 	}
 	parts = append(parts, dkim.AuthResultsProperties(res.DKIM)...)
-	if res.DMARC != nil {
+	switch {
+	case res.DMARC != nil:
 		parts = append(parts, res.DMARC.AuthResultsProperty())
-	} else {
+	case withDMARC:
 		parts = append(parts, "dmarc=none reason="+value(firstNonEmpty(res.FromError, "no From domain")))
+	}
+	if res.ARC != nil {
+		// Last, as in RFC 8617's examples (§B.2): arc= after dmarc=.
+		ao := arc.AuthResultsOptions{Chain: arcChain}
+		if conn != nil && res.ARC.Result != arc.None {
+			ao.RemoteIP = conn.IP
+		}
+		parts = append(parts, res.ARC.AuthResultsProperty(ao))
 	}
 	return strings.Join(parts, "; ")
 }

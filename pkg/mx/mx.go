@@ -85,6 +85,27 @@ var (
 	})
 )
 
+var (
+	FindCNAMEAndOtherData = catalog.Define(finding.Spec{
+		Code: "mx.cname-and-other-data", Severity: finding.Error,
+		Title:   "a CNAME beside other records at the domain",
+		Meaning: "The domain's name holds a CNAME and other records (SOA, NS, MX, TXT). RFC 1034 §3.6.2 and RFC 2181 §10.1 forbid it: resolvers answer inconsistently (some follow the alias, some return the other records, some report the name as missing), so SPF, DMARC and mail delivery work for some receivers and not others. At a zone apex it is never valid.",
+		Fix:     "Remove the CNAME, and publish the records the alias pointed to (A/AAAA, or the provider's ALIAS/flattening feature) at the name itself.",
+	})
+	FindCNAMEChain = catalog.Define(finding.Spec{
+		Code: "mx.cname-error", Severity: finding.Error,
+		Title:   "an exchange's CNAME chain loops or is too long",
+		Meaning: "The name an MX record points to is an alias whose chain loops back on itself or runs longer than 16 hops: resolvers answer SERVFAIL, and no sender can deliver to that exchange.",
+		Fix:     "Correct the CNAME records so that the chain ends in an A/AAAA record, or point the MX record at the final host name.",
+	})
+	FindNotCheckedOffline = catalog.Define(finding.Spec{
+		Code: "mx.not-checked-offline", Severity: finding.Info,
+		Title:   "an exchange was not checked offline",
+		Meaning: "The check ran offline and the exchange's name is outside every zone file given (a provider's mail host): its addresses could not be read, so it is neither passed nor failed.",
+		Fix:     "Run the check online, or give that zone file with --zone as well.",
+	})
+)
+
 // Lookup is a domain's MX lookup, shared by the checks that need its
 // exchanges.
 type Lookup struct {
@@ -160,10 +181,19 @@ func Check(ctx context.Context, r dns.Resolver, domain string, m *Lookup) *Resul
 		}
 	}()
 	a := m.Answer
+	if len(a.CNAMEAndOtherData) > 0 {
+		res.Findings = append(res.Findings, FindCNAMEAndOtherData.New(
+			fmt.Sprintf("%s holds a CNAME beside other records (%s): resolvers answer it inconsistently", domain, strings.Join(a.CNAMEAndOtherData, " -> ")),
+			fmt.Sprintf("Remove the CNAME at %s and publish the records it pointed to at the name itself.", domain)).WithName(domain))
+	}
 	for _, rr := range a.Records {
 		res.Records = append(res.Records, fmt.Sprintf("%d %s", rr.Preference, dotted(rr.Target)))
 	}
 	switch {
+	case a.NXDomain() && len(a.CNAMEAndOtherData) > 0:
+		// Not "the domain does not exist": the CNAME beside other data
+		// is what the finding above reports.
+		return res
 	case a.NXDomain():
 		res.Findings = append(res.Findings, FindDomainNotFound.New(
 			fmt.Sprintf("%s does not exist (NXDOMAIN)", domain),
@@ -217,32 +247,48 @@ func Check(ctx context.Context, r dns.Resolver, domain string, m *Lookup) *Resul
 		lookup = append(lookup, len(exch)-1)
 	}
 	errs := make([]error, len(exch))
+	offline := make([]bool, len(exch))
 	var wg sync.WaitGroup
 	for _, idx := range lookup {
 		wg.Add(1)
-		go func(e *Exchange, errp *error) {
+		go func(e *Exchange, errp *error, offp *bool) {
 			defer wg.Done()
-			addrs, cnames, err := resolveHost(ctx, r, e.Host)
+			addrs, cnames, notCovered, err := resolveHost(ctx, r, e.Host)
 			if err != nil {
 				*errp = err
 				return
 			}
-			e.CNAMEs = cnames
+			e.CNAMEs, *offp = cnames, notCovered
 			for _, ip := range addrs {
 				e.Addresses = append(e.Addresses, ip.String())
 			}
-		}(&exch[idx], &errs[idx])
+		}(&exch[idx], &errs[idx], &offline[idx])
 	}
 	wg.Wait()
 	det.Exchanges = exch
-	for _, err := range errs {
-		if err != nil {
+	for i, err := range errs {
+		switch {
+		case err == nil:
+		case dns.IsCNAMEChainError(err):
+			// A loop is a misconfiguration, not an outage.
+			res.Findings = append(res.Findings, FindCNAMEChain.New(
+				fmt.Sprintf("exchange %s cannot be resolved: %v", exch[i].Host, err),
+				fmt.Sprintf("Correct the CNAME records of %s, or point the MX record at the final host name.", exch[i].Host)).WithName(exch[i].Host))
+			offline[i] = true // reported: judge nothing else about it
+		default:
 			res.Findings = nil
 			res.Status, res.Error = finding.StatusError, err.Error()
 			return res
 		}
 	}
-	for _, e := range exch {
+	for i, e := range exch {
+		if offline[i] {
+			if errs[i] == nil {
+				res.Findings = append(res.Findings, FindNotCheckedOffline.New(
+					fmt.Sprintf("exchange %s is outside every zone file given: its addresses were not checked offline", e.Host), "").WithName(e.Host))
+			}
+			continue
+		}
 		if len(e.CNAMEs) > 0 {
 			res.Findings = append(res.Findings, FindCNAME.New(
 				fmt.Sprintf("exchange %s is an alias of %s", e.Host, e.CNAMEs[len(e.CNAMEs)-1]),
@@ -276,21 +322,24 @@ func Check(ctx context.Context, r dns.Resolver, domain string, m *Lookup) *Resul
 }
 
 // resolveHost returns a host's A and AAAA addresses and the CNAME chain
-// followed to reach them.
-func resolveHost(ctx context.Context, r dns.Resolver, host string) ([]netip.Addr, []string, error) {
+// followed to reach them, and whether the host was outside every zone file
+// (offline: not checked).
+func resolveHost(ctx context.Context, r dns.Resolver, host string) ([]netip.Addr, []string, bool, error) {
 	var addrs []netip.Addr
 	var cnames []string
+	notCovered := false
 	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		a, err := r.Query(ctx, host, t)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, false, err
 		}
 		addrs = append(addrs, a.IPs()...)
+		notCovered = notCovered || a.NotCovered
 		if len(a.CNAMEs) > len(cnames) {
 			cnames = a.CNAMEs
 		}
 	}
-	return addrs, cnames, nil
+	return addrs, cnames, notCovered, nil
 }
 
 // isIPLiteral reports whether an MX target is an address written as a name.

@@ -17,11 +17,18 @@ var CSVHeader = []string{"domain", "domain_status", "check", "check_status", "co
 type csvWriter struct {
 	cw     *csv.Writer
 	header bool
+	// groups (GroupByTenant) adds a last column, tenant, and a summary row
+	// per tenant at the end.
+	groups *check.Tenants
+	tenant string
 }
 
 func newCSV(w io.Writer) *csvWriter { return &csvWriter{cw: csv.NewWriter(w)} }
 
 func (c *csvWriter) row(fields ...string) {
+	if c.groups != nil {
+		fields = append(fields, c.tenant)
+	}
 	for i, f := range fields {
 		fields[i] = CSVCell(f)
 	}
@@ -31,12 +38,17 @@ func (c *csvWriter) row(fields ...string) {
 func (c *csvWriter) writeHeader() {
 	if !c.header {
 		c.header = true
-		_ = c.cw.Write(CSVHeader)
+		h := CSVHeader
+		if c.groups != nil {
+			h = append(append([]string(nil), CSVHeader...), "tenant")
+		}
+		_ = c.cw.Write(h)
 	}
 }
 
 func (c *csvWriter) domain(d *check.DomainResult) error {
 	c.writeHeader()
+	c.tenant = d.Tenant
 	ds := string(d.Status)
 	if len(d.Checks) == 0 {
 		c.row(d.Domain, ds, "", "", "", "", d.Error, "", "")
@@ -56,6 +68,14 @@ func (c *csvWriter) domain(d *check.DomainResult) error {
 
 func (c *csvWriter) close(check.Summary) error {
 	c.writeHeader() // an empty run still has its header
+	if c.groups != nil {
+		// A summary row per tenant: no domain, the tenant's status, the
+		// counts as the message.
+		for _, ts := range c.groups.List() {
+			c.tenant = ts.Tenant
+			c.row("", string(ts.Status), "", "", "", "", summaryLine(ts.Summary), "", "")
+		}
+	}
 	c.cw.Flush()
 	return c.cw.Error()
 }

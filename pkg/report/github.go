@@ -25,6 +25,9 @@ type githubWriter struct {
 	// annotations counts the annotations written, by level: GitHub shows
 	// only the first ghAnnotationsShown of each level in a step.
 	annotations map[string]int
+	// groups (GroupByTenant): groups named with the tenant, and a summary
+	// line per tenant at Close.
+	groups *check.Tenants
 }
 
 // ghAnnotationsShown is how many annotations of one level GitHub shows per
@@ -72,7 +75,11 @@ func (g *githubWriter) level(s finding.Severity) string {
 func (g *githubWriter) domain(d *check.DomainResult) error {
 	g.buf.Reset()
 	label := statusLabel(d)
-	fmt.Fprintf(&g.buf, "::group::%s: %s\n", ghData(oneLine(d.Domain)), label)
+	if g.groups != nil {
+		fmt.Fprintf(&g.buf, "::group::tenant %s: %s: %s\n", ghData(tenantLabel(d.Tenant)), ghData(oneLine(d.Domain)), label)
+	} else {
+		fmt.Fprintf(&g.buf, "::group::%s: %s\n", ghData(oneLine(d.Domain)), label)
+	}
 	if invalid(d) {
 		g.annotate("error", d.Domain, "not checked: "+d.Error)
 	} else if d.Error != "" {
@@ -127,6 +134,11 @@ func (g *githubWriter) close(s check.Summary) error {
 		}
 		g.annotate("notice", "emailauth", fmt.Sprintf("%s: GitHub shows %d of each level per step; %s have all of them",
 			strings.Join(over, ", "), ghAnnotationsShown, where))
+	}
+	if g.groups != nil {
+		for _, ts := range g.groups.List() {
+			fmt.Fprintf(&g.buf, "emailauth: tenant %s: %s\n", ghData(tenantLabel(ts.Tenant)), summaryLine(ts.Summary))
+		}
 	}
 	fmt.Fprintf(&g.buf, "emailauth: %s\n", summaryLine(s))
 	if _, err := g.w.Write(g.buf.Bytes()); err != nil {

@@ -69,7 +69,7 @@ func Grid(w io.Writer, header []string, rows [][]string) error {
 func safeCells(in []string) []any {
 	out := make([]any, len(in))
 	for i, s := range in {
-		out[i] = oneLine(printable(s))
+		out[i] = SafeLine(s)
 	}
 	return out
 }

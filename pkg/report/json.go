@@ -117,6 +117,7 @@ type jsonWriter struct {
 	w       io.Writer
 	buf     bytes.Buffer
 	started bool
+	groups  *check.Tenants // GroupByTenant: "tenants" after "summary"
 }
 
 func newJSON(w io.Writer) *jsonWriter { return &jsonWriter{w: w} }
@@ -155,6 +156,12 @@ func (j *jsonWriter) close(s check.Summary) error {
 	j.buf.WriteString("  \"summary\": ")
 	if err := encodeJSON(&j.buf, s, "  ", "  "); err != nil {
 		return err
+	}
+	if j.groups != nil {
+		j.buf.WriteString(",\n  \"tenants\": ")
+		if err := encodeJSON(&j.buf, j.groups.List(), "  ", "  "); err != nil {
+			return err
+		}
 	}
 	j.buf.WriteString("\n}\n")
 	_, err := j.w.Write(j.buf.Bytes())

@@ -56,12 +56,41 @@ type junitWriter struct {
 	opts                             Options
 	suites                           bytes.Buffer // the rendered testsuites
 	tests, failures, errors, skipped int
+	// groups (GroupByTenant): a test suite per tenant, holding its
+	// domains' cases, kept until Close.
+	groups  *check.Tenants
+	byTen   map[string]*junitSuite
+	tenants []string
 }
 
 func newJUnit(w io.Writer, opts Options) *junitWriter { return &junitWriter{w: w, opts: opts} }
 
 func (j *junitWriter) domain(d *check.DomainResult) error {
 	s := junitSuiteFor(safeResult(d), j.opts)
+	if j.groups != nil {
+		if j.byTen == nil {
+			j.byTen = map[string]*junitSuite{}
+		}
+		ts, ok := j.byTen[d.Tenant]
+		if !ok {
+			ts = &junitSuite{Name: "tenant " + printable(tenantLabel(d.Tenant))}
+			j.byTen[d.Tenant] = ts
+			j.tenants = append(j.tenants, d.Tenant)
+		}
+		ts.Tests += s.Tests
+		ts.Failures += s.Failures
+		ts.Errors += s.Errors
+		ts.Skipped += s.Skipped
+		ts.Cases = append(ts.Cases, s.Cases...)
+		if s.SystemErr != "" {
+			ts.SystemErr += d.Domain + ": " + s.SystemErr + "\n"
+		}
+		j.tests += s.Tests
+		j.failures += s.Failures
+		j.errors += s.Errors
+		j.skipped += s.Skipped
+		return nil
+	}
 	j.tests += s.Tests
 	j.failures += s.Failures
 	j.errors += s.Errors
@@ -78,6 +107,27 @@ func (j *junitWriter) domain(d *check.DomainResult) error {
 }
 
 func (j *junitWriter) close(check.Summary) error {
+	for _, id := range j.tenants {
+		ts := j.byTen[id]
+		var status check.Status
+		for _, x := range j.groups.List() {
+			if x.Tenant == id {
+				status = x.Status
+			}
+		}
+		sum := j.groups.Summary(id)
+		ts.Properties = []junitProperty{
+			{Name: "tenant", Value: id},
+			{Name: "status", Value: string(status)},
+			{Name: "summary", Value: summaryLine(sum)},
+		}
+		b, err := xml.MarshalIndent(ts, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		j.suites.WriteString(printable(string(b)))
+		j.suites.WriteByte('\n')
+	}
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	fmt.Fprintf(&b, "<testsuites name=\"emailauth\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n",

@@ -23,6 +23,9 @@ type markdownWriter struct {
 	limit    int
 	rows     []string
 	sections []string
+	// groups (GroupByTenant): a tenants table, and a tenant column in the
+	// domains table.
+	groups *check.Tenants
 }
 
 func newMarkdown(w io.Writer, opts Options, limit int) *markdownWriter {
@@ -68,8 +71,12 @@ func (m *markdownWriter) domain(d *check.DomainResult) error {
 			attention = append(attention, mdMark(string(c.Status))+" "+mdText(c.Check))
 		}
 	}
-	m.rows = append(m.rows, fmt.Sprintf("| %s | %s %s | %d | %d | %s |\n",
-		mdText(d.Domain), mdMark(label), label, n.errors, n.warnings, strings.Join(attention, ", ")))
+	tenant := ""
+	if m.groups != nil {
+		tenant = mdText(tenantLabel(d.Tenant)) + " | "
+	}
+	m.rows = append(m.rows, fmt.Sprintf("| %s%s | %s %s | %d | %d | %s |\n",
+		tenant, mdText(d.Domain), mdMark(label), label, n.errors, n.warnings, strings.Join(attention, ", ")))
 	if label != "pass" && label != "skip" {
 		m.sections = append(m.sections, m.section(d, label))
 	}
@@ -141,7 +148,17 @@ func (m *markdownWriter) document(s check.Summary) string {
 	case len(m.sections) == 0:
 		b.WriteString(": nothing to fix.")
 	}
-	b.WriteString("\n\n| Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- |\n")
+	if m.groups != nil {
+		b.WriteString("\n\n| Tenant | Status | Domains | Pass | Warn | Fail | Error | Invalid |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, ts := range m.groups.List() {
+			st := string(ts.Status)
+			c := ts.Summary
+			fmt.Fprintf(&b, "| %s | %s %s | %d | %d | %d | %d | %d | %d |\n", mdText(tenantLabel(ts.Tenant)), mdMark(st), st, c.Domains, c.Pass, c.Warn, c.Fail, c.Error, c.Invalid)
+		}
+		b.WriteString("\n| Tenant | Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- | --- |\n")
+	} else {
+		b.WriteString("\n\n| Domain | Status | Errors | Warnings | Checks to look at |\n| --- | --- | --- | --- | --- |\n")
+	}
 	blocks := append(append([]string(nil), m.rows...), m.sections...)
 	rest := 0 // the bytes of the blocks not yet written
 	for _, blk := range blocks {

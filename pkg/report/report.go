@@ -49,6 +49,14 @@ type Options struct {
 	// that do not fit are left out with a note saying how many. 0 = no
 	// bound for the markdown format.
 	MarkdownMaxBytes int
+	// GroupByTenant groups the report by the domains' tenant
+	// (DomainResult.Tenant), with a summary per tenant, in every format:
+	// a heading and a summary line per tenant (table), "tenants" beside
+	// "summary" (json), a tenant column and a summary row per tenant (csv),
+	// a test suite per tenant (junit), tenant summary lines (github), a
+	// tenants table and a tenant column (markdown); jsonl lines carry the
+	// tenant. The caller writes each tenant's domains together.
+	GroupByTenant bool
 }
 
 func (o Options) failOnWarning() bool { return o.FailOn == finding.Warning }
@@ -86,26 +94,45 @@ func New(format string, w io.Writer, opts Options) (Writer, error) {
 	if w == nil {
 		return nil, errors.New("report: nil io.Writer")
 	}
+	var g *check.Tenants
+	if opts.GroupByTenant {
+		g = &check.Tenants{}
+	}
 	var r renderer
 	switch format {
 	case "table":
-		r = newTable(w, opts)
+		t := newTable(w, opts)
+		t.groups = g
+		r = t
 	case "json":
-		r = newJSON(w)
+		j := newJSON(w)
+		j.groups = g
+		r = j
 	case "jsonl":
 		r = newJSONL(w)
 	case "csv":
-		r = newCSV(w)
+		c := newCSV(w)
+		c.groups = g
+		r = c
 	case "junit":
-		r = newJUnit(w, opts)
+		j := newJUnit(w, opts)
+		j.groups = g
+		r = j
 	case "github":
-		r = newGitHub(w, opts)
+		gh := newGitHub(w, opts)
+		gh.groups = g
+		if gh.md != nil {
+			gh.md.groups = g
+		}
+		r = gh
 	case "markdown":
-		r = newMarkdown(w, opts, opts.MarkdownMaxBytes)
+		m := newMarkdown(w, opts, opts.MarkdownMaxBytes)
+		m.groups = g
+		r = m
 	default:
 		return nil, fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 	}
-	return &writer{r: r, format: format}, nil
+	return &writer{r: r, format: format, groups: g}, nil
 }
 
 // WriteReport renders a whole report: its domains in order, then its summary.
@@ -131,6 +158,9 @@ type writer struct {
 	format string
 	closed bool
 	err    error // the first write error: later calls return it
+	// groups tallies the domains by tenant (GroupByTenant), before each
+	// is rendered; the renderers read it.
+	groups *check.Tenants
 }
 
 func (w *writer) WriteDomain(d *check.DomainResult) error {
@@ -143,6 +173,9 @@ func (w *writer) WriteDomain(d *check.DomainResult) error {
 		return w.err
 	case d == nil:
 		return fmt.Errorf("report: %s writer: nil domain result", w.format)
+	}
+	if w.groups != nil {
+		w.groups.Add(d)
 	}
 	if err := w.r.domain(withoutNilChecks(d)); err != nil {
 		w.err = fmt.Errorf("report: writing %s output for %s: %w", w.format, d.Domain, err)
@@ -280,4 +313,13 @@ func plural(n int, one, many string) string {
 		return fmt.Sprintf("%d %s", n, one)
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// tenantLabel names a tenant for people: its id, or "(none)" for domains in
+// no tenant's list.
+func tenantLabel(id string) string {
+	if id == "" {
+		return "(none)"
+	}
+	return oneLine(printable(id))
 }

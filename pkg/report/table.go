@@ -22,6 +22,10 @@ type tableWriter struct {
 	width  int
 	buf    bytes.Buffer
 	n      int
+	// groups and tenant: the tenant tallies and the tenant being written
+	// (GroupByTenant).
+	groups *check.Tenants
+	tenant *string
 }
 
 // newTable writes to w. When w is a Term, the table is written through it
@@ -87,6 +91,17 @@ const checkNameWidth = 8
 
 func (t *tableWriter) domain(d *check.DomainResult) error {
 	t.buf.Reset()
+	if t.groups != nil && (t.tenant == nil || *t.tenant != d.Tenant) {
+		if t.tenant != nil {
+			t.tenantSummary(*t.tenant)
+		}
+		if t.n > 0 {
+			t.buf.WriteByte('\n')
+		}
+		id := d.Tenant
+		t.tenant = &id
+		fmt.Fprintf(&t.buf, "%s\n", t.paint(StyleBold, "tenant "+tenantLabel(id)))
+	}
 	if t.n > 0 {
 		t.buf.WriteByte('\n')
 	}
@@ -129,6 +144,8 @@ func (t *tableWriter) check(c *check.CheckResult) {
 	var summary string
 	var wrapped []string // an error too long for the line, wrapped under the summary column
 	switch {
+	case c.Summary != "" && !t.opts.Verbose:
+		summary = truncate(oneLine(printable(c.Summary)), max(t.width-used-2, 10))
 	case len(c.Records) > 0 && !t.opts.Verbose:
 		more := ""
 		if len(c.Records) > 1 {
@@ -195,9 +212,24 @@ func (t *tableWriter) lines(first, rest, text string) {
 }
 
 func (t *tableWriter) close(s check.Summary) error {
+	t.buf.Reset()
+	if t.groups != nil && t.tenant != nil {
+		t.tenantSummary(*t.tenant)
+	}
 	sep := ""
 	if t.n > 0 {
 		sep = "\n"
 	}
-	return t.out(fmt.Sprintf("%s%s\n", sep, summaryLine(s)))
+	fmt.Fprintf(&t.buf, "%s%s\n", sep, summaryLine(s))
+	return t.out(t.buf.String())
+}
+
+// tenantSummary writes the summary line of a tenant's domains.
+func (t *tableWriter) tenantSummary(id string) {
+	s := t.groups.Summary(id)
+	st := s.Status()
+	if s.Invalid > 0 && st.Rank() < check.StatusError.Rank() {
+		st = check.StatusError
+	}
+	fmt.Fprintf(&t.buf, "\n%s %s: %s\n", t.paint(StatusStyle(string(st)), tableMark(string(st))), "tenant "+tenantLabel(id), summaryLine(s))
 }

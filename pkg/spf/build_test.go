@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -236,4 +237,23 @@ func (f fallback) Query(ctx context.Context, name string, qtype uint16) (*dns.An
 		return f.b.Query(ctx, name, qtype)
 	}
 	return ans, err
+}
+
+// TestFlattenProtect: a protected include (a platform's) is kept as it is,
+// and naming it in Flatten is refused.
+func TestFlattenProtect(t *testing.T) {
+	f := flattenZone()
+	res, err := Flatten(context.Background(), f, "example.com", FlattenOptions{Protect: []string{"_spf.big.example.net"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Sources) != 1 || !strings.Contains(res.Records[0].Record, "include:_spf.big.example.net") || !strings.Contains(res.Records[0].Record, "ip4:198.51.100.0/24") {
+		t.Errorf("sources %d, record %s", len(res.Sources), res.Records[0].Record)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "protected") }) {
+		t.Errorf("warnings %v", res.Warnings)
+	}
+	if _, err := Flatten(context.Background(), f, "example.com", FlattenOptions{Flatten: []string{"include:_spf.big.example.net"}, Protect: []string{"include:_spf.big.example.net"}}); err == nil || !strings.Contains(err.Error(), "protected") {
+		t.Errorf("flattening a protected include: %v", err)
+	}
 }

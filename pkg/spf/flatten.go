@@ -27,6 +27,10 @@ type FlattenOptions struct {
 	MaxRecordLen int
 	// TTL of the zone lines; 0 = 3600.
 	TTL uint32
+	// Protect names includes that must never be flattened (a sending
+	// platform's, whose addresses change without notice): they are kept as
+	// they are, and naming one in Flatten is an error.
+	Protect []string
 }
 
 // FlatRecord is one record to publish.
@@ -118,6 +122,9 @@ func Flatten(ctx context.Context, r dns.Resolver, domain string, opts FlattenOpt
 	want := map[string]bool{}
 	for _, f := range opts.Flatten {
 		f = dns.CanonicalName(strings.TrimPrefix(strings.TrimSpace(strings.ToLower(f)), "include:"))
+		if IsProtected("include:"+f, opts.Protect) {
+			return nil, fmt.Errorf("spf: flatten: include:%s is protected (the platform's include must stay as it is, so that its address changes reach the record)", f)
+		}
 		want[f] = false
 	}
 	res := &FlattenResult{Domain: a.Domain, Original: a.Record, OriginalLookups: a.Lookups, MaxLookups: opts.MaxLookups, Kept: []string{}, Warnings: []string{}, Flattened: []string{}}
@@ -150,6 +157,10 @@ func Flatten(ctx context.Context, r dns.Resolver, domain string, opts FlattenOpt
 			target := dns.CanonicalName(t.Value)
 			_, named := want[target]
 			if len(want) > 0 && !named {
+				break
+			}
+			if IsProtected(t.Raw, opts.Protect) {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("%s kept: the platform's include is protected", t.Raw))
 				break
 			}
 			if named {

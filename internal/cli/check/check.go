@@ -18,6 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/internal/cli/profileopt"
+	"github.com/penguinmails/emailauth/pkg/authoritative"
 	pcheck "github.com/penguinmails/emailauth/pkg/check"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
@@ -40,6 +42,18 @@ type Options struct {
 	SMTPPort     int
 	HeloName     string
 	Deadline     time.Duration
+
+	// Profile names the platform profile, the tenants file and a tenant
+	// (--profile, --tenants, --tenant).
+	Profile profileopt.Flags
+	// Policy is --ignore and --severity.
+	Policy finding.Policy
+	// Authoritative (--authoritative) asks each name server directly;
+	// Nameservers (--nameserver ADDR) are asked instead of the NS set, and
+	// NSAddrs (--nameserver NAME=ADDR) give a server's address.
+	Authoritative bool
+	Nameservers   []string
+	NSAddrs       map[string][]string
 }
 
 // NewCmdCheck returns the check command. runF, when not nil, replaces the
@@ -47,6 +61,7 @@ type Options struct {
 func NewCmdCheck(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{}
 	var failOn, shard string
+	var ignore, severity, nameservers []string
 	cmd := &cobra.Command{
 		Use:   "check [DOMAIN...]",
 		Short: "Check domains' SPF, DKIM, DMARC, MX, MTA-STS, TLS-RPT, BIMI and DNSSEC",
@@ -71,7 +86,23 @@ discovered, and finding none is only a warning.
 
 Exit codes: 0 every domain passed (warnings allowed unless --fail-on warning),
 1 a domain failed, 2 bad input, 3 some check could not complete and nothing
-failed.`,
+failed.
+
+With a platform profile (--profile FILE, or profile: in the config file) a
+profile check is added: every requirement of the platform met or not, each
+with the exact record that fixes it, and the other checks honour the profile
+(its DKIM selectors are required; its includes are never suggested for
+flattening). --tenants FILE checks every tenant's domains (or --tenant ID's)
+and groups the report by tenant, with a summary per tenant, in every format.
+See docs/profiles.md.
+
+--ignore CODE drops a finding code (CHECK.* for a whole check) and --severity
+CODE=LEVEL gives it another severity, in every check, before statuses and the
+exit code are judged; a profile's ignore and severity keys do the same.
+
+--authoritative asks each of the domain's name servers directly for the mail
+records and reports where they disagree (records on one server and not
+another, differing SOA serials, lame servers).`,
 		Example: `  # a tenant's zone, before it is published
   emailauth check --offline --zone example.com.zone example.com
 
@@ -85,7 +116,16 @@ failed.`,
   emailauth check --checks spf,dmarc --fail-on warning example.com
 
   # the platform's selector must be published
-  emailauth check -s mailu tenant.example`,
+  emailauth check -s mailu tenant.example
+
+  # a tenant against the platform's profile, as a CI gate
+  emailauth check --profile penguinmails.yaml --fail-on warning --ignore bimi.* tenant.example
+
+  # every tenant, grouped by tenant, for a dashboard
+  emailauth check --profile penguinmails.yaml --tenants tenants.yaml -o json
+
+  # do the name servers agree? (propagation)
+  emailauth check --authoritative --checks spf,dmarc tenant.example`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Domains = args
 			sev, err := finding.ParseSeverity(failOn)
@@ -111,11 +151,24 @@ failed.`,
 					return cmdutil.FlagErrorf("unknown check %q: want one of %s", c, strings.Join(pcheck.Names(), ", "))
 				}
 			}
-			if len(opts.Domains) == 0 && opts.File == "" {
-				return cmdutil.FlagErrorf("no domain to check: give DOMAIN arguments, --file FILE, or - for standard input")
+			fromTenants := opts.Profile.Tenants != "" || opts.Profile.Tenant != "" || f.Global != nil && f.Global.Tenants != ""
+			if len(opts.Domains) == 0 && opts.File == "" && !fromTenants {
+				return cmdutil.FlagErrorf("no domain to check: give DOMAIN arguments, --file FILE, - for standard input, or --tenants FILE")
 			}
 			if opts.SMTP {
 				opts.Checks = appendUnique(opts.Checks, pcheck.CheckSTARTTLS)
+			}
+			if opts.Authoritative && len(opts.Checks) > 0 {
+				opts.Checks = appendUnique(opts.Checks, pcheck.CheckAuthoritative)
+			}
+			if err := parsePolicy(opts, ignore, severity); err != nil {
+				return err
+			}
+			if len(nameservers) > 0 && !opts.Authoritative {
+				return cmdutil.FlagErrorf("--nameserver goes with --authoritative")
+			}
+			if err := parseNameservers(opts, nameservers); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -145,7 +198,88 @@ failed.`,
 	_ = cmd.RegisterFlagCompletionFunc("file", cmdutil.CompleteFiles("txt", "list"))
 	_ = cmd.RegisterFlagCompletionFunc("shard", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("selector", cobra.NoFileCompletions)
+	opts.Profile.Add(fl, true)
+	fl.StringArrayVar(&ignore, "ignore", nil, "drop the findings of this `code` (CHECK.* for a whole check; repeatable)")
+	fl.StringArrayVar(&severity, "severity", nil, "give the findings of a code another severity, `CODE=LEVEL` (error, warning or info; repeatable)")
+	fl.BoolVar(&opts.Authoritative, "authoritative", false, "also ask each name server of the domain directly and report where they disagree")
+	fl.StringArrayVar(&nameservers, "nameserver", nil, "with --authoritative: ask this server (`ADDR[:PORT]`) instead of the NS set, or give a server's address (NAME=ADDR[:PORT]); repeatable")
 	return cmd
+}
+
+// parsePolicy validates --ignore and --severity against the catalogue.
+func parsePolicy(opts *Options, ignore, severity []string) error {
+	codes := profileopt.Codes()
+	check := func(flag, code string) error {
+		if err := finding.CheckCode(code, codes); err != nil {
+			var ue *finding.UnknownCodeError
+			if errors.As(err, &ue) && len(ue.Near) > 0 {
+				return cmdutil.FlagErrorf("invalid %s %q: unknown finding code; did you mean %q?", flag, code, ue.Near[0])
+			}
+			return cmdutil.FlagErrorf("invalid %s %q: unknown finding code (emailauth explain lists them; CHECK.* names a whole check)", flag, code)
+		}
+		return nil
+	}
+	for _, v := range ignore {
+		for _, c := range strings.Split(v, ",") {
+			c = strings.ToLower(strings.TrimSpace(c))
+			if c == "" {
+				continue
+			}
+			if err := check("--ignore", c); err != nil {
+				return err
+			}
+			opts.Policy.Ignore = append(opts.Policy.Ignore, c)
+		}
+	}
+	for _, v := range severity {
+		code, level, ok := strings.Cut(v, "=")
+		code = strings.ToLower(strings.TrimSpace(code))
+		if !ok || code == "" {
+			return cmdutil.FlagErrorf("invalid --severity %q: want CODE=LEVEL, such as dmarc.policy-none=error", v)
+		}
+		if strings.HasSuffix(code, ".*") {
+			return cmdutil.FlagErrorf("invalid --severity %q: a severity is set per code, not for a whole check", v)
+		}
+		if err := check("--severity", code); err != nil {
+			return err
+		}
+		sev, err := finding.ParseSeverity(level)
+		if err != nil {
+			return cmdutil.FlagErrorf("invalid --severity %q: %q is not a severity: want error, warning or info", v, level)
+		}
+		if opts.Policy.Severity == nil {
+			opts.Policy.Severity = map[string]finding.Severity{}
+		}
+		opts.Policy.Severity[code] = sev
+	}
+	return nil
+}
+
+// parseNameservers reads --nameserver: an address to ask, or NAME=ADDR.
+func parseNameservers(opts *Options, values []string) error {
+	for _, v := range values {
+		name, addr, named := strings.Cut(v, "=")
+		if !named {
+			addr = v
+		}
+		a, err := dns.ParseServer(addr)
+		if err != nil {
+			return cmdutil.FlagErrorf("invalid --nameserver %q: %v", v, strings.TrimPrefix(err.Error(), "dns: "))
+		}
+		if !named {
+			opts.Nameservers = append(opts.Nameservers, a)
+			continue
+		}
+		n, err := dns.NormalizeName(name)
+		if err != nil {
+			return cmdutil.FlagErrorf("invalid --nameserver %q: %q is not a host name", v, name)
+		}
+		if opts.NSAddrs == nil {
+			opts.NSAddrs = map[string][]string{}
+		}
+		opts.NSAddrs[n] = append(opts.NSAddrs[n], a)
+	}
+	return nil
 }
 
 func parseShard(s string) (int, int, error) {
@@ -271,9 +405,19 @@ func readDomains(f *cmdutil.Factory, opts *Options) ([]entry, error) {
 }
 
 func run(f *cmdutil.Factory, opts *Options) error {
+	loaded, err := profileopt.Load(f, opts.Profile)
+	if err != nil {
+		return err
+	}
 	entries, err := readDomains(f, opts)
 	if err != nil {
 		return err
+	}
+	if loaded.Tenants != nil {
+		entries, err = tenantEntries(loaded, entries, opts)
+		if err != nil {
+			return err
+		}
 	}
 	if len(entries) == 0 && opts.ShardN == 0 {
 		return cmdutil.BadInputHint("--file", errors.New("no domains in the input"), "give one domain per line; lines starting with # are comments")
@@ -293,14 +437,23 @@ func run(f *cmdutil.Factory, opts *Options) error {
 			index = append(index, i)
 		}
 	}
+	// Each worker has a few queries in flight; the cap grows with them, so
+	// that a slow domain cannot starve the others.
+	f.Global.MaxInFlight = max(64, 4*opts.Concurrency)
 	r, err := f.Resolver()
 	if err != nil {
 		return err
 	}
 	checks := opts.Checks
+	if len(checks) > 0 && loaded.Profile != nil {
+		checks = appendUnique(checks, pcheck.CheckProfile)
+	}
+	if len(checks) == 0 && opts.Authoritative {
+		checks = appendUnique(defaultChecks(opts.SMTP, loaded.Profile != nil), pcheck.CheckAuthoritative)
+	}
 	if len(opts.Skip) > 0 {
 		if len(checks) == 0 {
-			checks = defaultChecks(opts.SMTP)
+			checks = defaultChecks(opts.SMTP, loaded.Profile != nil)
 		}
 		checks = without(checks, opts.Skip)
 		if len(checks) == 0 {
@@ -322,13 +475,24 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		HeloName:     opts.HeloName,
 		Offline:      f.Global.Offline,
 		Deadline:     opts.Deadline,
+		Profile:      loaded.Profile,
+		Tenants:      loaded.Tenants,
+		Policy:       opts.Policy,
+		Authoritative: authoritative.Options{
+			Client:  authClient(f),
+			NS:      dns.NSOptions{Addrs: opts.NSAddrs},
+			Servers: opts.Nameservers,
+		},
 	}
 	checker, err := pcheck.New(r, copts)
 	if err != nil {
+		if errors.Is(err, pcheck.ErrNoProfile) {
+			return cmdutil.FlagErrorf("the profile check needs a platform profile: give --profile FILE (or profile: in the config file)")
+		}
 		return cmdutil.BadInput("--checks", err)
 	}
 
-	ropts := report.Options{Color: f.IO.Color, Verbose: f.IO.Verbosity > 0, FailOn: opts.FailOn}
+	ropts := report.Options{Color: f.IO.Color, Verbose: f.IO.Verbosity > 0, FailOn: opts.FailOn, GroupByTenant: loaded.Tenants != nil}
 	if f.Global.Output == "github" {
 		if p := f.Getenv("GITHUB_STEP_SUMMARY"); p != "" {
 			fh, err := os.OpenFile(p, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
@@ -394,12 +558,66 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	return cmdutil.ExitFor(summary, opts.FailOn)
 }
 
-func defaultChecks(smtp bool) []string {
+func defaultChecks(smtp, profile bool) []string {
 	out := pcheck.DefaultNames()
 	if smtp {
 		out = appendUnique(out, pcheck.CheckSTARTTLS)
 	}
+	if profile {
+		out = appendUnique(out, pcheck.CheckProfile)
+	}
 	return out
+}
+
+// authClient is the client that asks name servers directly, with the
+// global timeout and retries and -vv tracing.
+func authClient(f *cmdutil.Factory) *dns.AuthClient {
+	c := &dns.AuthClient{Timeout: f.Global.Timeout, Retries: f.Global.Retries, TCP: f.Global.TCP}
+	if f.IO.Verbosity >= 2 {
+		c.Trace = func(line string) { f.IO.Verbosef(2, "dns: %s", line) }
+	}
+	return c
+}
+
+// tenantEntries returns the entries of a run over a tenants file: the
+// domains given (each must belong to --tenant when it is given), else the
+// domains of --tenant or of every tenant; ordered tenant by tenant, in the
+// file's order, so the report groups them.
+func tenantEntries(l *profileopt.Loaded, given []entry, opts *Options) ([]entry, error) {
+	entries := given
+	if len(entries) == 0 && len(opts.Domains) == 0 && opts.File == "" {
+		for _, d := range l.Domains() {
+			if opts.ShardN > 0 && !inShard(d, opts.ShardK, opts.ShardN) {
+				continue
+			}
+			dom, err := dns.NewDomain(d)
+			entries = append(entries, entry{where: l.Tenants.File, input: d, domain: dom, err: err})
+		}
+	}
+	if l.Tenant != nil {
+		for _, e := range entries {
+			if e.err != nil {
+				continue
+			}
+			if td := l.Tenants.Lookup(e.domain.ASCII); td == nil || td.Tenant != l.Tenant {
+				return nil, cmdutil.BadInputHint(e.where, fmt.Errorf("%s is not a domain of tenant %q", e.domain.ASCII, l.Tenant.ID), "leave out the DOMAIN arguments to check every domain of the tenant")
+			}
+		}
+	}
+	rank := map[string]int{}
+	for i, t := range l.Tenants.Tenants {
+		rank[t.ID] = i
+	}
+	tenantOf := func(e entry) int {
+		if e.err == nil {
+			if td := l.Tenants.Lookup(e.domain.ASCII); td != nil {
+				return rank[td.Tenant.ID]
+			}
+		}
+		return len(rank)
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return tenantOf(entries[i]) < tenantOf(entries[j]) })
+	return entries, nil
 }
 
 func without(list, drop []string) []string {

@@ -220,3 +220,47 @@ func TestInterruptWritesOnlyFinishedDomains(t *testing.T) {
 		}
 	}
 }
+
+func TestProfileFlags(t *testing.T) {
+	o, err := parse(t, "x.example", "--profile", "p.yaml", "--tenants", "t.yaml", "--tenant", "acme",
+		"--ignore", "bimi.*", "--ignore", "dmarc.policy-none,mta-sts.no-record", "--severity", "dnssec.unsigned=warning",
+		"--authoritative", "--nameserver", "192.0.2.53", "--nameserver", "ns1.x.example=127.0.0.1:5353")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Profile.Profile != "p.yaml" || o.Profile.Tenants != "t.yaml" || o.Profile.Tenant != "acme" {
+		t.Errorf("profile flags %+v", o.Profile)
+	}
+	if strings.Join(o.Policy.Ignore, " ") != "bimi.* dmarc.policy-none mta-sts.no-record" || o.Policy.Severity["dnssec.unsigned"] != finding.Warning {
+		t.Errorf("policy %+v", o.Policy)
+	}
+	if !o.Authoritative || strings.Join(o.Nameservers, ",") != "192.0.2.53:53" || strings.Join(o.NSAddrs["ns1.x.example"], ",") != "127.0.0.1:5353" {
+		t.Errorf("authoritative %+v", o)
+	}
+	// --tenants alone is enough: the domains come from the file.
+	if _, err := parse(t, "--profile", "p.yaml", "--tenants", "t.yaml"); err != nil {
+		t.Errorf("--tenants without domains: %v", err)
+	}
+	// --authoritative with --checks adds the check.
+	o, _ = parse(t, "--checks", "spf", "--authoritative", "x.example")
+	if strings.Join(o.Checks, ",") != "spf,authoritative" {
+		t.Errorf("checks %v", o.Checks)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--ignore", "dmarc.policy-non", "x.example"}, `invalid --ignore "dmarc.policy-non": unknown finding code; did you mean "dmarc.policy-none"?`},
+		{[]string{"--ignore", "nothing.at-all-like-it", "x.example"}, "unknown finding code (emailauth explain"},
+		{[]string{"--severity", "dmarc.policy-none", "x.example"}, "want CODE=LEVEL"},
+		{[]string{"--severity", "dmarc.policy-none=loud", "x.example"}, `"loud" is not a severity`},
+		{[]string{"--severity", "bimi.*=info", "x.example"}, "per code"},
+		{[]string{"--nameserver", "192.0.2.1", "x.example"}, "--nameserver goes with --authoritative"},
+		{[]string{"--authoritative", "--nameserver", "x y", "x.example"}, "invalid --nameserver"},
+	} {
+		_, err := parse(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || cmdutil.ExitCode(err) != cmdutil.ExitBadInput {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}

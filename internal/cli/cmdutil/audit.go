@@ -70,7 +70,11 @@ func (f *Factory) Audit(ev audit.Event) error {
 	if f.Global == nil || f.Global.AuditLog == "" {
 		return nil
 	}
-	opts := audit.Options{Now: f.Now, Command: f.AuditCommand}
+	clock := f.AuditClock
+	if clock == nil {
+		clock = f.Now
+	}
+	opts := audit.Options{Now: clock, Command: f.AuditCommand}
 	if _, err := audit.Append(f.Global.AuditLog, opts, ev); err != nil {
 		hint := "check the path given to --audit-log (or audit_log: in the config) and that this user may write it"
 		if errors.Is(err, audit.ErrDamaged) {

@@ -33,6 +33,9 @@ type Factory struct {
 	// AuditCommand is the command line audit records keep, secrets
 	// redacted (AuditCommandLine); set once the command line is parsed.
 	AuditCommand []string
+	// AuditClock stamps audit records: the clock as it was before --now
+	// pinned Now, so that a record is never back-dated; Now when nil.
+	AuditClock func() time.Time
 
 	// NewResolver builds the resolver from the global options. Tests
 	// replace it; Resolver memoizes it.
@@ -86,6 +89,19 @@ type GlobalOptions struct {
 	// DKIMSelectors (dkim.selectors) are the DKIM selectors the platform
 	// signs with: they mean exactly what --selector means.
 	DKIMSelectors []string
+	// MaxInFlight bounds the DNS queries in flight at once (0: the
+	// client's default). A command that works on many domains at once sets
+	// it from its concurrency before it first asks for the resolver, so
+	// that the cap grows with the workers and a slow domain cannot starve
+	// the others.
+	MaxInFlight int
+	// Profile is the platform profile's file (profile: in the config
+	// file, or EMAILAUTH_PROFILE); with ProfileInConfig it is the config
+	// file, whose profile: mapping is the profile. Tenants is the tenants
+	// file (tenants:). --profile and --tenants override them.
+	Profile         string
+	ProfileInConfig bool
+	Tenants         string
 	// AuditLog (--audit-log, audit_log:) is the audit log security-relevant
 	// actions are recorded in (Factory.Audit); empty for none.
 	AuditLog string

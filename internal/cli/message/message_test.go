@@ -394,7 +394,7 @@ func TestVerifyQuiet(t *testing.T) {
 	w := len(a)
 	pad := func(s string) string { return s + strings.Repeat(" ", w-len(s)+2) }
 	want := pad(a) + "pass\n" +
-		"Authentication-Results: mx.example.net; dkim=pass header.a=ed25519-sha256 header.b=" + regexp.MustCompile(`header\.b=(\S+)`).FindStringSubmatch(out.String())[1] + " header.d=example.com header.i=@example.com header.s=ed1\n" +
+		"Authentication-Results: mx.example.net; dkim=pass header.a=ed25519-sha256 header.b=" + regexp.MustCompile(`header\.b=(\S+)`).FindStringSubmatch(out.String())[1] + " header.d=example.com header.i=@example.com header.s=ed1; arc=none\n" +
 		pad(b) + "fail  no signature passes\n"
 	if !strings.HasPrefix(out.String(), want) || !strings.Contains(out.String(), pad(c)+"none  the message has no DKIM-Signature\n") || strings.Contains(out.String(), "messages:") {
 		t.Errorf("-q output:\n%s\nwant to start with:\n%s", out, want)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/internal/cli/profileopt"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/report"
@@ -22,6 +23,8 @@ type FlattenOptions struct {
 	Domain dns.Domain
 	Opts   spf.FlattenOptions
 	Check  string
+	// Profile: a platform profile's protected includes are never flattened.
+	Profile profileopt.Flags
 }
 
 // NewCmdFlatten returns "spf flatten".
@@ -37,6 +40,11 @@ include: when the networks do not fit in --max-length octets (default 450,
 which keeps the TXT answer under 512 octets). The result must stay within
 --max-lookups (default 10). Includes that use macros, ptr, exists or
 exclusions are kept as they are.
+
+A platform profile (--profile FILE, or profile: in the config file) names
+includes that must never be flattened (the platform's own, whose addresses
+change without notice): they are kept as they are, and --flatten refuses
+them.
 
 Flattened records go stale: when a provider changes its addresses, the copy
 does not follow. The output shows each source's TTL. Keep the output (it is a
@@ -93,6 +101,7 @@ exceeds --max-lookups), 2 for bad input, 3 when a lookup failed.`,
 	fl.IntVar(&opts.Opts.MaxRecordLen, "max-length", 450, "the longest record, in octets")
 	fl.Uint32Var(&opts.Opts.TTL, "ttl", 3600, "the TTL of the zone-file lines")
 	fl.StringVar(&opts.Check, "check", "", "compare a previously flattened `FILE` with today's DNS")
+	opts.Profile.Add(fl, false)
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
@@ -111,6 +120,17 @@ type flattenCheck struct {
 }
 
 func runFlatten(f *cmdutil.Factory, opts *FlattenOptions) error {
+	loaded, err := profileopt.Load(f, opts.Profile)
+	if err != nil {
+		return err
+	}
+	if loaded.Profile != nil {
+		req, err := loaded.Profile.For(opts.Domain.ASCII, loaded.Tenants, f.Now())
+		if err != nil {
+			return cmdutil.BadInput("--profile", err)
+		}
+		opts.Opts.Protect = req.SPF.Protected
+	}
 	r, err := f.Resolver()
 	if err != nil {
 		return err

@@ -19,8 +19,15 @@ type AnalyzerOptions struct {
 	Abusive []netip.Prefix
 	// CurrentRecords maps a domain to its published DMARC record, so that
 	// the record to publish next keeps its other tags (rua, ruf, ...).
-	// Without it the next record is built from what the reports say.
+	// Without it the next record is built from what the reports say. It is
+	// read by Result, so a caller may fill it once the reports are added
+	// (after looking up the records of the domains they name).
 	CurrentRecords map[string]string
+	// RequireReady makes every readiness verdict other than ready and
+	// enforced (hold, not-ready, insufficient-data) an error finding, so
+	// that the domain's status is fail: a CI job can gate the next policy
+	// step on it.
+	RequireReady bool
 	// SkipTesting leaves the t=y steps out of the ladder: none, then
 	// quarantine, then reject.
 	SkipTesting bool

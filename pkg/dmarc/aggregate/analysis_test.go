@@ -291,3 +291,49 @@ func TestFindingsCatalog(t *testing.T) {
 		}
 	}
 }
+
+// RequireReady turns every verdict that does not allow the next step into
+// a failing status; ready and enforced keep theirs.
+func TestRequireReady(t *testing.T) {
+	tests := []struct {
+		name    string
+		reports []*Report
+		verdict Verdict
+		plain   finding.Status // without RequireReady
+		gated   finding.Status
+	}{
+		{"ready", daily("r", 0, 30, pNone, pass("192.0.2.1", 100)), VerdictReady, finding.StatusPass, finding.StatusPass},
+		{"hold", daily("r", 0, 20, pNone, pass("192.0.2.1", 100)), VerdictHold, finding.StatusPass, finding.StatusFail},
+		{"not ready", daily("r", 0, 30, pNone, pass("192.0.2.1", 97), esp("198.51.100.20", 3)), VerdictNotReady, finding.StatusWarn, finding.StatusFail},
+		{"insufficient data", daily("r", 0, 5, pNone, pass("192.0.2.1", 100)), VerdictInsufficientData, finding.StatusWarn, finding.StatusFail},
+		{"enforced", daily("r", 0, 3, pReject, pass("192.0.2.1", 10)), VerdictEnforced, finding.StatusPass, finding.StatusPass},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, gate := range []bool{false, true} {
+				d := analyse(t, AnalyzerOptions{RequireReady: gate}, tt.reports)
+				want := tt.plain
+				if gate {
+					want = tt.gated
+				}
+				if d.Readiness.Verdict != tt.verdict || d.Status != want {
+					t.Errorf("RequireReady %v: verdict %s status %s, want %s %s; %v", gate, d.Readiness.Verdict, d.Status, tt.verdict, want, d.Findings)
+				}
+			}
+		})
+	}
+}
+
+// A source whose own DKIM signature the receiver did not count (ikea.com's
+// sample: auth_results say pass for the domain, policy_evaluated says fail)
+// is told to check its key and alignment, not to sign as the domain it
+// already signs as.
+func TestAdviceOwnSignatureNotCounted(t *testing.T) {
+	own := Record{SourceIP: "192.0.2.9", Count: 1, Disposition: "none", DKIM: "fail", SPF: "fail", HeaderFrom: "example.com",
+		AuthDKIM: []DKIMAuth{{Domain: "example.com", Result: "pass"}}, AuthSPF: []SPFAuth{{Domain: "relay.example.net", Scope: "helo", Result: "none"}}}
+	d := analyse(t, AnalyzerOptions{}, daily("r", 0, 1, pNone, own))
+	s := d.Sources[0]
+	if s.Action != ActionSignDKIM || strings.Contains(s.Advice, "not as example.com") || !strings.Contains(s.Advice, "did not count the signature") {
+		t.Errorf("%s %s: %q", s.Class, s.Action, s.Advice)
+	}
+}

@@ -317,8 +317,19 @@ func advice(domain string, s *SourceAnalysis) string {
 		}
 		return fmt.Sprintf("%s uses %s as envelope sender without SPF authorising it: add it to the SPF record of %s (%s, or its provider's include:), and sign its mail with DKIM for %s", who, orList(s.SPFDomains, domain), domain, mech, domain)
 	case ActionSignDKIM:
-		if len(s.DKIMDomains) > 0 {
-			return fmt.Sprintf("%s signs as %s, not as %s: configure DKIM signing with d=%s (custom DKIM at the provider) and publish its key", who, strings.Join(s.DKIMDomains, ", "), domain, domain)
+		var own, other []string
+		for _, d := range s.DKIMDomains {
+			if d == domain || strings.HasSuffix(d, "."+domain) {
+				own = append(own, d)
+			} else {
+				other = append(other, d)
+			}
+		}
+		if len(other) > 0 {
+			return fmt.Sprintf("%s signs as %s, not as %s: configure DKIM signing with d=%s (custom DKIM at the provider) and publish its key", who, strings.Join(other, ", "), domain, domain)
+		}
+		if len(own) > 0 {
+			return fmt.Sprintf("%s signs as %s, but receivers did not count the signature as passing and aligned for %s: check that the selector's published key matches the signing key and, with adkim=s, that d= is exactly %s", who, strings.Join(own, ", "), domain, domain)
 		}
 		return fmt.Sprintf("%s does not sign with DKIM for %s: configure DKIM signing with d=%s and publish its key", who, domain, domain)
 	case ActionAbuse:
@@ -414,15 +425,23 @@ func (a *Analyzer) findings(d *domainAcc, da *DomainAnalysis) finding.List {
 		fs = append(fs, FindSPFOnly.New(fmt.Sprintf("%d of %d legitimate-looking messages (%s) pass DMARC through SPF alone, without aligned DKIM", spfOnly, r.LegitimateMessages, pct(float64(spfOnly)/float64(r.LegitimateMessages))),
 			fmt.Sprintf("sign that mail with DKIM for %s before p=reject", d.name)))
 	}
+	// With RequireReady, a verdict that does not allow the next step is
+	// an error: the domain's status fails.
+	gate := func(f finding.Finding) finding.Finding {
+		if a.opts.RequireReady {
+			return f.WithSeverity(finding.Error)
+		}
+		return f
+	}
 	switch r.Verdict {
 	case VerdictReady:
 		fs = append(fs, FindReady.New(fmt.Sprintf("%s can move from %s to %s: %s", d.name, r.StepName, r.Next.Name, strings.Join(r.Reasons, "; ")), fmt.Sprintf("publish _dmarc.%s TXT %q", d.name, r.Next.Record)))
 	case VerdictHold:
-		fs = append(fs, FindHold.New(fmt.Sprintf("%s: %s", d.name, strings.Join(r.Reasons, "; ")), fmt.Sprintf("keep %s; then publish _dmarc.%s TXT %q", r.StepName, d.name, r.Next.Record)))
+		fs = append(fs, gate(FindHold.New(fmt.Sprintf("%s: %s", d.name, strings.Join(r.Reasons, "; ")), fmt.Sprintf("keep %s; then publish _dmarc.%s TXT %q", r.StepName, d.name, r.Next.Record))))
 	case VerdictNotReady:
-		fs = append(fs, FindNotReady.New(fmt.Sprintf("%s should stay at %s: %s", d.name, r.StepName, strings.Join(r.Reasons, "; ")), "fix the sources of the authorize-spf and sign-dkim findings first"))
+		fs = append(fs, gate(FindNotReady.New(fmt.Sprintf("%s should stay at %s: %s", d.name, r.StepName, strings.Join(r.Reasons, "; ")), "fix the sources of the authorize-spf and sign-dkim findings first")))
 	case VerdictInsufficientData:
-		fs = append(fs, FindInsufficientData.New(fmt.Sprintf("%s: %s", d.name, strings.Join(r.Reasons, "; ")), ""))
+		fs = append(fs, gate(FindInsufficientData.New(fmt.Sprintf("%s: %s", d.name, strings.Join(r.Reasons, "; ")), "")))
 	case VerdictEnforced:
 		fs = append(fs, FindEnforced.Newf("%s is at p=reject", d.name))
 	}

@@ -76,6 +76,7 @@ type Server struct {
 	known  map[string]bool // names the zone text mentions, with their ancestors
 
 	ad         atomic.Bool
+	aa         atomic.Bool
 	nUDP, nTCP atomic.Int64
 }
 
@@ -231,6 +232,12 @@ func (s *Server) Queries() (udp, tcp int) {
 // SetAuthenticated sets (or clears) the AD bit on every answer.
 func (s *Server) SetAuthenticated(on bool) { s.ad.Store(on) }
 
+// SetAuthoritative makes the server answer as an authoritative server of
+// its zone rather than as a recursive resolver: the AA bit set on answers
+// (NOERROR and NXDOMAIN) and RA clear. Tests of code that asks a zone's
+// name servers directly start one such server per name server.
+func (s *Server) SetAuthoritative(on bool) { s.aa.Store(on) }
+
 // Strict makes the server fail the test (t.Errorf) on a query for a name
 // the zone text never mentions: not as an owner name, not as the target of a
 // CNAME, MX, NS, PTR or SRV record, not as an ancestor of either, and not in
@@ -321,7 +328,7 @@ func (s *Server) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
 
 	m := new(mdns.Msg)
 	m.SetReply(req)
-	m.RecursionAvailable = true
+	m.RecursionAvailable = !s.aa.Load()
 	if f.Rcode != 0 {
 		m.Rcode = f.Rcode
 	} else if !s.fill(m, name, q) {
@@ -329,6 +336,7 @@ func (s *Server) ServeDNS(w mdns.ResponseWriter, req *mdns.Msg) {
 	}
 	if m.Rcode == mdns.RcodeSuccess || m.Rcode == mdns.RcodeNameError {
 		m.AuthenticatedData = m.AuthenticatedData || s.ad.Load()
+		m.Authoritative = s.aa.Load()
 	}
 	size := mdns.MinMsgSize
 	if opt := req.IsEdns0(); opt != nil {

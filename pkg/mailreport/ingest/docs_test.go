@@ -13,7 +13,7 @@ import (
 )
 
 // docs/reports.md names every quirk and finding code, and the readiness
-// defaults it states are the code's.
+// defaults it states are the code's, with their flags.
 func TestDocsReports(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "reports.md"))
 	if err != nil {
@@ -36,13 +36,16 @@ func TestDocsReports(t *testing.T) {
 			t.Errorf("finding %s not documented", s.Code)
 		}
 	}
+	// Each threshold with the dmarc report flag that sets it.
 	d := aggregate.DefaultThresholds
-	for name, v := range map[string]string{
-		"MinMessages": fmt.Sprint(d.MinMessages), "MinDays": fmt.Sprint(d.MinDays), "QuarantineShare": fmt.Sprint(d.QuarantineShare),
-		"RejectShare": fmt.Sprint(d.RejectShare), "RejectDKIMShare": fmt.Sprint(d.RejectDKIMShare), "StepDays": fmt.Sprint(d.StepDays), "TestingDays": fmt.Sprint(d.TestingDays),
+	for name, v := range map[string][2]string{
+		"MinMessages": {"min-messages", fmt.Sprint(d.MinMessages)}, "MinDays": {"min-days", fmt.Sprint(d.MinDays)},
+		"QuarantineShare": {"quarantine-share", fmt.Sprint(d.QuarantineShare)}, "RejectShare": {"reject-share", fmt.Sprint(d.RejectShare)},
+		"RejectDKIMShare": {"reject-dkim-share", fmt.Sprint(d.RejectDKIMShare)}, "StepDays": {"step-days", fmt.Sprint(d.StepDays)},
+		"TestingDays": {"testing-days", fmt.Sprint(d.TestingDays)},
 	} {
-		if !strings.Contains(doc, fmt.Sprintf("| `%s` | %s |", name, v)) {
-			t.Errorf("threshold %s = %s not in the table", name, v)
+		if !strings.Contains(doc, fmt.Sprintf("| `%s` | `--%s` | %s |", name, v[0], v[1])) {
+			t.Errorf("threshold %s (--%s) = %s not in the table", name, v[0], v[1])
 		}
 	}
 }

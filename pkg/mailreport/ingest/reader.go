@@ -332,7 +332,7 @@ func (w *walk) stream(source string, r io.Reader, size int64) bool {
 		if len(data) == 0 {
 			what = "it is empty"
 		}
-		return w.emit(Item{Source: source, Err: fmt.Errorf("ingest: %s: not a report: %s: %w", source, what, mailreport.ErrNotReport)})
+		return w.emit(Item{Source: source, Err: fmt.Errorf("ingest: %s: %w: %s", source, mailreport.ErrNotReport, what)})
 	}
 	docs, err := u.Documents(source, data)
 	if err != nil {
