@@ -33,7 +33,7 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.CountP("verbose", "v", "say more on stderr; -vv shows every DNS query")
 	fs.BoolP("quiet", "q", false, "print only results and errors: no notes, warnings or progress")
 	fs.String("now", "", "the `time` to judge at (RFC 3339 or Unix seconds) instead of the clock: expiries, key ages, MTA-STS ids; pins reports for reproducible CI artifacts")
-	fs.String("audit-log", "", "record security-relevant actions (keys generated, messages signed) in the audit log `FILE`; '' for none")
+	fs.String("audit-log", "", "record security-relevant actions (keys generated, messages signed, records produced) in the audit log `FILE`; '' for none")
 }
 
 // fileConfig is the config file's schema: every key it may hold. A key not

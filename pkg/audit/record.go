@@ -156,9 +156,13 @@ type Signature struct {
 }
 
 // RecordsProduced records DNS records a command produced for publication
-// (spf build, dmarc build, dkim record and the like).
+// (records; spf build, dmarc build, dkim record and the like).
 type RecordsProduced struct {
-	Domain  string      `json:"domain"`
+	Domain string `json:"domain"`
+	// Profile and Tenant name the platform profile and the tenant the
+	// records were produced for, when there are.
+	Profile string      `json:"profile,omitempty"`
+	Tenant  string      `json:"tenant,omitempty"`
 	Records []DNSRecord `json:"records"`
 }
 
@@ -171,6 +175,9 @@ type DNSRecord struct {
 	Type  string `json:"type"`
 	TTL   int    `json:"ttl"`
 	Value string `json:"value"`
+	// Action is what to do with it, when the command says: "add",
+	// "replace", "revoke", "remove".
+	Action string `json:"action,omitempty"`
 }
 
 // ProfileGate records the outcome of checking a domain against a policy

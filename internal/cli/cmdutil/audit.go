@@ -107,6 +107,8 @@ func auditAction(ev audit.Event) string {
 		return "the key was generated and written to " + where
 	case audit.MessageSigned:
 		return "the message was signed"
+	case audit.RecordsProduced:
+		return "the records for " + e.Domain + " were produced"
 	}
 	return "the action (" + ev.Kind() + ") was done"
 }
