@@ -52,6 +52,10 @@ type serversKey struct{}
 //	checksafe stdout|stderr|FILE
 //	                           fail when the text holds a character a
 //	                           terminal would act on (report.CheckSafe)
+//	linedit FILE OP ARGS       edit a file's lines (from 1), as tampering
+//	                           would: delete N, swap N M, copy N M (a copy
+//	                           of line N after line M), replace N OLD NEW,
+//	                           cut N (the last N octets)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"dnsserve": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -122,6 +126,12 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			if got != want {
 				ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 			}
+		},
+		"linedit": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) < 3 {
+				ts.Fatalf("usage: linedit FILE delete N | swap N M | copy N M | replace N OLD NEW | cut N")
+			}
+			lineEdit(ts, args[0], args[1], args[2:])
 		},
 		"safe": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 1 || args[0] != "stdout" && args[0] != "stderr" {
@@ -195,6 +205,62 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			fmt.Fprintf(ts.Stdout(), "udp=%d tcp=%d\n", udp, tcp)
 		},
 	}
+}
+
+// lineEdit applies a linedit operation to the script's file name.
+func lineEdit(ts *testscript.TestScript, name, op string, args []string) {
+	data := ts.ReadFile(name)
+	num := func(i int) int {
+		if i >= len(args) {
+			ts.Fatalf("linedit %s: missing argument", op)
+		}
+		n, err := strconv.Atoi(args[i])
+		ts.Check(err)
+		return n
+	}
+	if op == "cut" {
+		n := num(0)
+		if n > len(data) {
+			ts.Fatalf("linedit cut %d: the file has %d octets", n, len(data))
+		}
+		ts.Check(os.WriteFile(ts.MkAbs(name), []byte(data[:len(data)-n]), 0o600))
+		return
+	}
+	lines := strings.SplitAfter(data, "\n")
+	if lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	line := func(i int) int {
+		n := num(i)
+		if n < 1 || n > len(lines) {
+			ts.Fatalf("linedit: line %d of %d", n, len(lines))
+		}
+		return n - 1
+	}
+	switch op {
+	case "delete":
+		i := line(0)
+		lines = append(lines[:i], lines[i+1:]...)
+	case "swap":
+		i, j := line(0), line(1)
+		lines[i], lines[j] = lines[j], lines[i]
+	case "copy":
+		i, j := line(0), line(1)
+		rest := append([]string{lines[i]}, lines[j+1:]...)
+		lines = append(lines[:j+1], rest...)
+	case "replace":
+		if len(args) != 3 {
+			ts.Fatalf("usage: linedit FILE replace N OLD NEW")
+		}
+		i := line(0)
+		if !strings.Contains(lines[i], args[1]) {
+			ts.Fatalf("linedit: line %d has no %q", i+1, args[1])
+		}
+		lines[i] = strings.Replace(lines[i], args[1], args[2], 1)
+	default:
+		ts.Fatalf("linedit: unknown operation %q", op)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(name), []byte(strings.Join(lines, "")), 0o600))
 }
 
 func servers(ts *testscript.TestScript) map[string]*dnstest.Server {

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	auditcmd "github.com/penguinmails/emailauth/internal/cli/audit"
 	checkcmd "github.com/penguinmails/emailauth/internal/cli/check"
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/internal/cli/dkim"
@@ -14,6 +15,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/reports"
 	"github.com/penguinmails/emailauth/internal/cli/spf"
 	"github.com/penguinmails/emailauth/internal/cli/wait"
+	warmupcmd "github.com/penguinmails/emailauth/internal/cli/warmup"
 )
 
 // addCommands adds the command groups. Each group's package assembles its
@@ -32,5 +34,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 		records.NewCmdRecords(f, nil),
 		wait.NewCmdWait(f, nil),
 		reportcmd.NewCmdReport(f),
+		auditcmd.NewCmdAudit(f),
+		warmupcmd.NewCmdWarmup(f),
 	)
 }

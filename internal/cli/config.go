@@ -33,6 +33,7 @@ func addGlobalFlags(fs *pflag.FlagSet) {
 	fs.CountP("verbose", "v", "say more on stderr; -vv shows every DNS query")
 	fs.BoolP("quiet", "q", false, "print only results and errors: no notes, warnings or progress")
 	fs.String("now", "", "the `time` to judge at (RFC 3339 or Unix seconds) instead of the clock: expiries, key ages, MTA-STS ids; pins reports for reproducible CI artifacts")
+	fs.String("audit-log", "", "record security-relevant actions (keys generated, messages signed, records produced) in the audit log `FILE`; '' for none")
 }
 
 // fileConfig is the config file's schema: every key it may hold. A key not
@@ -51,6 +52,8 @@ type fileConfig struct {
 	DKIM     struct {
 		Selectors stringList `yaml:"selectors"`
 	} `yaml:"dkim"`
+	AuditLog string       `yaml:"audit_log"`
+	Warmup   warmupConfig `yaml:"warmup"`
 	// Profile is a platform profile's file, or the profile itself (a
 	// mapping, validated by pkg/profile when a command uses it); Tenants
 	// a tenants file. Relative paths are relative to the config file.
@@ -184,6 +187,11 @@ func loadConfig(cmd *cobra.Command, f *cmdutil.Factory) error {
 			return err
 		}
 		g.Output = out
+	}
+	// The audit log's clock is taken before --now pins the clock: a
+	// record is stamped with the time it was written, never a pinned one.
+	if err := opsConfig(cmd, v, f, g, file); err != nil {
+		return err
 	}
 	if raw := v.GetString("now"); raw != "" {
 		now, err := parseNow(raw)

@@ -79,6 +79,7 @@ var contract = map[string][]contractCase{
 	"dkim keygen": {
 		{[]string{"example.com", "-s", "k{{n}}", "--algorithm", "ed25519", "--out-dir", "{{dir}}"}, 0},
 		{[]string{"example.com", "-s", "k1", "--bits", "512"}, 2},
+		{[]string{"example.com", "-s", "k{{n}}", "--algorithm", "ed25519", "--out-dir", "{{dir}}", "--audit-log", "{{dir}}"}, 3},
 	},
 	"dkim record": {
 		{[]string{"example.com", "-s", "selector1", "--private-key", "{{keys}}/selector1.example.com.pem"}, 0},
@@ -93,6 +94,7 @@ var contract = map[string][]contractCase{
 	"sign": {
 		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "{{msgs}}/tenant.eml"}, 0},
 		{[]string{"-k", "{{dir}}/missing.pem", "-d", "example.com", "-s", "selector1", "{{msgs}}/tenant.eml"}, 2},
+		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "--audit-log", "{{dir}}", "{{msgs}}/tenant.eml"}, 3},
 	},
 	"verify": {
 		{[]string{"{{msgs}}/tenant-signed.eml"}, 0},
@@ -165,6 +167,20 @@ var contract = map[string][]contractCase{
 		{[]string{"{{reports}}/tls-bad.json"}, 1},
 		{[]string{"{{reports}}/good.xml"}, 2},
 	},
+	"audit verify": {
+		{[]string{"{{dir}}/audit.log"}, 0},
+		{[]string{"{{dir}}/audit-deleted.log"}, 1},
+		{[]string{"{{dir}}/missing.log"}, 2},
+	},
+	"warmup plan": {
+		{[]string{"--target", "100000/day"}, 0},
+		{[]string{"--target", "100000", "--days", "3"}, 2},
+	},
+	"warmup assess": {
+		{[]string{"--sent", "10000", "--bounced", "10", "--complaints", "1"}, 0},
+		{[]string{"--sent", "10000", "--bounced", "300", "--complaints", "30"}, 1},
+		{[]string{"--sent", "10", "--bounced", "11"}, 2},
+	},
 }
 
 // contractExcluded are the commands the contract does not cover: Cobra's
@@ -205,6 +221,7 @@ func TestCommandContract(t *testing.T) {
 		}
 	}
 	zones = append(zones, filepath.Join(dir, "contract.zone"))
+	writeAuditLogs(t, dir)
 	// wait asks name servers over the network: a resolver that knows the
 	// delegation, and two authoritative servers of tenant.example, one with
 	// every record the profile requires and one without DMARC.

@@ -38,8 +38,10 @@ can tell "fix the records" (exit 1) from "try again later" (exit 3).
 
 The codes are grouped by check, then by what else emailauth judges: ARC
 chains (` + "`arc`" + `), the bulk-sender requirements of the large mailbox
-providers (` + "`bulk`" + `), and the reports receivers send back: DMARC aggregate
-reports (` + "`dmarc-report`" + `) and SMTP TLS reports (` + "`tls-report`" + `).
+providers (` + "`bulk`" + `), the reports receivers send back: DMARC aggregate
+reports (` + "`dmarc-report`" + `) and SMTP TLS reports (` + "`tls-report`" + `), the
+hash chain of the audit log (` + "`audit`" + `, emailauth audit verify) and the
+days of a warm-up (` + "`warmup`" + `, emailauth warmup assess).
 
 `)
 	specs := check.Catalogue()

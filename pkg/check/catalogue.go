@@ -6,18 +6,21 @@ import (
 	"strings"
 
 	"github.com/penguinmails/emailauth/pkg/arc"
+	"github.com/penguinmails/emailauth/pkg/audit"
 	"github.com/penguinmails/emailauth/pkg/dmarc/aggregate"
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/msgauth"
 	"github.com/penguinmails/emailauth/pkg/tlsrpt/tlsreport"
+	"github.com/penguinmails/emailauth/pkg/warmup"
 )
 
 // MessageFindings lists the catalogues of the codes emailauth emits about
 // messages and reports rather than domains (ARC chains, the bulk-sender
-// requirements, DMARC aggregate and SMTP TLS reports): they are part of the
-// catalogue too, grouped after the checks' codes.
+// requirements, DMARC aggregate and SMTP TLS reports, audit logs, warm-up
+// days): they are part of the catalogue too, grouped after the checks'
+// codes.
 func MessageFindings() []func() []*finding.Spec {
-	return []func() []*finding.Spec{arc.Findings, msgauth.BulkFindings, aggregate.Findings, tlsreport.Findings}
+	return []func() []*finding.Spec{arc.Findings, msgauth.BulkFindings, aggregate.Findings, tlsreport.Findings, audit.Findings, warmup.Findings}
 }
 
 // Groups returns the code prefixes of every catalogue: the check names,

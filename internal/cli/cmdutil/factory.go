@@ -30,6 +30,12 @@ type Factory struct {
 	Getenv func(string) string
 	// Context is the run's context, cancelled on interrupt.
 	Context context.Context
+	// AuditCommand is the command line audit records keep, secrets
+	// redacted (AuditCommandLine); set once the command line is parsed.
+	AuditCommand []string
+	// AuditClock stamps audit records: the clock as it was before --now
+	// pinned Now, so that a record is never back-dated; Now when nil.
+	AuditClock func() time.Time
 
 	// NewResolver builds the resolver from the global options. Tests
 	// replace it; Resolver memoizes it.
@@ -96,6 +102,11 @@ type GlobalOptions struct {
 	Profile         string
 	ProfileInConfig bool
 	Tenants         string
+	// AuditLog (--audit-log, audit_log:) is the audit log security-relevant
+	// actions are recorded in (Factory.Audit); empty for none.
+	AuditLog string
+	// Warmup (warmup:) holds the warmup commands' defaults.
+	Warmup WarmupOptions
 }
 
 // Domain reads a DOMAIN argument or list entry as dns.ParseDomain does: a

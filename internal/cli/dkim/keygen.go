@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/audit"
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
 )
 
@@ -198,7 +199,10 @@ func keygenRun(f *cmdutil.Factory, o *KeygenOptions) error {
 		}
 		return cmdutil.BadInput(path, err)
 	}
-	return writePublication(f, pub, toStdout)
+	if err := writePublication(f, pub, toStdout); err != nil {
+		return err
+	}
+	return f.Audit(audit.NewKeyGenerated(key.Public(), path, o.Domain.ASCII, o.Selector))
 }
 
 func existsError(path string) error {

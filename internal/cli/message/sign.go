@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/audit"
 	"github.com/penguinmails/emailauth/pkg/dkim"
 )
 
@@ -221,7 +222,8 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 		}()
 		out = tmp
 	}
-	if err := dkim.Sign(out, in, signOpts...); err != nil {
+	tap := audit.NewSignTap(out) // the digests of the audit record
+	if err := dkim.Sign(tap, in, signOpts...); err != nil {
 		// A read or write that failed (an I/O error of a file, stdin or
 		// stdout) is "could not complete"; anything else is the message's
 		// fault.
@@ -244,5 +246,5 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 		tmp = nil
 		f.IO.Verbosef(1, "signed message written to %s", opts.Out)
 	}
-	return nil
+	return f.Audit(tap.Event(opts.Message, opts.Out, opts.KeyFiles, signOpts))
 }

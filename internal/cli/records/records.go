@@ -176,7 +176,7 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	if err := render(f, plans); err != nil {
 		return err
 	}
-	return cmdutil.ExitFor(tally, finding.Error)
+	return auditRecords(f, plans, cmdutil.ExitFor(tally, finding.Error))
 }
 
 // render writes the plans in the chosen format.
