@@ -155,12 +155,12 @@ var (
 		Code: "rotation.state-reset", Severity: finding.Info,
 		Title:   "a recorded time was cleared",
 		Meaning: "A condition recorded in the state file no longer holds (the new key left a server, the message shows the old selector again, the old key is served again): its time is cleared, and the wait starts again when the condition holds again.",
-		Fix:     "Nothing, unless the change was a mistake.",
+		Fix:     "Nothing to do, unless the change was a mistake: then undo it.",
 	})
 	FindRevocationSkipped = catalog.Define(finding.Spec{
 		Code: "rotation.revocation-skipped", Severity: finding.Info,
 		Title:   "the old record was removed without being revoked first",
 		Meaning: "The old selector's record is gone from every server and was never seen revoked. Verifiers treat a removed key like a revoked one, so nothing fails; a revocation (`p=`) kept for a while only makes the reason explicit in their results.",
-		Fix:     "Nothing to do.",
+		Fix:     "Nothing to do; next time, revoke first (`p=`) and remove later.",
 	})
 )
