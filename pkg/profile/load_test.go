@@ -337,3 +337,15 @@ func TestLoadRotationKeys(t *testing.T) {
 		t.Error("penguinmails.yaml sets no max_key_age")
 	}
 }
+
+func TestGeneratedBits(t *testing.T) {
+	for _, tc := range []struct {
+		typ  string
+		min  int
+		want int
+	}{{"rsa", 1024, 2048}, {"rsa", 2048, 2048}, {"rsa", 2500, 3072}, {"rsa", 3072, 3072}, {"rsa", 3073, 4096}, {"rsa", 8192, 4096}, {"ed25519", 2048, 0}} {
+		if got := (DKIMRequirements{KeyType: tc.typ, MinBits: tc.min}).GeneratedBits(); got != tc.want {
+			t.Errorf("%s %d: %d, want %d", tc.typ, tc.min, got, tc.want)
+		}
+	}
+}
