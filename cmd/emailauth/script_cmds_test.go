@@ -41,6 +41,9 @@ type serversKey struct{}
 //	                           a query for NAME TYPE, it serves the records
 //	                           of ZONEFILE too: a record that appears while
 //	                           a command waits for it
+//	dnsadd VAR ZONEFILE        the server VAR (dnsauth) serves the records
+//	                           of ZONEFILE too, from now on (a record a
+//	                           command printed, copied from its stdout)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"dnsserve": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -134,6 +137,16 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			qtype, err := dns.ParseType(args[2])
 			ts.Check(err)
 			tr.after(dns.CanonicalName(args[1]), qtype, ts.ReadFile(args[3]))
+		},
+		"dnsadd": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 2 {
+				ts.Fatalf("usage: dnsadd VAR ZONEFILE")
+			}
+			tr := triggers(ts)[args[0]]
+			if tr == nil {
+				ts.Fatalf("dnsadd: no server %s (dnsauth it first)", args[0])
+			}
+			tr.Fake.Add(ts.ReadFile(args[1]))
 		},
 		"dnsqueries": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 1 || servers(ts)[args[0]] == nil {

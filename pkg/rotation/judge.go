@@ -323,7 +323,7 @@ func (j *judgement) run() {
 			res.Revoked = &t
 		}
 	}
-	j.ages(switchedAt)
+	j.ages(switched, switchedAt)
 	j.profile()
 
 	nextGood := func(rv RecordView) bool { return rv.State == RecordKey && (j.nextWant == "" || rv.Key == j.nextWant) }
@@ -370,6 +370,9 @@ func (j *judgement) run() {
 			// is moot now (the grace period that follows is far longer).
 			propagated = true
 			detail := "served by every name server; the signer has switched"
+			if pubAt != nil {
+				detail = "served by every name server since " + pubAt.Format(time.RFC3339)
+			}
 			if pubAt != nil && j.now.Before(pubAt.Add(waitDur)) {
 				j.add(FindSwitchedEarly.New(fmt.Sprintf("the signer signs with %s, but resolvers may cache \"no such name\" for it until %s: some verifiers find no key until then", o.Next, pubAt.Add(waitDur).Format(time.RFC3339)),
 					"nothing to undo; the rotation goes on"))
@@ -866,7 +869,7 @@ func (j *judgement) lacking(rec func(Server) RecordView, labels []string) string
 }
 
 // ages reports the current key's age and when the new one is due.
-func (j *judgement) ages(switchedAt time.Time) {
+func (j *judgement) ages(switched bool, switchedAt time.Time) {
 	o, opts := j.obs, j.opts
 	_, live, _, _ := j.spread(current, isKey)
 	if len(live) > 0 {
@@ -875,7 +878,7 @@ func (j *judgement) ages(switchedAt time.Time) {
 			fileTime = opts.CurrentKeyTime
 		}
 		j.res.CurrentKeyAge = dkimkey.KeyAgeOf(o.Selector, fileTime, j.now, opts.MaxKeyAge)
-		if a := j.res.CurrentKeyAge; a != nil && a.Over {
+		if a := j.res.CurrentKeyAge; a != nil && a.Over && !switched {
 			j.add(FindRotationDue.New(fmt.Sprintf("the key of %s has been in use for %d days, %s; the maximum is %d days", o.Selector, a.Days, a.Describe(), a.MaxDays), ""))
 		}
 	}
