@@ -845,7 +845,7 @@ func (j *judgement) switchStep(msgBlocked bool) {
 		j.setStep(StageSwitch, StepBlocked, "the switch is not confirmed (see the findings)")
 		res.Action.Summary = fmt.Sprintf("the signer does not sign with %s yet: switch it to selector %s with %s, and give a new test message", o.Next, o.Next, key)
 	default:
-		j.setStep(StageSwitch, StepReady, "the new key is published everywhere and cached nowhere else")
+		j.setStep(StageSwitch, StepReady, "every name server serves the new key, and no cache can still hold the old answer")
 	}
 }
 

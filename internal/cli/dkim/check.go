@@ -97,7 +97,7 @@ bad input, 3 when some lookups could not complete.`,
 	}
 	cmd.Flags().StringSliceVarP(&opts.Selectors, "selector", "s", nil, "`selector` to check (repeatable or comma-separated); none: discover common ones")
 	cmd.Flags().StringVarP(&opts.PrivateKey, "private-key", "k", "", "private key `FILE` (- for stdin): say whether each published key matches it")
-	cmd.Flags().StringVar(&maxAge, "max-key-age", "180d", "warn about keys older than this (`DURATION`: 180d, 26w, 4320h; 0: never; default: the profile's dkim.max_key_age)")
+	cmd.Flags().StringVar(&maxAge, "max-key-age", "180d", "warn about keys older than this `DURATION`, such as 180d, 26w or 4320h; 0: never (default: the profile's dkim.max_key_age)")
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
