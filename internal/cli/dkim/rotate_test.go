@@ -254,3 +254,23 @@ func TestRotateHostileRecord(t *testing.T) {
 		}
 	}
 }
+
+// The help's examples parse.
+func TestRotateExamples(t *testing.T) {
+	io, _, _, _ := cmdutil.Test()
+	cmd := NewCmdRotate(&cmdutil.Factory{IO: io}, nil)
+	n := 0
+	for _, line := range strings.Split(cmd.Example, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "emailauth dkim rotate ") {
+			continue
+		}
+		n++
+		if _, err := parseRotate(t, strings.Fields(strings.TrimPrefix(line, "emailauth dkim rotate "))...); err != nil {
+			t.Errorf("%s: %v", line, err)
+		}
+	}
+	if n < 3 {
+		t.Errorf("%d examples", n)
+	}
+}
