@@ -721,10 +721,13 @@ func (j *judgement) record(switched bool, switchedAt time.Time, msgOld bool) {
 		st.Switched = nil
 		j.add(FindStateReset.New(fmt.Sprintf("the switch to %s was recorded, but %s is signed with %s only: the switch is no longer taken as done", o.Next, o.Message.File, o.Selector), ""))
 	}
+	// The old key's retirement is recorded once the switch is known (before
+	// it, CURRENT without a key is a mistake, reported as such, not a stage
+	// reached).
 	rAll, _, _, rUnknown := j.spread(current, isRetired)
 	_, live, _, _ := j.spread(current, isKey)
 	switch {
-	case rAll && st.Revoked == nil:
+	case rAll && st.Revoked == nil && (switched || st.Switched != nil):
 		what := "revoked"
 		if a, _, _, _ := j.spread(current, isAbsent); a {
 			what = "removed"

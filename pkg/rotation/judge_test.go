@@ -177,7 +177,12 @@ func TestJudge(t *testing.T) {
 		{
 			name: "1 blocked: no key at CURRENT",
 			obs:  observed(server(1, absent(cur), absent(next)), server(2, absent(cur), absent(next))),
-			opts: Options{Now: t0}, stage: StagePublish, step: StepBlocked, st: finding.StatusFail, codes: []string{"rotation.current-missing"},
+			opts: Options{Now: t0, State: NewState(dom, cur, next)}, stage: StagePublish, step: StepBlocked, st: finding.StatusFail, codes: []string{"rotation.current-missing"},
+			check: func(t *testing.T, r *Result) {
+				if r.StateChanged {
+					t.Errorf("a missing CURRENT was recorded as retired: %+v", r.State)
+				}
+			},
 		},
 		{
 			name: "1 blocked: CURRENT broken on one server",

@@ -448,6 +448,7 @@ func rerunCommand(o *RotateOptions, nextKey string) string {
 	}
 	add("--state", o.State)
 	add("--profile", o.Profile.Profile)
+	add("--tenants", o.Profile.Tenants)
 	if o.GraceSet {
 		add("--grace", dkimkey.FormatAge(o.Grace))
 	}
