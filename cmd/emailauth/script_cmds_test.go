@@ -34,11 +34,6 @@ type serversKey struct{}
 //	dnsqueries VAR             print the queries the server saw: "udp=N tcp=M"
 //	exitcode N CMD [ARGS...]   run CMD (stdout and stderr kept for the next
 //	                           assertions) and require exit status N
-//	safe stdout|stderr         require the last command's output to hold
-//	                           nothing a terminal would act on
-//	                           (report.CheckSafe: C0 and C1 controls but
-//	                           newline and tab, DEL, bidi controls, invalid
-//	                           UTF-8)
 //	dnsauth VAR ZONEFILE       start an authoritative server of the zone
 //	                           (AA set, no recursion), as a zone's name
 //	                           servers are; $VAR is its address
@@ -56,6 +51,9 @@ type serversKey struct{}
 //	                           would: delete N, swap N M, copy N M (a copy
 //	                           of line N after line M), replace N OLD NEW,
 //	                           cut N (the last N octets)
+//	dnsadd VAR ZONEFILE        the server VAR (dnsauth) serves the records
+//	                           of ZONEFILE too, from now on (a record a
+//	                           command printed, copied from its stdout)
 func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"dnsserve": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -133,14 +131,6 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			}
 			lineEdit(ts, args[0], args[1], args[2:])
 		},
-		"safe": func(ts *testscript.TestScript, neg bool, args []string) {
-			if neg || len(args) != 1 || args[0] != "stdout" && args[0] != "stderr" {
-				ts.Fatalf("usage: safe stdout|stderr")
-			}
-			if err := report.CheckSafe(ts.ReadFile(args[0])); err != nil {
-				ts.Fatalf("%s is not safe for a terminal: %v", args[0], err)
-			}
-		},
 		"dnsauth": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 2 {
 				ts.Fatalf("usage: dnsauth VAR ZONEFILE")
@@ -196,6 +186,16 @@ func scriptCommands() map[string]func(ts *testscript.TestScript, neg bool, args 
 			case err == nil && neg:
 				ts.Fatalf("%s holds no unsafe character", args[0])
 			}
+		},
+		"dnsadd": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 2 {
+				ts.Fatalf("usage: dnsadd VAR ZONEFILE")
+			}
+			tr := triggers(ts)[args[0]]
+			if tr == nil {
+				ts.Fatalf("dnsadd: no server %s (dnsauth it first)", args[0])
+			}
+			tr.Fake.Add(ts.ReadFile(args[1]))
 		},
 		"dnsqueries": func(ts *testscript.TestScript, neg bool, args []string) {
 			if len(args) != 1 || servers(ts)[args[0]] == nil {

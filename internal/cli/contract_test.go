@@ -91,6 +91,12 @@ var contract = map[string][]contractCase{
 		{[]string{"a..b.example"}, 2},
 		{[]string{"sf.test", "-s", "s1"}, 3},
 	},
+	"dkim rotate": {
+		{[]string{"tenant.example", "--selector", "mailu", "--next", "s2", "--resolver", "{{res}}", "--nameserver", "ns1.tenant.example={{ns1}}"}, 0},
+		{[]string{"tenant.example", "--selector", "nothere", "--next", "s2", "--resolver", "{{res}}", "--nameserver", "ns1.tenant.example={{ns1}}"}, 1},
+		{[]string{"a..b.example", "--selector", "mailu", "--next", "s2", "--resolver", "{{res}}"}, 2},
+		{[]string{"tenant.example", "--selector", "mailu", "--next", "s2", "--resolver", "{{res}}", "--nameserver", "ns1.tenant.example=127.0.0.1:9", "--timeout", "200ms", "--retries", "0"}, 3},
+	},
 	"sign": {
 		{[]string{"-k", "{{keys}}/selector1.example.com.pem", "-d", "example.com", "-s", "selector1", "{{msgs}}/tenant.eml"}, 0},
 		{[]string{"-k", "{{dir}}/missing.pem", "-d", "example.com", "-s", "selector1", "{{msgs}}/tenant.eml"}, 2},

@@ -10,6 +10,7 @@ import (
 	"github.com/penguinmails/emailauth/pkg/dmarc/aggregate"
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/msgauth"
+	"github.com/penguinmails/emailauth/pkg/rotation"
 	"github.com/penguinmails/emailauth/pkg/tlsrpt/tlsreport"
 	"github.com/penguinmails/emailauth/pkg/warmup"
 )
@@ -17,10 +18,10 @@ import (
 // MessageFindings lists the catalogues of the codes emailauth emits about
 // messages and reports rather than domains (ARC chains, the bulk-sender
 // requirements, DMARC aggregate and SMTP TLS reports, audit logs, warm-up
-// days): they are part of the catalogue too, grouped after the checks'
-// codes.
+// days), and about operations on a domain (a DKIM key rotation): they are
+// part of the catalogue too, grouped after the checks' codes.
 func MessageFindings() []func() []*finding.Spec {
-	return []func() []*finding.Spec{arc.Findings, msgauth.BulkFindings, aggregate.Findings, tlsreport.Findings, audit.Findings, warmup.Findings}
+	return []func() []*finding.Spec{arc.Findings, msgauth.BulkFindings, aggregate.Findings, tlsreport.Findings, audit.Findings, warmup.Findings, rotation.Findings}
 }
 
 // Groups returns the code prefixes of every catalogue: the check names,

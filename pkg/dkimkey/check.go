@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
@@ -43,6 +44,16 @@ type CheckOptions struct {
 	ExtraSelectors []string
 	// Concurrency bounds the queries in flight (default 8).
 	Concurrency int
+	// Now, when set, is the clock key ages are computed against
+	// (SelectorResult.KeyAge); without it no age is computed.
+	Now func() time.Time
+	// MaxKeyAge, when positive, is the age past which a key gets a
+	// dkim.key-age warning (DefaultMaxKeyAge is M3AAWG's six months).
+	MaxKeyAge time.Duration
+	// KeyFileTime is the modification time of the private key file whose
+	// public half is PublicKey (zero when unknown): it dates the key of
+	// the selector that publishes that key.
+	KeyFileTime time.Time
 }
 
 // SelectorResult is what Check found at one selector.
@@ -64,6 +75,10 @@ type SelectorResult struct {
 	// KeyMatches says whether the published key is the private key's
 	// public half; absent when no private key was given.
 	KeyMatches *bool `json:"key_matches,omitempty"`
+	// KeyAge is how long the published key has been in use, when a date
+	// in the selector name or the private key file says (CheckOptions.Now
+	// set); absent otherwise, and for a revoked key.
+	KeyAge *KeyAge `json:"key_age,omitempty"`
 	// Revoked is true when the published key is revoked (empty p=). A
 	// revoked key is the right state for a retired selector: its status is
 	// judged from its findings like any other (dkim.revoked is info).
@@ -256,6 +271,12 @@ func Check(ctx context.Context, r dns.Resolver, domain string, selectors []strin
 	}
 	if opts.PublicKey != nil {
 		relaxMismatches(res.Selectors)
+	}
+	if opts.Now != nil {
+		now := opts.Now()
+		for _, s := range res.Selectors {
+			judgeAge(s, domain, now, opts)
+		}
 	}
 	usable, ed := 0, 0
 	for _, s := range res.Selectors {
@@ -765,4 +786,28 @@ func (res *SelectorResult) judge() {
 	finding.Sort(res.Findings)
 	res.Revoked = res.Record != nil && res.Record.Revoked()
 	res.Status = finding.Judge(res.Findings, res.Error == "")
+}
+
+// judgeAge sets the age of a selector's usable key and warns when it is
+// past opts.MaxKeyAge. The private key file dates only the key it holds.
+func judgeAge(s *SelectorResult, domain string, now time.Time, opts CheckOptions) {
+	if s.Record == nil || s.Revoked || s.KeyType == "" {
+		return
+	}
+	var fileTime time.Time
+	if s.KeyMatches != nil && *s.KeyMatches {
+		fileTime = opts.KeyFileTime
+	}
+	s.KeyAge = KeyAgeOf(s.Selector, fileTime, now, opts.MaxKeyAge)
+	if s.KeyAge == nil || !s.KeyAge.Over {
+		return
+	}
+	next := "s" + now.UTC().Format("200601")
+	if next == s.Selector {
+		next += "b"
+	}
+	s.Findings = append(s.Findings, FindKeyAge.New(
+		fmt.Sprintf("the key at %s has been in use for %d days, %s; the maximum is %d days", s.Name, s.KeyAge.Days, s.KeyAge.Describe(), s.KeyAge.MaxDays),
+		fmt.Sprintf("rotate it to a new key under a new selector: emailauth dkim rotate %s --selector %s --next %s --generate (docs/rotation.md)", domain, s.Selector, next)))
+	s.judge()
 }

@@ -93,6 +93,12 @@ var (
 		Meaning: "The key is over 8192 bits. Verifying with it is a cost the signer imposes on every receiver, so verifiers refuse such keys: emailauth gives `permerror` (code key-too-large), and mail signed with it fails DKIM there.",
 		Fix:     "Rotate to a 2048-bit key under a new selector (`emailauth dkim keygen`), switch the signer to it, then revoke the old selector.",
 	})
+	FindKeyAge = catalog.Define(finding.Spec{
+		Code: "dkim.key-age", Severity: finding.Warning,
+		Title:   "key older than the rotation period",
+		Meaning: "The key has been in use for longer than the maximum key age: 180 days unless configured (`dkim check --max-key-age`, or `dkim.max_key_age` in the platform profile). M3AAWG's DKIM Key Rotation Best Common Practices recommend rotating keys at least every six months: a key that leaked, or was factored, signs for the domain until it is replaced. The age comes from a date in the selector name (s2026-06, 20260601) or from the private key file's modification time, whichever is older.",
+		Fix:     "Rotate the key to a new selector: `emailauth dkim rotate DOMAIN --selector OLD --next NEW --generate` walks through the stages (docs/rotation.md).",
+	})
 	FindRevoked = catalog.Define(finding.Spec{
 		Code: "dkim.revoked", Severity: finding.Info,
 		Title:   "key revoked (empty p=)",

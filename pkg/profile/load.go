@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -160,6 +161,22 @@ func (p *Profile) validate(d *decoder, opts LoadOptions) error {
 		k.KeyType = strings.ToLower(k.KeyType)
 	default:
 		return d.at(lineOf(k.Lines, "key_type", 0), "dkim.key_type", "%q: want rsa or ed25519", k.KeyType)
+	}
+	for _, x := range []struct {
+		key string
+		v   string
+		out *time.Duration
+	}{{"max_key_age", k.MaxKeyAge, &k.maxKeyAge}, {"rotation_grace", k.RotationGrace, &k.rotationGrace}} {
+		if x.v == "" {
+			continue
+		}
+		dur, err := dkimkey.ParseAge(x.v)
+		if err != nil {
+			e := d.at(lineOf(k.Lines, x.key, 0), "dkim."+x.key, "%q is not a duration", x.v)
+			e.Hint = "write days (180d), weeks (26w) or hours (4320h)"
+			return e
+		}
+		*x.out = dur
 	}
 	if err := validateSelectors(d, "dkim.selectors", k.Selectors, true); err != nil {
 		return err

@@ -75,6 +75,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad level", "mta_sts: maybe\n", 1, `mta_sts.level: "maybe" is not a level`, "critical"},
 		{"bad rua", "dmarc:\n  rua: [https://x.example]\n", 2, `not a report address`, ""},
 		{"bad selector", "dkim:\n  selectors:\n    - selector: a b\n", 3, "dkim.selectors[0].selector", ""},
+		{"bad max key age", "dkim:\n  min_bits: 2048\n  max_key_age: six months\n", 3, `dkim.max_key_age: "six months" is not a duration`, "180d"},
+		{"bad rotation grace", "dkim:\n  rotation_grace: -1d\n", 2, `dkim.rotation_grace: "-1d" is not a duration`, "26w"},
 		{"key and cname", "dkim:\n  selectors:\n    - selector: s\n      cname: x.example\n      key: abc\n", 3, "give one of key, key_file and cname", ""},
 		{"bad placeholder", "dkim:\n  selectors:\n    - selector: s\n      cname: \"{sel}.x.example\"\n", 4, "unknown placeholder", ""},
 		{"bad key", "dkim:\n  selectors:\n    - selector: s\n      key: not-a-key!\n", 4, "neither base64", ""},
@@ -307,6 +309,43 @@ func TestDocsExample(t *testing.T) {
 	for _, r := range RequirementNames() {
 		if !strings.Contains(s, "| `"+r+"` |") {
 			t.Errorf("docs/profiles.md does not describe the requirement %s", r)
+		}
+	}
+}
+
+func TestLoadRotationKeys(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "p.yaml")
+	if err := os.WriteFile(path, []byte("dkim:\n  max_key_age: 90d\n  rotation_grace: 2w\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Load(path, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := p.DKIM.MaxKeyAgeDuration(); !ok || d != 90*24*time.Hour {
+		t.Errorf("max_key_age %v %v", d, ok)
+	}
+	if d, ok := p.DKIM.RotationGraceDuration(); !ok || d != 14*24*time.Hour {
+		t.Errorf("rotation_grace %v %v", d, ok)
+	}
+	p, err = Load("../../testdata/profiles/penguinmails.yaml", LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.DKIM.MaxKeyAgeDuration(); ok {
+		t.Error("penguinmails.yaml sets no max_key_age")
+	}
+}
+
+func TestGeneratedBits(t *testing.T) {
+	for _, tc := range []struct {
+		typ  string
+		min  int
+		want int
+	}{{"rsa", 1024, 2048}, {"rsa", 2048, 2048}, {"rsa", 2500, 3072}, {"rsa", 3072, 3072}, {"rsa", 3073, 4096}, {"rsa", 8192, 4096}, {"ed25519", 2048, 0}} {
+		if got := (DKIMRequirements{KeyType: tc.typ, MinBits: tc.min}).GeneratedBits(); got != tc.want {
+			t.Errorf("%s %d: %d, want %d", tc.typ, tc.min, got, tc.want)
 		}
 	}
 }

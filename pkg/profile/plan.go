@@ -561,18 +561,7 @@ func ensureKey(opts PlanOptions, req *Requirements, selector string) (crypto.Pub
 	if rnd == nil {
 		rnd = cryptoRand
 	}
-	bits := req.DKIM.MinBits
-	if req.DKIM.KeyType == dkimkey.AlgEd25519 {
-		bits = 0
-	} else if bits < dkimkey.DefaultRSABits {
-		bits = dkimkey.DefaultRSABits
-	} else if bits != 2048 && bits != 3072 && bits != 4096 {
-		bits = 4096
-		if req.DKIM.MinBits <= 3072 {
-			bits = 3072
-		}
-	}
-	key, err := dkimkey.GenerateKey(rnd, req.DKIM.KeyType, bits)
+	key, err := dkimkey.GenerateKey(rnd, req.DKIM.KeyType, req.DKIM.GeneratedBits())
 	if err != nil {
 		return nil, false, &KeyError{File: path, Err: err}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/penguinmails/emailauth/pkg/dkimkey"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
@@ -60,6 +61,21 @@ type DKIMRequirements struct {
 	MinBits   int                   `json:"min_bits"`
 	KeyType   string                `json:"key_type"`
 	Selectors []SelectorRequirement `json:"selectors"`
+}
+
+// GeneratedBits is the size of the RSA keys generated for the domain: the
+// smallest of 2048, 3072 and 4096 that is at least MinBits (0 for
+// Ed25519 keys).
+func (d DKIMRequirements) GeneratedBits() int {
+	switch {
+	case d.KeyType == dkimkey.AlgEd25519:
+		return 0
+	case d.MinBits <= dkimkey.DefaultRSABits:
+		return dkimkey.DefaultRSABits
+	case d.MinBits <= 3072:
+		return 3072
+	}
+	return 4096
 }
 
 // SelectorRequirement is a selector one domain must publish.

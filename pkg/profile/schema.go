@@ -142,9 +142,27 @@ type DKIM struct {
 	MinBits int `yaml:"min_bits"`
 	// KeyType is the type of the keys the platform generates: rsa (the
 	// default) or ed25519.
-	KeyType   string         `yaml:"key_type"`
-	Selectors []Selector     `yaml:"selectors"`
-	Lines     map[string]int `yaml:"-"`
+	KeyType   string     `yaml:"key_type"`
+	Selectors []Selector `yaml:"selectors"`
+	// MaxKeyAge is the age past which a key should be rotated ("180d",
+	// "26w"; dkim check warns past it); RotationGrace how long dkim rotate
+	// keeps the old key after the signer switched ("7d"). Empty: the
+	// commands' defaults.
+	MaxKeyAge     string         `yaml:"max_key_age"`
+	RotationGrace string         `yaml:"rotation_grace"`
+	Lines         map[string]int `yaml:"-"`
+
+	maxKeyAge, rotationGrace time.Duration
+}
+
+// MaxKeyAgeDuration returns max_key_age, and false when the profile does
+// not set it.
+func (k *DKIM) MaxKeyAgeDuration() (time.Duration, bool) { return k.maxKeyAge, k.MaxKeyAge != "" }
+
+// RotationGraceDuration returns rotation_grace, and false when the profile
+// does not set it.
+func (k *DKIM) RotationGraceDuration() (time.Duration, bool) {
+	return k.rotationGrace, k.RotationGrace != ""
 }
 
 // Selector is a selector the platform signs with.

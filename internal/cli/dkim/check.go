@@ -4,12 +4,15 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/internal/cli/profileopt"
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
@@ -23,11 +26,17 @@ type CheckOptions struct {
 	// PrivateKey is a private key file ("-": stdin) whose public half is
 	// compared with each published key.
 	PrivateKey string
+	// MaxKeyAge is the key age past which a key gets dkim.key-age (0: not
+	// judged); MaxKeyAgeSet says whether --max-key-age was given (else the
+	// profile's dkim.max_key_age, when a profile is configured).
+	MaxKeyAge    time.Duration
+	MaxKeyAgeSet bool
 }
 
 // NewCmdCheck returns the "dkim check" command.
 func NewCmdCheck(f *cmdutil.Factory, runF func(*CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{}
+	var maxAge string
 	cmd := &cobra.Command{
 		Use:   "check DOMAIN [-s SELECTOR]...",
 		Short: "Fetch and check the DKIM key records of a domain",
@@ -44,6 +53,13 @@ With --private-key, say whether each published key is the public half of that
 private key (as opendkim-testkey does): the check that catches a rotation
 published with the wrong key. --private-key - reads the key from stdin.
 
+Each key's age is reported where it can be known: from a date in the
+selector name (s2026-06, 20260601, 2026q2) or, for the key that matches
+--private-key, the key file's modification time (the older of the two). A key
+older than --max-key-age (180d: M3AAWG recommends rotating at least every six
+months; dkim.max_key_age in the configured profile) gets a warning
+(dkim.key-age); "emailauth dkim rotate" walks through the rotation.
+
 With no --selector, probe a list of common selectors (see docs/dkim-keys.md;
 add your own with dkim.selectors in the config file) and check those found.
 Discovery can never be complete: the DNS cannot list the selectors of a domain.
@@ -55,7 +71,8 @@ bad input, 3 when some lookups could not complete.`,
 		Example: `  emailauth dkim check example.com -s selector1 -s selector2
   emailauth dkim check example.com -s s1 -k s1.example.com.pem
   emailauth dkim check example.com            # discover common selectors
-  emailauth dkim check -o json example.com -s google`,
+  emailauth dkim check -o json example.com -s google
+  emailauth dkim check example.com -s s2026-05 --max-key-age 90d`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := f.Domain("DOMAIN", args[0])
@@ -63,6 +80,10 @@ bad input, 3 when some lookups could not complete.`,
 				return err
 			}
 			opts.Domain = d
+			opts.MaxKeyAgeSet = cmd.Flags().Changed("max-key-age")
+			if opts.MaxKeyAge, err = dkimkey.ParseAge(maxAge); err != nil {
+				return cmdutil.BadInputHint("--max-key-age", err, "write days (180d), weeks (26w) or hours (4320h); 0 turns the check off")
+			}
 			for _, s := range opts.Selectors {
 				if err := dkimkey.CheckSelectorName(s, d.ASCII); err != nil {
 					return cmdutil.BadInputHint("--selector", err, "give the selector only, as in --selector s1 for s1._domainkey."+d.ASCII)
@@ -76,18 +97,39 @@ bad input, 3 when some lookups could not complete.`,
 	}
 	cmd.Flags().StringSliceVarP(&opts.Selectors, "selector", "s", nil, "`selector` to check (repeatable or comma-separated); none: discover common ones")
 	cmd.Flags().StringVarP(&opts.PrivateKey, "private-key", "k", "", "private key `FILE` (- for stdin): say whether each published key matches it")
+	cmd.Flags().StringVar(&maxAge, "max-key-age", "180d", "warn about keys older than this `DURATION`, such as 180d, 26w or 4320h; 0: never (default: the profile's dkim.max_key_age)")
 	cmdutil.AddOutputFlag(cmd, "table", "json")
 	return cmd
 }
 
 func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 	var pub crypto.PublicKey
+	var keyTime time.Time
 	if o.PrivateKey != "" {
 		k, err := readPrivateKey(f, o.PrivateKey)
 		if err != nil {
 			return err
 		}
 		pub = k
+		if o.PrivateKey != "-" {
+			if fi, err := os.Stat(o.PrivateKey); err == nil {
+				keyTime = fi.ModTime()
+			}
+		}
+	}
+	maxAge := o.MaxKeyAge
+	if !o.MaxKeyAgeSet && f.Global != nil && (f.Global.Profile != "" || f.Global.ProfileInConfig) {
+		// The platform's profile, configured for every command, may set
+		// its own maximum.
+		loaded, err := profileopt.Load(f, profileopt.Flags{})
+		if err != nil {
+			return err
+		}
+		if loaded.Profile != nil {
+			if d, ok := loaded.Profile.DKIM.MaxKeyAgeDuration(); ok {
+				maxAge = d
+			}
+		}
 	}
 	r, err := f.Resolver()
 	if err != nil {
@@ -98,7 +140,7 @@ func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 	if len(sels) == 0 {
 		sels = f.Global.DKIMSelectors
 	}
-	res, err := dkimkey.Check(f.Ctx(), r, o.Domain.ASCII, sels, dkimkey.CheckOptions{PublicKey: pub})
+	res, err := dkimkey.Check(f.Ctx(), r, o.Domain.ASCII, sels, dkimkey.CheckOptions{PublicKey: pub, Now: f.Now, MaxKeyAge: maxAge, KeyFileTime: keyTime})
 	if err != nil {
 		var ne *dns.NameError
 		if errors.As(err, &ne) {
@@ -170,6 +212,13 @@ func writeCheck(t *report.Term, res *dkimkey.CheckResult, d dns.Domain, verbose,
 						t.Printf("    string %d (%d octets): %q\n", j+1, len(str), str)
 					}
 				}
+			}
+			if a := s.KeyAge; a != nil {
+				line := fmt.Sprintf("  age: %d days, %s", a.Days, a.Describe())
+				if a.MaxDays > 0 {
+					line += fmt.Sprintf("; the maximum is %d days", a.MaxDays)
+				}
+				t.Printf("%s\n", line)
 			}
 			if s.KeyMatches != nil {
 				if *s.KeyMatches {

@@ -13,12 +13,13 @@ import (
 func NewCmdDKIM(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dkim",
-		Short: "Generate DKIM keys, derive their records, check published keys",
+		Short: "Generate DKIM keys, derive their records, check published keys, rotate keys",
 		Long: `Handle DKIM keys (RFC 6376, RFC 8463 Ed25519, RFC 8301 key sizes):
 
   keygen   generate a key pair and print the TXT record to publish
   record   print the record to publish for an existing private key
   check    fetch and check the key records of a domain's selectors
+  rotate   say where a key rotation stands and what to do next
 
 See docs/dkim-keys.md.`,
 	}
@@ -26,6 +27,7 @@ See docs/dkim-keys.md.`,
 		NewCmdKeygen(f, nil),
 		NewCmdRecord(f, nil),
 		NewCmdCheck(f, nil),
+		NewCmdRotate(f, nil),
 	)
 	return cmd
 }

@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"crypto"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -150,40 +151,13 @@ func (o *KeygenOptions) keyPath() string {
 func keygenRun(f *cmdutil.Factory, o *KeygenOptions) error {
 	path := o.keyPath()
 	toStdout := path == "-"
-	if !toStdout {
-		if o.OutDir != "" {
-			if err := os.MkdirAll(o.OutDir, 0o700); err != nil {
-				return cmdutil.BadInput("--out-dir", err)
-			}
-		}
-		// Refuse early, before spending time on the key.
-		if fi, err := os.Lstat(path); err == nil {
-			if fi.IsDir() {
-				return cmdutil.BadInputHint(path, errors.New("is a directory"), "give --out a file name, or use --out-dir DIR")
-			}
-			if !o.Force {
-				return existsError(path)
-			}
-		}
-	}
-	rnd := f.Rand
-	if rnd == nil {
-		rnd = rand.Reader
-	}
-	key, err := dkimkey.GenerateKey(rnd, o.Algorithm, o.Bits)
-	if err != nil {
-		return err
-	}
-	pemData, err := dkimkey.MarshalPrivateKey(key)
-	if err != nil {
-		return err
-	}
-	pub, err := buildPublication(&o.recordFlags, key.Public())
-	if err != nil {
-		return err
-	}
-	pub.PrivateKeyFile = path
+	var key crypto.Signer
 	if toStdout {
+		k, pemData, err := newKey(f, o.Algorithm, o.Bits)
+		if err != nil {
+			return err
+		}
+		key = k
 		// Asked for with --out -, as age writes a key to a terminal only
 		// when told to; say where it ends up.
 		if f.IO.StdoutTTY {
@@ -192,20 +166,77 @@ func keygenRun(f *cmdutil.Factory, o *KeygenOptions) error {
 		if _, err := f.IO.Out.Write(pemData); err != nil {
 			return &cmdutil.IncompleteError{Err: fmt.Errorf("dkim: writing the private key to stdout: %w", err)}
 		}
-	} else if err := dkimkey.WritePrivateKeyFile(path, pemData, o.Force); err != nil {
-		var ee *dkimkey.ExistsError
-		if errors.As(err, &ee) {
-			return existsError(path)
+	} else {
+		if o.OutDir != "" {
+			if err := os.MkdirAll(o.OutDir, 0o700); err != nil {
+				return cmdutil.BadInput("--out-dir", err)
+			}
 		}
-		return cmdutil.BadInput(path, err)
+		k, err := newKeyFile(f, path, o.Algorithm, o.Bits, o.Force, keygenExistsHint)
+		if err != nil {
+			return err
+		}
+		key = k
 	}
+	pub, err := buildPublication(&o.recordFlags, key.Public())
+	if err != nil {
+		return err
+	}
+	pub.PrivateKeyFile = path
 	if err := writePublication(f, pub, toStdout); err != nil {
 		return err
 	}
 	return f.Audit(audit.NewKeyGenerated(key.Public(), path, o.Domain.ASCII, o.Selector))
 }
 
-func existsError(path string) error {
-	return cmdutil.BadInputHint(path, errors.New("a file already exists there; refusing to overwrite a private key"),
-		"choose another --selector or --out file, or add --force to replace it (the old key is lost)")
+// newKey generates a key of the algorithm and size (0: the default) from
+// the command's random source, and encodes it as PKCS#8 PEM.
+func newKey(f *cmdutil.Factory, alg string, bits int) (crypto.Signer, []byte, error) {
+	rnd := f.Rand
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	key, err := dkimkey.GenerateKey(rnd, alg, bits)
+	if err != nil {
+		return nil, nil, err
+	}
+	pemData, err := dkimkey.MarshalPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, pemData, nil
+}
+
+// newKeyFile generates a key and writes it to path with keygen's safety:
+// mode 0600 from creation, atomically, and never over an existing file
+// unless force (dkimkey.WritePrivateKeyFile). An existing file is refused
+// before any time is spent on the key; existsHint says what to do then.
+// Every command that writes a new private key goes through here.
+func newKeyFile(f *cmdutil.Factory, path, alg string, bits int, force bool, existsHint string) (crypto.Signer, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.IsDir() {
+			return nil, cmdutil.BadInputHint(path, errors.New("is a directory"), "give a file name for the key")
+		}
+		if !force {
+			return nil, existsError(path, existsHint)
+		}
+	}
+	key, pemData, err := newKey(f, alg, bits)
+	if err != nil {
+		return nil, err
+	}
+	if err := dkimkey.WritePrivateKeyFile(path, pemData, force); err != nil {
+		var ee *dkimkey.ExistsError
+		if errors.As(err, &ee) {
+			return nil, existsError(path, existsHint)
+		}
+		return nil, cmdutil.BadInput(path, err)
+	}
+	return key, nil
+}
+
+const keygenExistsHint = "choose another --selector or --out file, or add --force to replace it (the old key is lost)"
+
+func existsError(path, hint string) error {
+	return cmdutil.BadInputHint(path, errors.New("a file already exists there; refusing to overwrite a private key"), hint)
 }
