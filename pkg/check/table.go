@@ -150,7 +150,13 @@ func runSPF(ctx context.Context, d *domainState) *CheckResult {
 }
 
 func runDKIM(ctx context.Context, d *domainState) *CheckResult {
-	res, err := dkimkey.Check(ctx, d.c.r, d.domain, d.selectors(), dkimkey.CheckOptions{})
+	maxAge := dkimkey.DefaultMaxKeyAge
+	if p := d.c.opts.Profile; p != nil {
+		if a, ok := p.DKIM.MaxKeyAgeDuration(); ok {
+			maxAge = a
+		}
+	}
+	res, err := dkimkey.Check(ctx, d.c.r, d.domain, d.selectors(), dkimkey.CheckOptions{Now: d.c.opts.Now, MaxKeyAge: maxAge})
 	if err != nil {
 		return errorResult(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
@@ -131,5 +132,17 @@ func TestParkedDomain(t *testing.T) {
 	c, _ = New(dnstest.NewFake(`np.test. MX 0 .`, `np.test. TXT "v=spf1 ip4:192.0.2.0/24 -all"`), Options{Checks: []string{CheckMX, CheckSPF, CheckDKIM}, Offline: true})
 	if res := c.CheckDomain(context.Background(), "np.test"); res.Parked || !strings.Contains(codesOf(res.Checks[0]), "mx.parked-spf") {
 		t.Errorf("np.test: parked %v, %s", res.Parked, codesOf(res.Checks[0]))
+	}
+}
+
+// TestDKIMKeyAge: the posture check reports a key's age from a date in its
+// selector, and warns past six months (a profile may say otherwise).
+func TestDKIMKeyAge(t *testing.T) {
+	zone := dnstest.NewFake(`s20250101._domainkey.old.test. TXT "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="`)
+	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+	c, _ := New(zone, Options{Checks: []string{CheckDKIM}, Selectors: []string{"s20250101"}, Offline: true, Now: now})
+	res := c.CheckDomain(context.Background(), "old.test")
+	if got := codesOf(res.Checks[0]); !strings.Contains(got, "dkim.key-age") {
+		t.Errorf("findings %s", got)
 	}
 }
