@@ -97,7 +97,7 @@ func TestAppendChain(t *testing.T) {
 	events := []Event{
 		NewKeyGenerated(pub, "keys/s1.example.com.pem", "example.com", "s1"),
 		RecordsProduced{Domain: "example.com", Records: []DNSRecord{{Name: "s1._domainkey.example.com", Type: "TXT", TTL: 3600, Value: "v=DKIM1; k=ed25519; p=..."}}},
-		RotationStep{Domain: "example.com", Current: "s1", Next: "s2", Stage: StageGenerate, Step: "generate", Outcome: "done"},
+		RotationStep{Domain: "example.com", Current: "s1", Next: "s2", Stage: StagePublish, Step: "publish", Outcome: "done"},
 	}
 	for i, ev := range events {
 		rec, err := l.Append(ev)

@@ -119,7 +119,7 @@ func NewKeyGenerated(pub crypto.PublicKey, file, domain, selector string) KeyGen
 	}
 }
 
-// MessageSigned records a message signed with DKIM: who signed it with
+// MessageSigned records a message signed with DKIM or sealed with ARC: who signed it with
 // which key, and digests that identify the message.
 type MessageSigned struct {
 	// Input is the message read (an absolute path, or "-" for standard
@@ -153,6 +153,10 @@ type Signature struct {
 	Value    string `json:"b,omitempty"`
 	// Time is the signature's t=, in Unix seconds.
 	Time int64 `json:"t,omitempty"`
+	// ARCInstance is set for an ARC set (arc seal): its i=, the
+	// ARC-Seal and ARC-Message-Signature both made with this key. It is
+	// absent for a DKIM-Signature.
+	ARCInstance int `json:"arc_instance,omitempty"`
 }
 
 // RecordsProduced records DNS records a command produced for publication
@@ -200,7 +204,7 @@ func (ProfileGate) Kind() string { return KindProfileGate }
 
 // The stages of a DKIM key rotation (docs/rotation.md), in order.
 const (
-	StageGenerate  = 1 // the new key generated and its record published beside the old
+	StagePublish   = 1 // the new key generated and its record published beside the old
 	StagePropagate = 2 // every authoritative server serves it; the old record's TTL has passed
 	StageSwitch    = 3 // the signer uses the new selector
 	StageRevoke    = 4 // the old record published with an empty p=
@@ -214,8 +218,8 @@ type RotationStep struct {
 	// Current is the selector being retired; Next the one replacing it.
 	Current string `json:"current"`
 	Next    string `json:"next"`
-	// Stage is one of the Stage constants; Step names it ("generate",
-	// "propagate", "switch", "revoke", "remove").
+	// Stage is one of the Stage constants; Step names it ("publish",
+	// "propagate", "switch", "revoke", "remove"; "complete" once done).
 	Stage int    `json:"stage"`
 	Step  string `json:"step"`
 	// Outcome is "done" (the step was taken or verified), "waiting" (its

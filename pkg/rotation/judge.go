@@ -67,6 +67,8 @@ type RecordChange struct {
 	// octets.
 	Value    string `json:"value,omitempty"`
 	ZoneLine string `json:"zone_line,omitempty"`
+	// TTL is the zone line's TTL in seconds (0 for a deletion).
+	TTL int `json:"ttl,omitempty"`
 }
 
 // Action is what to do now.
@@ -443,7 +445,7 @@ func (j *judgement) run() {
 			value := "v=DKIM1; p="
 			res.Action = Action{
 				Summary:  fmt.Sprintf("revoke %s: replace its record with an empty key (p=)", o.Selector),
-				Records:  []RecordChange{{Change: "replace", Name: name, Value: value, ZoneLine: dkimkey.ZoneLine(name, value, j.opts.TTL)}},
+				Records:  []RecordChange{{Change: "replace", Name: name, Value: value, ZoneLine: dkimkey.ZoneLine(name, value, j.opts.TTL), TTL: j.opts.TTL}},
 				Commands: []string{rerun(j.opts.Command)},
 				Notes: []string{
 					"replace the record, do not add a second one: one TXT record per selector",
@@ -823,7 +825,7 @@ func (j *judgement) publishStep(nextUnknown bool) {
 	}
 	res.Action = Action{
 		Summary:  fmt.Sprintf("publish the new key at %s, beside %s (leave %s as it is)", name, o.Selector, o.Selector),
-		Records:  []RecordChange{{Change: change, Name: name, Value: value, ZoneLine: dkimkey.ZoneLine(name, value, j.opts.TTL)}},
+		Records:  []RecordChange{{Change: change, Name: name, Value: value, ZoneLine: dkimkey.ZoneLine(name, value, j.opts.TTL), TTL: j.opts.TTL}},
 		Commands: []string{rerun(j.opts.Command)},
 		Notes: []string{
 			"in a DNS provider's web form, paste the value without quotes: the provider splits it",

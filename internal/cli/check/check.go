@@ -4,11 +4,14 @@ package check
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +22,7 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/internal/cli/profileopt"
+	"github.com/penguinmails/emailauth/pkg/audit"
 	"github.com/penguinmails/emailauth/pkg/authoritative"
 	pcheck "github.com/penguinmails/emailauth/pkg/check"
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -500,11 +504,15 @@ func run(f *cmdutil.Factory, opts *Options) error {
 
 	prog := newProgress(f, len(entries))
 	var summary pcheck.Summary
-	var writeErr error
+	var writeErr, auditErr error
+	gate := profileGate(loaded)
 	order := newReorder(func(d *pcheck.DomainResult) {
 		pcheck.Count(&summary, d)
 		if writeErr == nil {
 			writeErr = w.WriteDomain(d)
+		}
+		if ev, ok := gate(d); ok && auditErr == nil {
+			auditErr = f.Audit(ev)
 		}
 	})
 	streamNow := f.Global.Output == "jsonl"
@@ -539,9 +547,12 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	}
 	if interrupted {
 		// The report written so far is complete and valid, but partial.
+		if auditErr != nil {
+			f.IO.Errorf("emailauth: %s", auditErr)
+		}
 		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted: %d of %d domains were not checked", summary.NotChecked, len(entries))}
 	}
-	return cmdutil.ExitFor(summary, opts.FailOn)
+	return f.WithAudit(cmdutil.ExitFor(summary, opts.FailOn), auditErr)
 }
 
 func defaultChecks(smtp, profile bool) []string {
@@ -645,6 +656,46 @@ func (o *reorder) put(i int, d *pcheck.DomainResult) {
 		delete(o.pending, o.next)
 		o.next++
 		o.out(d)
+	}
+}
+
+// profileGate returns the audit record of a domain's profile gate (check
+// --profile): what the platform's requirements made of it. Without a
+// profile there is none.
+func profileGate(loaded *profileopt.Loaded) func(*pcheck.DomainResult) (audit.ProfileGate, bool) {
+	if loaded == nil || loaded.Profile == nil {
+		return func(*pcheck.DomainResult) (audit.ProfileGate, bool) { return audit.ProfileGate{}, false }
+	}
+	name, sum := loaded.Profile.Name, ""
+	if file := loaded.Profile.File; file != "" {
+		if abs, err := filepath.Abs(file); err == nil {
+			name = abs
+		}
+		if b, err := os.ReadFile(file); err == nil {
+			h := sha256.Sum256(b)
+			sum = hex.EncodeToString(h[:])
+		}
+	}
+	return func(d *pcheck.DomainResult) (audit.ProfileGate, bool) {
+		for _, c := range d.Checks {
+			if c.Check != pcheck.CheckProfile {
+				continue
+			}
+			ev := audit.ProfileGate{Domain: d.Domain, Profile: name, ProfileSHA256: sum, Status: c.Status}
+			for _, x := range c.Findings {
+				switch x.Severity {
+				case finding.Error:
+					ev.Errors++
+				case finding.Warning:
+					ev.Warnings++
+				default:
+					continue
+				}
+				ev.Codes = append(ev.Codes, x.Code)
+			}
+			return ev, true
+		}
+		return audit.ProfileGate{}, false
 	}
 }
 

@@ -96,6 +96,24 @@ func (e *auditError) Error() string { return e.err.Error() }
 func (e *auditError) Unwrap() error { return &IncompleteError{Err: e.err} }
 func (e *auditError) Hint() string  { return e.hint }
 
+// WithAudit combines a command's result with the error of writing its
+// audit record: a failure (exit 1) still wins, and the audit error is then
+// reported on stderr; otherwise a record that could not be written is the
+// result (exit 3).
+func (f *Factory) WithAudit(result, auditErr error) error {
+	if auditErr == nil {
+		return result
+	}
+	if ExitCode(result) == ExitFailed {
+		f.IO.Errorf("emailauth: %s", auditErr)
+		if hint := HintFor(auditErr); hint != "" {
+			f.IO.Errorf("hint: %s", hint)
+		}
+		return result
+	}
+	return auditErr
+}
+
 // auditAction says in words what an event records, for errors.
 func auditAction(ev audit.Event) string {
 	switch e := ev.(type) {
@@ -109,6 +127,10 @@ func auditAction(ev audit.Event) string {
 		return "the message was signed"
 	case audit.RecordsProduced:
 		return "the records for " + e.Domain + " were produced"
+	case audit.ProfileGate:
+		return e.Domain + " was checked against the profile"
+	case audit.RotationStep:
+		return "the rotation of " + e.Domain + " was assessed"
 	}
 	return "the action (" + ev.Kind() + ") was done"
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/audit"
 )
 
 // RecordOptions are the record command's inputs.
@@ -70,5 +71,10 @@ func recordRun(f *cmdutil.Factory, o *RecordOptions) error {
 	if err != nil {
 		return err
 	}
-	return writePublication(f, p, false)
+	if err := writePublication(f, p, false); err != nil {
+		return err
+	}
+	return f.Audit(audit.RecordsProduced{Domain: p.Domain, Records: []audit.DNSRecord{
+		{Name: p.Name, Type: "TXT", TTL: p.TTL, Value: p.Value, Action: "add"},
+	}})
 }

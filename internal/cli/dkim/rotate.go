@@ -18,6 +18,7 @@ import (
 	"github.com/penguinmails/emailauth/pkg/audit"
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
 	"github.com/penguinmails/emailauth/pkg/dns"
+	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/report"
 	"github.com/penguinmails/emailauth/pkg/rotation"
 )
@@ -409,7 +410,30 @@ func rotateRun(f *cmdutil.Factory, o *RotateOptions) error {
 	} else {
 		writeRotation(f, out, o)
 	}
-	return cmdutil.ExitForStatus(res.Status)
+	return f.WithAudit(cmdutil.ExitForStatus(res.Status), f.Audit(rotationStep(res, jopts.NextKey)))
+}
+
+// rotationStep is the audit record of a run of dkim rotate: the stage the
+// rotation is at, whether its step can be taken (done), must wait, or is
+// blocked, and the records it asks to change.
+func rotationStep(res *rotation.Result, next crypto.PublicKey) audit.RotationStep {
+	ev := audit.RotationStep{Domain: res.Domain, Current: res.Selector, Next: res.Next, Stage: int(res.Stage), Step: res.Stage.String(),
+		Outcome: "blocked", Detail: res.Action.Summary}
+	if next != nil {
+		ev.KeyFingerprint = audit.Fingerprint(next)
+	}
+	switch {
+	case res.Complete || res.Ready:
+		ev.Outcome = "done"
+	case res.Status == finding.StatusFail:
+		ev.Outcome = "blocked"
+	default:
+		ev.Outcome = "waiting"
+	}
+	for _, r := range res.Action.Records {
+		ev.Records = append(ev.Records, audit.DNSRecord{Name: r.Name, Type: "TXT", TTL: r.TTL, Value: r.Value, Action: r.Change})
+	}
+	return ev
 }
 
 func keyBits(pub crypto.PublicKey) int {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/audit"
 	"github.com/penguinmails/emailauth/pkg/dmarc"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
@@ -146,6 +147,16 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 	}
 	for _, n := range res.Notes {
 		f.IO.Notef("%s", n)
+	}
+	if res.Domain != "" && out.Status != finding.StatusFail {
+		ttl := int(opts.Record.TTL)
+		ev := audit.RecordsProduced{Domain: res.Domain, Records: []audit.DNSRecord{{Name: res.Name, Type: "TXT", TTL: ttl, Value: res.Record, Action: "add"}}}
+		for _, a := range res.Authorizations {
+			ev.Records = append(ev.Records, audit.DNSRecord{Name: a.Name, Type: "TXT", TTL: ttl, Value: a.Value, Action: "add"})
+		}
+		if err := f.Audit(ev); err != nil {
+			return err
+		}
 	}
 	return cmdutil.ExitForStatus(out.Status)
 }

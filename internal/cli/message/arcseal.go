@@ -13,6 +13,8 @@ import (
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/arc"
+	"github.com/penguinmails/emailauth/pkg/audit"
+	"github.com/penguinmails/emailauth/pkg/dkim"
 )
 
 // NewCmdARC returns the arc command group: seal and verify.
@@ -224,7 +226,8 @@ func runARCSeal(f *cmdutil.Factory, opts *ARCSealOptions) error {
 		}()
 		out = tmp
 	}
-	sealed, err := sealer.Seal(f.Ctx(), out, in, received)
+	tap := audit.NewSignTap(out) // the digests of the audit record
+	sealed, err := sealer.Seal(f.Ctx(), tap, in, received)
 	if err != nil {
 		var se *arc.SealError
 		var pe *fs.PathError
@@ -260,6 +263,12 @@ func runARCSeal(f *cmdutil.Factory, opts *ARCSealOptions) error {
 	where := "stdout"
 	if opts.Out != "" && opts.Out != "-" {
 		where = opts.Out
+	}
+	// The seal is written whatever cv= says: it is audited either way.
+	ev := tap.Event(opts.Message, opts.Out, []string{opts.KeyFile}, []dkim.SignOptions{{Domain: opts.Domain, Selector: opts.Selector, Signer: key}})
+	ev.Signatures[0].ARCInstance = sealed.Instance
+	if err := f.Audit(ev); err != nil {
+		return err
 	}
 	if sealed.ChainValidation == arc.Fail {
 		// Sealed, as RFC 8617 §5.1.2 asks, but the chain it received is

@@ -41,15 +41,5 @@ func auditRecords(f *cmdutil.Factory, plans []*profile.Plan, exit error) error {
 		}
 		note(f.Audit(ev))
 	}
-	if first == nil {
-		return exit
-	}
-	if cmdutil.ExitCode(exit) == cmdutil.ExitFailed {
-		f.IO.Errorf("emailauth: %s", first)
-		if hint := cmdutil.HintFor(first); hint != "" {
-			f.IO.Errorf("hint: %s", hint)
-		}
-		return exit
-	}
-	return first
+	return f.WithAudit(exit, first)
 }

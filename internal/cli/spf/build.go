@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
+	"github.com/penguinmails/emailauth/pkg/audit"
 	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/report"
@@ -165,6 +166,13 @@ func runBuild(f *cmdutil.Factory, opts *BuildOptions) error {
 			}
 		}
 		t.Printf("status: %s\n", t.Style(report.StatusStyle(string(st)), string(st)))
+	}
+	if opts.Domain.ASCII != "" && st != finding.StatusFail {
+		if err := f.Audit(audit.RecordsProduced{Domain: opts.Domain.ASCII, Records: []audit.DNSRecord{
+			{Name: opts.Domain.ASCII, Type: "TXT", TTL: int(opts.TTL), Value: res.Record, Action: "add"},
+		}}); err != nil {
+			return err
+		}
 	}
 	return cmdutil.ExitForStatus(st)
 }
