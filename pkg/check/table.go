@@ -56,21 +56,26 @@ type Check struct {
 	// run checks one domain. It returns a result with its status set, or
 	// with findings to judge.
 	run func(ctx context.Context, d *domainState) *CheckResult
+	// slow is true for a check that waits on more than the resolver (an
+	// HTTPS fetch, SMTP connections, every name server asked): in a bulk
+	// run it keeps a goroutine of its own while the domain's other checks
+	// run one after the other.
+	slow bool
 }
 
 // table is every check, in report order.
 var table = [...]Check{
-	{CheckMX, "MX records: null MX, aliases, IP literals, unresolvable or private exchanges", "checks.md", true, mx.Findings, runMX},
-	{CheckSPF, "the SPF record and its include tree: syntax, DNS-lookup and void-lookup limits, networks", "spf.md", true, spf.Findings, runSPF},
-	{CheckDKIM, "the DKIM key records of the required selectors, or of the common ones discovered", "dkim-keys.md", true, dkimkey.Findings, runDKIM},
-	{CheckDMARC, "the DMARC record: discovery (RFC 9989 and 7489), policy, alignment, report destinations", "dmarc.md", true, dmarc.Findings, runDMARC},
-	{CheckMTASTS, "the MTA-STS record and, online, its policy and whether it covers the MX hosts", "mta-sts.md", true, mtasts.Findings, runMTASTS},
-	{CheckTLSRPT, "the TLS-RPT record and its report destinations", "tls-rpt.md", true, tlsrpt.Findings, runTLSRPT},
-	{CheckBIMI, "the BIMI record and the DMARC policy BIMI needs", "bimi.md", true, bimi.Findings, runBIMI},
-	{CheckDNSSEC, "whether the zone is signed, anchored at its parent (DS) and validated", "checks.md", true, dnssec.Findings, runDNSSEC},
-	{CheckSTARTTLS, "STARTTLS on each MX host on port 25: offered, TLS version, certificate (opt-in: --smtp)", "starttls.md", false, starttls.Findings, runSTARTTLS},
-	{CheckAuthoritative, "each name server of the zone asked directly: records on one and not another, differing serials, lame servers (opt-in: --authoritative)", "checks.md", false, authoritative.Findings, runAuthoritative},
-	{CheckProfile, "a platform profile's requirements, each met or not, with the record that fixes it (with --profile)", "profiles.md", false, profile.Findings, runProfile},
+	{CheckMX, "MX records: null MX, aliases, IP literals, unresolvable or private exchanges", "checks.md", true, mx.Findings, runMX, false},
+	{CheckSPF, "the SPF record and its include tree: syntax, DNS-lookup and void-lookup limits, networks", "spf.md", true, spf.Findings, runSPF, false},
+	{CheckDKIM, "the DKIM key records of the required selectors, or of the common ones discovered", "dkim-keys.md", true, dkimkey.Findings, runDKIM, false},
+	{CheckDMARC, "the DMARC record: discovery (RFC 9989 and 7489), policy, alignment, report destinations", "dmarc.md", true, dmarc.Findings, runDMARC, false},
+	{CheckMTASTS, "the MTA-STS record and, online, its policy and whether it covers the MX hosts", "mta-sts.md", true, mtasts.Findings, runMTASTS, true},
+	{CheckTLSRPT, "the TLS-RPT record and its report destinations", "tls-rpt.md", true, tlsrpt.Findings, runTLSRPT, false},
+	{CheckBIMI, "the BIMI record and the DMARC policy BIMI needs", "bimi.md", true, bimi.Findings, runBIMI, false},
+	{CheckDNSSEC, "whether the zone is signed, anchored at its parent (DS) and validated", "checks.md", true, dnssec.Findings, runDNSSEC, false},
+	{CheckSTARTTLS, "STARTTLS on each MX host on port 25: offered, TLS version, certificate (opt-in: --smtp)", "starttls.md", false, starttls.Findings, runSTARTTLS, true},
+	{CheckAuthoritative, "each name server of the zone asked directly: records on one and not another, differing serials, lame servers (opt-in: --authoritative)", "checks.md", false, authoritative.Findings, runAuthoritative, true},
+	{CheckProfile, "a platform profile's requirements, each met or not, with the record that fixes it (with --profile)", "profiles.md", false, profile.Findings, runProfile, false},
 }
 
 // Checks returns every check, in report order.

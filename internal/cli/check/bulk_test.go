@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -125,3 +126,96 @@ func TestBulkWithFaultsAndInterrupt(t *testing.T) {
 type writerFunc func(p []byte) (int, error)
 
 func (w writerFunc) Write(p []byte) (int, error) { return w(p) }
+
+// lineGen is standard input that makes its lines as they are read, one
+// line per Read, and counts them.
+type lineGen struct {
+	n, made int
+	lines   *atomic.Int64
+	tail    string // written after the n lines
+}
+
+func (g *lineGen) Read(p []byte) (int, error) {
+	if g.made == g.n {
+		if g.tail != "" {
+			n := copy(p, g.tail)
+			g.tail = g.tail[n:]
+			return n, nil
+		}
+		return 0, io.EOF
+	}
+	line := fmt.Sprintf("d%d.test\n", g.made)
+	if len(p) < len(line) {
+		return 0, io.ErrShortBuffer
+	}
+	g.made++
+	g.lines.Add(1)
+	return copy(p, line), nil
+}
+
+// TestStreamedInput: a list on standard input (or --file) is read as the
+// run goes, not whole before it: when a result is written, the lines read
+// beyond it are at most the workers in flight (jsonl, written as they
+// finish) or the reorder window (every other format, written in order).
+func TestStreamedInput(t *testing.T) {
+	const n, workers = 3000, 8
+	r := dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeNXDomain}, nil
+	})
+	for _, format := range []string{"jsonl", "json"} {
+		var lines, written atomic.Int64
+		var lag atomic.Int64
+		cio, _, out, _ := cmdutil.Test()
+		cio.In = &lineGen{n: n, lines: &lines}
+		cio.Out = writerFunc(func(p []byte) (int, error) {
+			w := written.Add(int64(strings.Count(string(p), `"domain":`)))
+			if d := lines.Load() - w; d > lag.Load() {
+				lag.Store(d)
+			}
+			return out.Write(p)
+		})
+		f := &cmdutil.Factory{IO: cio, Context: context.Background(), Now: time.Now,
+			Global:      &cmdutil.GlobalOptions{Output: format, Offline: true},
+			NewResolver: func(*cmdutil.Factory) (dns.Resolver, error) { return r, nil }}
+		err := run(f, &Options{File: "-", Checks: []string{"mx"}, Concurrency: workers, FailOn: finding.Error})
+		if code := cmdutil.ExitCode(err); code != cmdutil.ExitFailed {
+			t.Fatalf("%s: exit %d (%v)", format, code, err)
+		}
+		if got := written.Load(); got != n {
+			t.Fatalf("%s: %d domains written, want %d", format, got, n)
+		}
+		bound := int64(workers + 4)
+		if format != "jsonl" {
+			bound = int64(max(1024, 32*workers) + workers + 4)
+		}
+		t.Logf("%s: at most %d lines read ahead of the results written (bound %d, input %d)", format, lag.Load(), bound, n)
+		if lag.Load() > bound {
+			t.Errorf("%s: %d lines read ahead of the results written, want at most %d", format, lag.Load(), bound)
+		}
+	}
+}
+
+// TestStreamedInputReadError: a line standard input cannot give (longer
+// than 1 MiB) ends the run as bad input, after the domains before it were
+// checked and reported (the report stays valid).
+func TestStreamedInputReadError(t *testing.T) {
+	r := dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+		return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeNXDomain}, nil
+	})
+	var lines atomic.Int64
+	cio, _, out, _ := cmdutil.Test()
+	cio.In = &lineGen{n: 3, lines: &lines, tail: strings.Repeat("x", 2<<20) + "\n"}
+	f := &cmdutil.Factory{IO: cio, Context: context.Background(), Now: time.Now,
+		Global:      &cmdutil.GlobalOptions{Output: "json", Offline: true},
+		NewResolver: func(*cmdutil.Factory) (dns.Resolver, error) { return r, nil }}
+	err := run(f, &Options{Domains: []string{"-"}, Checks: []string{"mx"}, Concurrency: 2, FailOn: finding.Error})
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitBadInput || !strings.Contains(err.Error(), "standard input") || !strings.Contains(err.Error(), "line 4 is longer than 1048576 octets") {
+		t.Fatalf("exit %d (%v)", code, err)
+	}
+	var rep struct {
+		Domains []struct{ Domain string } `json:"domains"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Domains) != 3 {
+		t.Fatalf("report (%v):\n%s", err, out.String())
+	}
+}

@@ -3,7 +3,7 @@
 package check
 
 import (
-	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -309,122 +309,64 @@ type entry struct {
 	err    error
 }
 
-// readDomains collects the inputs from the arguments and the file, each
-// parsed as a domain (a URL or an address reduced, with a note), removing
-// duplicates and keeping the first order. Inputs that are not domain names
-// are kept, with their error, to be reported as invalid.
-func readDomains(f *cmdutil.Factory, opts *Options) ([]entry, error) {
-	var all []entry
-	add := func(where, s string) {
-		if s = strings.TrimSpace(s); s == "" {
-			return
-		}
-		d, note, err := dns.ParseDomain(s)
-		if err != nil {
-			err = fmt.Errorf("%s: %w", where, err)
-		} else if note != "" {
-			f.IO.Notef("%s: %s", where, note)
-		}
-		all = append(all, entry{where: where, input: s, domain: d, err: err})
-	}
-	readFrom := func(name string, r io.Reader) error {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		line := 0
-		for sc.Scan() {
-			line++
-			text := sc.Text()
-			if i := strings.IndexByte(text, '#'); i >= 0 {
-				text = text[:i]
-			}
-			add(fmt.Sprintf("%s:%d", name, line), text)
-		}
-		if err := sc.Err(); err != nil {
-			return cmdutil.BadInput(name, err)
-		}
-		return nil
-	}
-	stdinUsed := false
-	for _, a := range opts.Domains {
-		if a == "-" {
-			if !stdinUsed {
-				stdinUsed = true
-				if err := readFrom("standard input", f.IO.In); err != nil {
-					return nil, err
-				}
-			}
-			continue
-		}
-		add("DOMAIN", a)
-	}
-	switch opts.File {
-	case "":
-	case "-":
-		if !stdinUsed {
-			if err := readFrom("standard input", f.IO.In); err != nil {
-				return nil, err
-			}
-		}
-	default:
-		fh, err := os.Open(opts.File)
-		if err != nil {
-			return nil, cmdutil.BadInputHint(opts.File, errors.Unwrap(err), "--file takes a text file with one domain per line")
-		}
-		defer fh.Close()
-		if err := readFrom(opts.File, fh); err != nil {
-			return nil, err
-		}
-	}
-	seen := map[string]bool{}
-	var out []entry
-	for _, e := range all {
-		key := e.domain.ASCII
-		if e.err != nil {
-			key = "\x00" + e.input
-		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		if opts.ShardN > 0 && !inShard(key, opts.ShardK, opts.ShardN) {
-			continue
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
 func run(f *cmdutil.Factory, opts *Options) error {
 	loaded, err := profileopt.Load(f, opts.Profile)
 	if err != nil {
 		return err
 	}
-	entries, err := readDomains(f, opts)
+	src, err := newSource(f, opts)
 	if err != nil {
 		return err
 	}
-	if loaded.Tenants != nil {
-		entries, err = tenantEntries(loaded, entries, opts)
+	defer src.Close()
+	// next yields the run's inputs in order. They are read whole when they
+	// must be known whole (grouped by tenant) or are only arguments;
+	// otherwise one at a time as the run goes: a list of a million domains
+	// is never held.
+	var next func() (entry, bool)
+	total := 0 // the number of inputs, when known before the run
+	if loaded.Tenants != nil || !src.streams() {
+		entries, err := src.All()
 		if err != nil {
 			return err
 		}
-	}
-	if len(entries) == 0 && opts.ShardN == 0 {
-		return cmdutil.BadInputHint("--file", errors.New("no domains in the input"), "give one domain per line; lines starting with # are comments")
-	}
-	// A single malformed domain given as an argument is bad input, not a
-	// report: say so at once.
-	if len(entries) == 1 && opts.File == "" && entries[0].err != nil {
-		return cmdutil.BadInput("", entries[0].err)
-	}
-	// The valid domains are checked; the invalid inputs are reported in
-	// their place.
-	var domains []string
-	var index []int // index[i] is the entry of domains[i]
-	for i, e := range entries {
-		if e.err == nil {
-			domains = append(domains, e.domain.ASCII)
-			index = append(index, i)
+		if loaded.Tenants != nil {
+			entries, err = tenantEntries(loaded, entries, opts)
+			if err != nil {
+				return err
+			}
+		}
+		if len(entries) == 0 && opts.ShardN == 0 {
+			return cmdutil.BadInputHint("--file", errors.New("no domains in the input"), "give one domain per line; lines starting with # are comments")
+		}
+		// A single malformed domain given as an argument is bad input, not a
+		// report: say so at once.
+		if len(entries) == 1 && opts.File == "" && entries[0].err != nil {
+			return cmdutil.BadInput("", entries[0].err)
+		}
+		total = len(entries)
+		next = func() (entry, bool) {
+			if len(entries) == 0 {
+				return entry{}, false
+			}
+			e := entries[0]
+			entries = entries[1:]
+			return e, true
+		}
+	} else {
+		first, ok := src.Next()
+		if err := src.Err(); err != nil {
+			return err
+		}
+		if !ok && opts.ShardN == 0 {
+			return cmdutil.BadInputHint(src.name(), errors.New("no domains in the input"), "give one domain per line; lines starting with # are comments")
+		}
+		next = func() (entry, bool) {
+			if ok {
+				ok = false
+				return first, true
+			}
+			return src.Next()
 		}
 	}
 	// Each worker has a few queries in flight; the cap grows with them, so
@@ -502,11 +444,14 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		return cmdutil.FlagErrorf("%v", err)
 	}
 
-	prog := newProgress(f, len(entries))
+	prog := newProgress(f, total)
 	var summary pcheck.Summary
 	var writeErr, auditErr error
 	gate := profileGate(loaded)
-	order := newReorder(func(d *pcheck.DomainResult) {
+	// Results are written in input order (jsonl: as they finish); at most
+	// window of them wait for a slower one before reading stops.
+	window := max(1024, 32*opts.Concurrency)
+	order := newReorder(f.Ctx(), window, func(d *pcheck.DomainResult) {
 		pcheck.Count(&summary, d)
 		if writeErr == nil {
 			writeErr = w.WriteDomain(d)
@@ -524,19 +469,45 @@ func run(f *cmdutil.Factory, opts *Options) error {
 			order.put(i, d)
 		}
 	}
-	for i, e := range entries {
-		if e.err != nil {
-			deliver(i, pcheck.Invalid(e.input, e.err))
+	read := 0 // inputs read, each given the next index
+	feed := func(yield func(int, string) bool) {
+		for {
+			if !streamNow && !order.wait(read) {
+				return // interrupted
+			}
+			e, ok := next()
+			if !ok {
+				return
+			}
+			i := read
+			read++
+			// An input that is not a domain is reported in its place.
+			if e.err != nil {
+				deliver(i, pcheck.Invalid(e.input, e.err))
+				continue
+			}
+			if !yield(i, e.domain.ASCII) {
+				return
+			}
 		}
 	}
-	checker.Run(f.Ctx(), domains, func(i int, d *pcheck.DomainResult) { deliver(index[i], d) })
+	checker.RunSeq(f.Ctx(), feed, deliver)
 	prog.done()
 	interrupted := f.Ctx().Err() != nil
+	unread := ""
 	if interrupted {
 		// What finished is written in input order; what did not is not a
-		// result, only a count.
+		// result, only a count: of the rest of the input too, unless it is
+		// standard input (whose writer may never end it).
 		order.flush()
-		summary.NotChecked = len(entries) - summary.Domains
+		if src.usesStdin() && src.streams() && loaded.Tenants == nil {
+			unread = "; the rest of standard input was not read"
+		} else {
+			for _, ok := next(); ok; _, ok = next() {
+				read++
+			}
+		}
+		summary.NotChecked = read - summary.Domains
 	}
 	closeErr := w.Close(summary)
 	if writeErr != nil {
@@ -550,7 +521,12 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		if auditErr != nil {
 			f.IO.Errorf("emailauth: %s", auditErr)
 		}
-		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted: %d of %d domains were not checked", summary.NotChecked, len(entries))}
+		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted: %d of %d domains were not checked%s", summary.NotChecked, read, unread)}
+	}
+	if err := src.Err(); err != nil {
+		// A line standard input could not give: the domains before it were
+		// checked and reported.
+		return err
 	}
 	return f.WithAudit(cmdutil.ExitFor(summary, opts.FailOn), auditErr)
 }
@@ -632,16 +608,42 @@ outer:
 }
 
 // reorder passes results on in input order as soon as every earlier one has
-// arrived, so output is deterministic and still streams.
+// arrived, so output is deterministic and still streams; wait holds the
+// input back while window results wait for an earlier, slower one.
 type reorder struct {
 	mu      sync.Mutex
+	cond    *sync.Cond
+	ctx     context.Context
+	window  int
 	next    int
 	pending map[int]*pcheck.DomainResult
 	out     func(*pcheck.DomainResult)
 }
 
-func newReorder(out func(*pcheck.DomainResult)) *reorder {
-	return &reorder{pending: map[int]*pcheck.DomainResult{}, out: out}
+func newReorder(ctx context.Context, window int, out func(*pcheck.DomainResult)) *reorder {
+	o := &reorder{ctx: ctx, window: window, pending: map[int]*pcheck.DomainResult{}, out: out}
+	o.cond = sync.NewCond(&o.mu)
+	context.AfterFunc(ctx, func() {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		o.cond.Broadcast()
+	})
+	return o
+}
+
+// wait blocks until the input of index i may be read: fewer than window
+// results are then waiting to be written. It returns false when the run's
+// context is done.
+func (o *reorder) wait(i int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i >= o.next+o.window {
+		if o.ctx.Err() != nil {
+			return false
+		}
+		o.cond.Wait()
+	}
+	return o.ctx.Err() == nil
 }
 
 func (o *reorder) put(i int, d *pcheck.DomainResult) {
@@ -651,12 +653,13 @@ func (o *reorder) put(i int, d *pcheck.DomainResult) {
 	for {
 		d, ok := o.pending[o.next]
 		if !ok {
-			return
+			break
 		}
 		delete(o.pending, o.next)
 		o.next++
 		o.out(d)
 	}
+	o.cond.Broadcast()
 }
 
 // profileGate returns the audit record of a domain's profile gate (check
@@ -699,8 +702,6 @@ func profileGate(loaded *profileopt.Loaded) func(*pcheck.DomainResult) (audit.Pr
 	}
 }
 
-// flush passes on what is pending, in input order, skipping the gaps: the
-// domains that will never arrive (the run was interrupted).
 func (o *reorder) flush() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
