@@ -16,6 +16,7 @@ import (
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 	"github.com/penguinmails/emailauth/pkg/arc"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
+	"github.com/penguinmails/emailauth/pkg/msgauth"
 	"github.com/penguinmails/emailauth/pkg/report"
 )
 
@@ -297,5 +298,20 @@ func TestARCVerifyRun(t *testing.T) {
 	f, _, _, _ = testFactory(res)
 	if err := runARCVerify(f, &ARCVerifyOptions{Inputs: []string{filepath.Join(dir, "a-pass.eml")}, MinRSABits: 1024, Concurrency: 1}); cmdutil.ExitCode(err) != cmdutil.ExitIncomplete {
 		t.Errorf("SERVFAIL: exit %d", cmdutil.ExitCode(err))
+	}
+}
+
+// TestMessageCountsARCResults: arc verify's summary counts ARC results with
+// the counter verify uses for msgauth verdicts; the names must agree.
+func TestMessageCountsARCResults(t *testing.T) {
+	var c MessageCounts
+	for _, r := range []string{arc.Pass, arc.Fail, arc.None, arc.Temperror, resultError} {
+		c.count(r)
+	}
+	if c != (MessageCounts{Messages: 5, Pass: 1, Fail: 1, None: 1, Temperror: 1, Error: 1}) {
+		t.Errorf("counts %+v", c)
+	}
+	if arc.Pass != msgauth.VerdictPass || arc.Fail != msgauth.VerdictFail || arc.None != msgauth.VerdictNone || arc.Temperror != msgauth.VerdictTemperror {
+		t.Error("arc results and msgauth verdicts differ in name")
 	}
 }

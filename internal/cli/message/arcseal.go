@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -211,21 +210,11 @@ func runARCSeal(f *cmdutil.Factory, opts *ARCSealOptions) error {
 	}
 	defer closeIn()
 
-	var out io.Writer = f.IO.Out
-	var tmp *os.File
-	if opts.Out != "" && opts.Out != "-" {
-		tmp, err = os.CreateTemp(filepath.Dir(opts.Out), "."+filepath.Base(opts.Out)+".*.tmp")
-		if err != nil {
-			return cmdutil.BadInput("--out "+opts.Out, err)
-		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		out = tmp
+	out, err := openMessageOut(f, opts.Out)
+	if err != nil {
+		return err
 	}
+	defer out.discard()
 	tap := audit.NewSignTap(out) // the digests of the audit record
 	sealed, err := sealer.Seal(f.Ctx(), tap, in, received)
 	if err != nil {
@@ -248,33 +237,22 @@ func runARCSeal(f *cmdutil.Factory, opts *ARCSealOptions) error {
 		}
 		return messageError(name, err)
 	}
-	if tmp != nil {
-		if err := tmp.Chmod(0o644); err != nil {
-			return err
-		}
-		if err := tmp.Close(); err != nil {
-			return &cmdutil.IncompleteError{Err: fmt.Errorf("writing %s: %w", opts.Out, err)}
-		}
-		if err := os.Rename(tmp.Name(), opts.Out); err != nil {
-			return &cmdutil.IncompleteError{Err: fmt.Errorf("writing %s: %w", opts.Out, err)}
-		}
-		tmp = nil
+	if err := out.commit(); err != nil {
+		return err
 	}
-	where := "stdout"
-	if opts.Out != "" && opts.Out != "-" {
-		where = opts.Out
-	}
+	where := out.where()
 	// The seal is written whatever cv= says: it is audited either way.
 	ev := tap.Event(opts.Message, opts.Out, []string{opts.KeyFile}, []dkim.SignOptions{{Domain: opts.Domain, Selector: opts.Selector, Signer: key}})
 	ev.Signatures[0].ARCInstance = sealed.Instance
-	if err := f.Audit(ev); err != nil {
-		return err
-	}
+	auditErr := f.Audit(ev)
 	if sealed.ChainValidation == arc.Fail {
 		// Sealed, as RFC 8617 §5.1.2 asks, but the chain it received is
 		// broken: the result is a failure.
 		f.IO.Errorf("emailauth: %s: the ARC chain it arrived with fails (%s): sealed as i=%d with cv=fail, written to %s", name, sealed.Chain.Reason, sealed.Instance, where)
-		return cmdutil.ErrFailed
+		return f.WithAudit(cmdutil.ErrFailed, auditErr)
+	}
+	if auditErr != nil {
+		return auditErr
 	}
 	f.IO.Notef("%s: sealed as i=%d with cv=%s by %s, written to %s", name, sealed.Instance, sealed.ChainValidation, opts.Domain, where)
 	return nil

@@ -3,7 +3,6 @@ package message
 import (
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -45,14 +44,7 @@ type ARCMessageReport struct {
 }
 
 // ARCSummary counts the messages of a run by chain result.
-type ARCSummary struct {
-	Messages  int `json:"messages"`
-	Pass      int `json:"pass"`
-	Fail      int `json:"fail"`
-	None      int `json:"none"`
-	Temperror int `json:"temperror"`
-	Error     int `json:"error"`
-}
+type ARCSummary = MessageCounts
 
 // ARCVerifyReport is the whole output of "arc verify -o json".
 type ARCVerifyReport struct {
@@ -159,19 +151,7 @@ func runARCVerify(f *cmdutil.Factory, opts *ARCVerifyOptions) error {
 	rep := &ARCVerifyReport{Messages: reports}
 	var tally finding.Tally
 	for _, m := range reports {
-		rep.Summary.Messages++
-		switch m.Result {
-		case arc.Pass:
-			rep.Summary.Pass++
-		case arc.Fail:
-			rep.Summary.Fail++
-		case arc.None:
-			rep.Summary.None++
-		case arc.Temperror:
-			rep.Summary.Temperror++
-		default:
-			rep.Summary.Error++
-		}
+		rep.Summary.count(m.Result)
 		if m.Result == resultError {
 			tally.AddInvalid()
 		} else {
@@ -194,11 +174,7 @@ func runARCVerify(f *cmdutil.Factory, opts *ARCVerifyOptions) error {
 func validateOne(f *cmdutil.Factory, v *arc.Validator, j *job) (*ARCMessageReport, error) {
 	rep := &ARCMessageReport{Source: j.name, Findings: finding.List{}}
 	fail := func(err error) (*ARCMessageReport, error) {
-		rep.Result, rep.Status = resultError, finding.StatusError
-		rep.Reason = err.Error()
-		if errors.Is(err, os.ErrNotExist) {
-			rep.Reason = "no such file"
-		}
+		rep.Result, rep.Status, rep.Reason = resultError, finding.StatusError, unreadableReason(err)
 		return rep, messageError(j.name, err)
 	}
 	if j.err != nil {

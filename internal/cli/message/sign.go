@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -205,23 +204,11 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 		in = file
 	}
 
-	var out io.Writer = f.IO.Out
-	var tmp *os.File
-	if opts.Out != "" && opts.Out != "-" {
-		dir := filepath.Dir(opts.Out)
-		var err error
-		tmp, err = os.CreateTemp(dir, "."+filepath.Base(opts.Out)+".*.tmp")
-		if err != nil {
-			return cmdutil.BadInput("--out "+opts.Out, err)
-		}
-		defer func() {
-			if tmp != nil {
-				tmp.Close()
-				os.Remove(tmp.Name())
-			}
-		}()
-		out = tmp
+	out, err := openMessageOut(f, opts.Out)
+	if err != nil {
+		return err
 	}
+	defer out.discard()
 	tap := audit.NewSignTap(out) // the digests of the audit record
 	if err := dkim.Sign(tap, in, signOpts...); err != nil {
 		// A read or write that failed (an I/O error of a file, stdin or
@@ -233,18 +220,9 @@ func runSign(f *cmdutil.Factory, opts *SignOptions) error {
 		}
 		return messageError(name, err)
 	}
-	if tmp != nil {
-		if err := tmp.Chmod(0o644); err != nil {
-			return err
-		}
-		if err := tmp.Close(); err != nil {
-			return &cmdutil.IncompleteError{Err: fmt.Errorf("writing %s: %w", opts.Out, err)}
-		}
-		if err := os.Rename(tmp.Name(), opts.Out); err != nil {
-			return &cmdutil.IncompleteError{Err: fmt.Errorf("writing %s: %w", opts.Out, err)}
-		}
-		tmp = nil
-		f.IO.Verbosef(1, "signed message written to %s", opts.Out)
+	if err := out.commit(); err != nil {
+		return err
 	}
+	f.IO.Verbosef(1, "signed message written to %s", out.where())
 	return f.Audit(tap.Event(opts.Message, opts.Out, opts.KeyFiles, signOpts))
 }

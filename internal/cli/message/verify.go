@@ -95,14 +95,47 @@ type BulkReport struct {
 
 // Summary counts the messages of a run by result.
 type Summary struct {
+	MessageCounts
+	// Bulk counts the messages by bulk-sender status (--bulk-sender).
+	Bulk *BulkSummary `json:"bulk,omitempty"`
+}
+
+// MessageCounts counts the messages of a run by result (verify, arc
+// verify).
+type MessageCounts struct {
 	Messages  int `json:"messages"`
 	Pass      int `json:"pass"`
 	Fail      int `json:"fail"`
 	None      int `json:"none"`
 	Temperror int `json:"temperror"`
 	Error     int `json:"error"`
-	// Bulk counts the messages by bulk-sender status (--bulk-sender).
-	Bulk *BulkSummary `json:"bulk,omitempty"`
+}
+
+// count counts one message of the result given (the results of msgauth
+// and arc share their names).
+func (c *MessageCounts) count(result string) {
+	c.Messages++
+	switch result {
+	case msgauth.VerdictPass:
+		c.Pass++
+	case msgauth.VerdictFail:
+		c.Fail++
+	case msgauth.VerdictNone:
+		c.None++
+	case msgauth.VerdictTemperror:
+		c.Temperror++
+	default:
+		c.Error++
+	}
+}
+
+// unreadableReason is the reason reported for a message that could not be
+// read.
+func unreadableReason(err error) string {
+	if errors.Is(err, os.ErrNotExist) {
+		return "no such file"
+	}
+	return err.Error()
 }
 
 // BulkSummary counts the messages of a --bulk-sender run by status.
@@ -307,19 +340,7 @@ func runVerify(f *cmdutil.Factory, opts *VerifyOptions) error {
 	}
 	var tally finding.Tally
 	for _, m := range reports {
-		rep.Summary.Messages++
-		switch m.Result {
-		case msgauth.VerdictPass:
-			rep.Summary.Pass++
-		case msgauth.VerdictFail:
-			rep.Summary.Fail++
-		case msgauth.VerdictNone:
-			rep.Summary.None++
-		case msgauth.VerdictTemperror:
-			rep.Summary.Temperror++
-		default:
-			rep.Summary.Error++
-		}
+		rep.Summary.count(m.Result)
 		switch {
 		case m.Result == resultError:
 			tally.AddInvalid()
@@ -369,11 +390,7 @@ func (b *BulkSummary) add(s finding.Status) {
 func verifyOne(f *cmdutil.Factory, v *verifiers, opts *VerifyOptions, j *job) (*MessageReport, error) {
 	rep := &MessageReport{Source: j.name, Signatures: []dkim.SignatureResult{}}
 	fail := func(err error) (*MessageReport, error) {
-		rep.Result = resultError
-		rep.Reason = err.Error()
-		if errors.Is(err, os.ErrNotExist) {
-			rep.Reason = "no such file"
-		}
+		rep.Result, rep.Reason = resultError, unreadableReason(err)
 		return rep, messageError(j.name, err)
 	}
 	if j.err != nil {
