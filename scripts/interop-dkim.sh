@@ -27,79 +27,16 @@
 # complete, 1 otherwise.
 set -euo pipefail
 
-install=1
-keep=0
-ci=0
-for a in "$@"; do
-	case "$a" in
-	--no-install) install=0 ;;
-	--keep) keep=1 ;;
-	--ci) ci=1 ;;
-	-h | --help)
-		sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
-		exit 0
-		;;
-	*)
-		echo "interop-dkim: unknown argument $a" >&2
-		exit 2
-		;;
-	esac
-done
-
-repo=$(cd "$(dirname "$0")/.." && pwd)
-start=$(date +%s)
-work=$(mktemp -d /tmp/interop-dkim.XXXXXX)
-chmod 700 "$work" # opendkim refuses key and config files others can read
-cleanup() {
-	if [ "$keep" = 1 ]; then
-		echo "work directory kept: $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
-log() { echo "interop-dkim: $*" >&2; }
-
-PY=/usr/bin/python3 # Debian's python, where python3-dkim lives
+NAME=interop-dkim
+HELP='2,22'
+. "$(dirname "$0")/interop-lib.sh"
+interop_args "$@"
+interop_workdir
 
 # ---------------------------------------------------------------- install
-if [ "$install" = 1 ]; then
-	sudo=""
-	[ "$(id -u)" = 0 ] || sudo="sudo"
-	log "installing opendkim, opendkim-tools, python3-dkim, libmail-dkim-perl"
-	if ! { $sudo apt-get update -qq >/dev/null &&
-		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq opendkim opendkim-tools python3-dkim python3-nacl libmail-dkim-perl >/dev/null; }; then
-		log "the Debian packages could not be installed"
-		[ "$ci" = 1 ] && {
-			echo "interop-dkim: SKIPPED: the peers could not be installed (package registry unreachable?)"
-			exit 0
-		}
-		exit 2
-	fi
-	# The opendkim package may start its daemon; we only use its test mode.
-	$sudo systemctl stop opendkim >/dev/null 2>&1 || true
-fi
-npmdir="$work/npm"
-mkdir -p "$npmdir"
-if [ "$install" = 1 ] || [ ! -d "${MAILAUTH_DIR:-/nonexistent}/node_modules/mailauth" ]; then
-	log "installing mailauth from npm into $npmdir"
-	if ! (cd "$npmdir" && npm init -y >/dev/null 2>&1 && npm install --no-audit --no-fund --silent mailauth >/dev/null 2>&1); then
-		log "mailauth could not be installed from npm"
-		[ "$ci" = 1 ] && {
-			echo "interop-dkim: SKIPPED: mailauth could not be installed (npm registry unreachable?)"
-			exit 0
-		}
-		exit 2
-	fi
-else
-	npmdir=$MAILAUTH_DIR
-fi
-for tool in opendkim opendkim-testmsg node perl openssl; do
-	command -v "$tool" >/dev/null || {
-		log "$tool is missing"
-		exit 2
-	}
-done
+interop_apt opendkim opendkim-tools python3-dkim python3-nacl libmail-dkim-perl
+interop_mailauth
+interop_require opendkim opendkim-testmsg node perl openssl
 $PY -c 'import dkim, nacl' || {
 	log "python3-dkim or python3-nacl is missing"
 	exit 2
@@ -108,12 +45,9 @@ perl -MMail::DKIM::Verifier -e1 || {
 	log "libmail-dkim-perl is missing"
 	exit 2
 }
-mailauth_version=$(node -e "console.log(require('$npmdir/node_modules/mailauth/package.json').version)")
 
 # ---------------------------------------------------------------- emailauth
-log "building emailauth"
-(cd "$repo" && go build -o "$work/emailauth" ./cmd/emailauth)
-EA="$work/emailauth"
+interop_build
 
 # ---------------------------------------------------------------- keys
 mkdir -p "$work/keys"
@@ -157,48 +91,8 @@ EOF
 }
 
 # ---------------------------------------------------------------- messages
-mkdir -p "$work/msgs"
+interop_messages "$work/msgs"
 cd "$work/msgs"
-$PY - <<'EOF'
-import base64, random
-CRLF = "\r\n"
-def msg(name, headers, body):
-    data = CRLF.join(headers) + CRLF + CRLF + body
-    open(name + ".eml", "wb").write(data.encode("utf-8"))
-base = [
-    "From: Joe SixPack <joe@example.com>",
-    "To: Suzie Q <suzie@example.net>",
-    "Date: Mon, 23 Nov 2026 10:00:00 +0000",
-]
-msg("plain", base + ["Subject: Is dinner ready?", "Message-ID: <plain.1@example.com>"],
-    "Hi.\r\n\r\nWe lost the game.  Are you hungry yet?\r\n\r\nJoe.\r\n")
-msg("multipart", base + ["Subject: Multipart", "Message-ID: <multi.1@example.com>", "MIME-Version: 1.0",
-    'Content-Type: multipart/alternative; boundary="b1"'],
-    "--b1\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nPlain part.\r\n"
-    "--b1\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n<p>HTML part.</p>\r\n--b1--\r\n")
-msg("8bit", base + ["Subject: =?UTF-8?Q?Caf=C3=A9_cr=C3=A8me?=", "Message-ID: <8bit.1@example.com>", "MIME-Version: 1.0",
-    "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit"],
-    "Café crème, naïve façade, Ærøskøbing, 日本語のテキスト, emoji 😀.\r\n")
-line = ("0123456789 abcdefghijklmnopqrstuvwxyz " * 30)[:990]
-msg("longlines", base + ["Subject: Long lines", "Message-ID: <long.1@example.com>"],
-    (line + "\r\n") * 50 + "end\r\n")
-msg("folded", [
-    "From: Joe SixPack\r\n <joe@example.com>",
-    "To: Suzie Q <suzie@example.net>,\r\n\tAnother One <another@example.net>,\r\n   Third <third@example.net>",
-    "Subject:   Folded   header\r\n  with  \t tabs and   spaces   ",
-    "Date: Mon, 23 Nov 2026\r\n 10:00:00 +0000",
-    "Message-ID:\r\n <folded.1@example.com>",
-    "X-Long: " + " ".join(["word%d" % k for k in range(60)]).replace(" word2", "\r\n\tword2"),
-], "Body with trailing spaces   \r\nand\ttabs\t\t\r\n\r\n\r\n")
-msg("empty", base + ["Subject: Empty body", "Message-ID: <empty.1@example.com>"], "")
-random.seed(1)
-att = base64.encodebytes(bytes(random.getrandbits(8) for _ in range(5 * 1024 * 1024 * 3 // 4))).decode().replace("\n", "\r\n")
-msg("attachment", base + ["Subject: 5 MB attachment", "Message-ID: <att.1@example.com>", "MIME-Version: 1.0",
-    'Content-Type: multipart/mixed; boundary="b2"'],
-    "--b2\r\nContent-Type: text/plain\r\n\r\nSee the attachment.\r\n"
-    "--b2\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
-    'Content-Disposition: attachment; filename="data.bin"\r\n\r\n' + att + "--b2--\r\n")
-EOF
 messages=$(ls "$work/msgs" | sed 's/\.eml$//' | sort)
 nmsg=$(echo "$messages" | wc -l)
 
