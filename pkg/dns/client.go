@@ -234,7 +234,7 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Name: q.name, Type: qtype, RCode: -1, Err: err}
 	}
-	wire, err := clientPack(q.fqdn, qtype, c.udpSize, true)
+	wire, err := packQuery(q.fqdn, qtype, c.udpSize, true)
 	if err != nil {
 		return nil, &NameError{Name: name, Reason: fmt.Sprintf("it cannot be encoded in a query (%v)", err)}
 	}
@@ -376,7 +376,7 @@ func (c *Client) attempt(ctx context.Context, q *clientQuery, server *clientTarg
 	wire := q.wire
 	if !edns {
 		if q.noEDNS == nil {
-			w, err := clientPack(q.fqdn, q.qtype, 0, false)
+			w, err := packQuery(q.fqdn, q.qtype, 0, false)
 			if err != nil {
 				return nil, server.source("udp"), err
 			}
