@@ -13,6 +13,8 @@
 #   4. Runs dnsperf over the recorded questions (same client concurrency)
 #      and prints emailauth's rate as a share of the floor.
 #
+# EMAILAUTH=path runs a binary built elsewhere (an older commit, to compare);
+# PERF=file writes a perf profile of one more run to file.
 # Needs: nsd, dnsperf (Debian packages of those names), GNU time
 # (/usr/bin/time). Usage: N=100000 RUNS=3 bench/bulk-check.sh
 set -euo pipefail
@@ -33,7 +35,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$dir/emailauth" ./cmd/emailauth
+if [ -n "${EMAILAUTH:-}" ]; then
+	cp "$EMAILAUTH" "$dir/emailauth" # a binary built elsewhere (an older commit)
+else
+	go build -o "$dir/emailauth" ./cmd/emailauth
+fi
 
 # The zones. The Ed25519 key is RFC 8463's. The test. zone answers the
 # names above the tenants that DMARC discovery asks (_dmarc.test).
@@ -135,6 +141,13 @@ for r in $(seq "$RUNS"); do
 	echo "emailauth run $r: $rate domains/s, peak RSS $rss MiB, CPU (user+sys) $cpu us/domain"
 	if [ "$rate" -gt "$best" ]; then best=$rate; fi
 done
+
+if [ -n "${PERF:-}" ]; then
+	# A profile of one more run (perf's software clock: works in a VM).
+	perf record -q -e cpu-clock -F 999 -g -o "$dir/perf.data" "$dir/emailauth" check --resolver "127.0.0.1:$PORT" --file "$dir/domains.txt" \
+		--checks mx,spf,dkim,dmarc --selector s1 --selector s2 -j "$CONC" -o jsonl >/dev/null 2>&1 || true
+	perf report -i "$dir/perf.data" --no-children --percent-limit 0.7 --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -60 >"$PERF"
+fi
 
 dnsperf -s 127.0.0.1 -p "$PORT" -d "$dir/questions.txt" -n "$RUNS" -c 1 -q "$CONC" -t 2 >"$dir/dnsperf.txt" 2>&1 || true
 qps=$(sed -n 's/^ *Queries per second: *\([0-9.]*\).*/\1/p' "$dir/dnsperf.txt")
