@@ -72,6 +72,10 @@ type bodyCanonicalizer struct {
 	cr      bool // the previous octet was a CR not yet known to start a CRLF
 	written bool // some content was written
 	err     error
+	// bareLF reads a LF without its CR as a line end (the body of a Unix
+	// file, passed on without the crlfReader's conversion); sawBareLF
+	// records that one was met.
+	bareLF, sawBareLF bool
 }
 
 // bufSize is the size of the pooled buffers: small enough to stay off the
@@ -107,6 +111,14 @@ func newBodyCanonicalizer(w io.Writer, canon string) *bodyCanonicalizer {
 	return &bodyCanonicalizer{w: w, relaxed: canon == "relaxed", buf: getBuf()[:0]}
 }
 
+// newRawBodyCanonicalizer is a canonicalizer for a body read through a
+// crlfReader in passThrough mode: a bare LF is a line end.
+func newRawBodyCanonicalizer(w io.Writer, canon string) *bodyCanonicalizer {
+	c := newBodyCanonicalizer(w, canon)
+	c.bareLF = true
+	return c
+}
+
 // release returns the canonicalizer's buffer to the pool.
 func (c *bodyCanonicalizer) release() {
 	putBuf(c.buf)
@@ -115,6 +127,9 @@ func (c *bodyCanonicalizer) release() {
 
 func (c *bodyCanonicalizer) flushPending() {
 	for ; c.pending > 0; c.pending-- {
+		if len(c.buf)+2 > cap(c.buf)-8 {
+			c.flush()
+		}
 		c.buf = append(c.buf, '\r', '\n')
 	}
 }
@@ -137,7 +152,7 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 	}
 	// The state lives in locals inside the loop: this is the hot path of
 	// both signing and verifying large messages.
-	buf, pending, wsp, cr, written, relaxed := c.buf, c.pending, c.wsp, c.cr, c.written, c.relaxed
+	buf, pending, wsp, cr, written, relaxed, bareLF := c.buf, c.pending, c.wsp, c.cr, c.written, c.relaxed, c.bareLF
 	limit := cap(buf) - 8
 	for _, b := range p {
 		if cr {
@@ -158,13 +173,24 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 			buf = append(buf, '\r')
 			written = true
 		}
-		if b == '\r' {
-			cr = true
-			continue
-		}
-		if relaxed && (b == ' ' || b == '\t') {
-			wsp = true
-			continue
+		if b <= ' ' {
+			// One test keeps every visible octet off this branch.
+			if b == '\r' {
+				cr = true
+				continue
+			}
+			if b == '\n' && bareLF {
+				// A bare LF ends a line, as MTAs read it (the crlfReader
+				// converts it the same way for the header).
+				c.sawBareLF = true
+				pending++
+				wsp = false
+				continue
+			}
+			if relaxed && (b == ' ' || b == '\t') {
+				wsp = true
+				continue
+			}
 		}
 		if pending > 0 {
 			for ; pending > 0; pending-- {
@@ -251,7 +277,8 @@ type crlfReader struct {
 	out    []byte
 	conv   []byte // reused for converted chunks
 	lastCR bool
-	bareLF bool // at least one bare LF was converted
+	bareLF bool // at least one bare LF was converted (or, after passThrough, seen by a canonicalizer)
+	raw    bool // passThrough was called
 }
 
 func newCRLFReader(r io.Reader) *crlfReader {
@@ -265,7 +292,16 @@ func (c *crlfReader) release() {
 	c.buf, c.out, c.conv = nil, nil, nil
 }
 
+// passThrough stops the conversion: what is still converted is served,
+// then the input as it is. The body canonicalizers read a bare LF as a line
+// end themselves (bodyCanonicalizer.bareLF), so the body of a message need
+// not be scanned and copied once more on its way to them.
+func (c *crlfReader) passThrough() { c.raw = true }
+
 func (c *crlfReader) Read(p []byte) (int, error) {
+	if c.raw && len(c.out) == 0 {
+		return c.r.Read(p)
+	}
 	for len(c.out) == 0 {
 		n, err := c.r.Read(c.buf)
 		if n > 0 {

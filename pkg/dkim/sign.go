@@ -251,6 +251,7 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	cr.passThrough() // the canonicalizers take bare LFs in the same pass
 	from := 0
 	for _, f := range fields {
 		if strings.EqualFold(f.name, "From") {
@@ -267,7 +268,7 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 		if bh == nil {
 			bh = &bodyHash{h: sha256.New()}
 			bh.counter = &lengthCounter{w: bh.h, limit: -1}
-			bh.canon = newBodyCanonicalizer(bh.counter, p.bodyCanon)
+			bh.canon = newRawBodyCanonicalizer(bh.counter, p.bodyCanon)
 			groups[p.bodyCanon] = bh
 			writers = append(writers, bh.canon)
 		}
@@ -285,6 +286,9 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 	}
 	for _, bh := range groups {
 		err := bh.canon.Close()
+		if bh.canon.sawBareLF {
+			cr.bareLF = true // prepend ends the new fields' lines as the message does
+		}
 		bh.canon.release()
 		if err != nil {
 			return nil, wrapRead(err)

@@ -152,6 +152,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 	if err != nil {
 		return nil, err
 	}
+	cr.passThrough() // the canonicalizers take bare LFs in the same pass
 	now := v.opts.Now()
 	var states []*sigState
 	for i, f := range fields {
@@ -244,7 +245,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 		if bh == nil {
 			bh = &bodyHash{h: newHash(st.sig.HashAlgorithm)}
 			bh.counter = &lengthCounter{w: bh.h, limit: st.sig.BodyLength}
-			bh.canon = newBodyCanonicalizer(bh.counter, st.sig.BodyCanon)
+			bh.canon = newRawBodyCanonicalizer(bh.counter, st.sig.BodyCanon)
 			groups[k] = bh
 			writers = append(writers, bh.canon)
 		}
