@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
@@ -417,13 +418,21 @@ func signHeader(fields []headerField, names []string, unsigned, canon string, si
 }
 
 func headerHash(h hash.Hash, fields []headerField, names []string, sigField, canon string, skip int) {
-	buf := make([]byte, 0, 2048)
+	bp := headerBufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
 	pickHeaders(fields, names, skip, func(f string) {
 		buf = appendCanonicalHeader(buf, f, canon)
 	})
 	buf = appendCanonicalHeader(buf, sigField, canon)
 	h.Write(bytes.TrimSuffix(buf, []byte(crlf)))
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		headerBufPool.Put(bp)
+	}
 }
+
+// headerBufPool holds the buffers of headerHash.
+var headerBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // Sign reads a message from r and writes it to w with one DKIM-Signature
 // per options value on top (dual signing: pass an RSA and an Ed25519
