@@ -59,10 +59,13 @@ type Cache struct {
 	questions, hits, shared, evictions atomic.Int64
 }
 
-// DefaultCacheBytes is the default bound of a Cache: about 16,000 answers
-// of one TXT record, far more than the questions in flight when 4,096
-// domains are checked at once.
-const DefaultCacheBytes = 16 << 20
+// DefaultCacheBytes is the default bound of a Cache: about 8,000 answers of
+// one TXT record, twelve times the answers in flight when 64 domains are
+// checked at once (each asks about eleven questions). A caller checking
+// thousands of domains at once should raise it (CacheOptions.MaxBytes) to
+// some 32 KiB per domain in flight, so answers are not evicted before the
+// checks of their domain have read them.
+const DefaultCacheBytes = 8 << 20
 
 // CacheOptions tune a Cache.
 type CacheOptions struct {
