@@ -52,3 +52,38 @@ func TestRawCanonicalizerMatchesConversion(t *testing.T) {
 		}
 	}
 }
+
+// TestCanonicalizerRunsAgainstReference: bodies of words, single and double
+// spaces, tabs, trailing whitespace, bare CRs and LFs, lines longer than the
+// buffer, written in pieces of any size, against the RFC transcription
+// referenceCanon (the runs copied whole must give what the octet-by-octet
+// rules give).
+func TestCanonicalizerRunsAgainstReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"word", "x", " ", "  ", "\t", " \t ", "\r\n", "\r\n\r\n", "\r", "\n", " \r\n", "é", "=3D"}
+	for i := range 3000 {
+		var b bytes.Buffer
+		for range rng.IntN(60) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if i%100 == 0 {
+			b.WriteString(string(bytes.Repeat([]byte("long line "), 3000))) // past the 16 KiB buffer
+			b.WriteString("\r\n")
+		}
+		body := b.Bytes()
+		for _, canon := range []string{"simple", "relaxed"} {
+			var got bytes.Buffer
+			c := newBodyCanonicalizer(&got, canon)
+			for rest := body; len(rest) > 0; {
+				n := min(1+rng.IntN(50), len(rest))
+				c.Write(rest[:n])
+				rest = rest[n:]
+			}
+			c.Close()
+			c.release()
+			if want := referenceCanon(string(body), canon); got.String() != want {
+				t.Fatalf("%s %q:\n got %q\nwant %q", canon, body, got.String(), want)
+			}
+		}
+	}
+}
