@@ -294,7 +294,7 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 // decodeBase64FWS decodes a base64 tag value that may be folded: the
 // whitespace is skipped on a stack copy, so only the result is allocated.
 func decodeBase64FWS(s string) ([]byte, error) {
-	if strings.IndexAny(s, " \t\r\n") < 0 {
+	if !strings.ContainsAny(s, " \t\r\n") {
 		return base64.StdEncoding.DecodeString(s)
 	}
 	var stack [1024]byte
