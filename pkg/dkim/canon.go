@@ -373,15 +373,19 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 }
 
 func (c *crlfReader) convert(b []byte) {
-	// Fast path: no LF without its CR.
+	// Fast path: no LF without its CR. The LFs are found with a vector
+	// scan, and only the octet before each is looked at.
 	clean := true
-	prevCR := c.lastCR
-	for _, ch := range b {
-		if ch == '\n' && !prevCR {
+	for k := 0; k < len(b); k++ {
+		j := bytes.IndexByte(b[k:], '\n')
+		if j < 0 {
+			break
+		}
+		k += j
+		if k == 0 && !c.lastCR || k > 0 && b[k-1] != '\r' {
 			clean = false
 			break
 		}
-		prevCR = ch == '\r'
 	}
 	if clean {
 		c.out = b
@@ -395,7 +399,7 @@ func (c *crlfReader) convert(b []byte) {
 	if cap(out) < 2*len(b) {
 		out = make([]byte, 0, 2*len(b))
 	}
-	prevCR = c.lastCR
+	prevCR := c.lastCR
 	for _, ch := range b {
 		if ch == '\n' && !prevCR {
 			out = append(out, '\r')
