@@ -2,6 +2,7 @@ package dkim
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +73,10 @@ type bodyCanonicalizer struct {
 	cr      bool // the previous octet was a CR not yet known to start a CRLF
 	written bool // some content was written
 	err     error
+	// bareLF reads a LF without its CR as a line end (the body of a Unix
+	// file, passed on without the crlfReader's conversion); sawBareLF
+	// records that one was met.
+	bareLF, sawBareLF bool
 }
 
 // bufSize is the size of the pooled buffers: small enough to stay off the
@@ -107,6 +112,14 @@ func newBodyCanonicalizer(w io.Writer, canon string) *bodyCanonicalizer {
 	return &bodyCanonicalizer{w: w, relaxed: canon == "relaxed", buf: getBuf()[:0]}
 }
 
+// newRawBodyCanonicalizer is a canonicalizer for a body read through a
+// crlfReader in passThrough mode: a bare LF is a line end.
+func newRawBodyCanonicalizer(w io.Writer, canon string) *bodyCanonicalizer {
+	c := newBodyCanonicalizer(w, canon)
+	c.bareLF = true
+	return c
+}
+
 // release returns the canonicalizer's buffer to the pool.
 func (c *bodyCanonicalizer) release() {
 	putBuf(c.buf)
@@ -115,6 +128,9 @@ func (c *bodyCanonicalizer) release() {
 
 func (c *bodyCanonicalizer) flushPending() {
 	for ; c.pending > 0; c.pending-- {
+		if len(c.buf)+2 > cap(c.buf)-8 {
+			c.flush()
+		}
 		c.buf = append(c.buf, '\r', '\n')
 	}
 }
@@ -137,9 +153,33 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 	}
 	// The state lives in locals inside the loop: this is the hot path of
 	// both signing and verifying large messages.
-	buf, pending, wsp, cr, written, relaxed := c.buf, c.pending, c.wsp, c.cr, c.written, c.relaxed
+	buf, pending, wsp, cr, written, relaxed, bareLF := c.buf, c.pending, c.wsp, c.cr, c.written, c.relaxed, c.bareLF
 	limit := cap(buf) - 8
-	for _, b := range p {
+	for i := 0; i < len(p); i++ {
+		if !cr && pending == 0 && !wsp {
+			// Nothing held back: the run of octets that are their own
+			// canonical form is found with a few vector scans and copied
+			// in one piece. Most lines of text are one such run up to
+			// their CRLF.
+			if k := cleanRun(p[i:], relaxed); k > 0 {
+				for k > 0 {
+					if len(buf) >= limit {
+						c.buf = buf
+						c.flush()
+						buf = c.buf
+					}
+					m := min(k, limit-len(buf))
+					buf = append(buf, p[i:i+m]...)
+					i += m
+					k -= m
+				}
+				written = true
+				if i == len(p) {
+					break
+				}
+			}
+		}
+		b := p[i]
 		if cr {
 			cr = false
 			if b == '\n' {
@@ -158,13 +198,24 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 			buf = append(buf, '\r')
 			written = true
 		}
-		if b == '\r' {
-			cr = true
-			continue
-		}
-		if relaxed && (b == ' ' || b == '\t') {
-			wsp = true
-			continue
+		if b <= ' ' {
+			// One test keeps every visible octet off this branch.
+			if b == '\r' {
+				cr = true
+				continue
+			}
+			if b == '\n' && bareLF {
+				// A bare LF ends a line, as MTAs read it (the crlfReader
+				// converts it the same way for the header).
+				c.sawBareLF = true
+				pending++
+				wsp = false
+				continue
+			}
+			if relaxed && (b == ' ' || b == '\t') {
+				wsp = true
+				continue
+			}
 		}
 		if pending > 0 {
 			for ; pending > 0; pending-- {
@@ -191,6 +242,34 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 	c.buf, c.pending, c.wsp, c.cr, c.written = buf, pending, wsp, cr, written
 	return len(p), c.err
 }
+
+// cleanRun returns how many octets at the start of s are their own
+// canonical form when nothing is held back: up to the first CR or LF and,
+// for relaxed, the first tab or two spaces in a row, less any spaces at the
+// end of the run (they may begin trailing or repeated whitespace).
+func cleanRun(s []byte, relaxed bool) int {
+	if n := bytes.IndexByte(s, '\n'); n >= 0 {
+		s = s[:n]
+	}
+	if r := bytes.IndexByte(s, '\r'); r >= 0 {
+		s = s[:r]
+	}
+	if !relaxed {
+		return len(s)
+	}
+	if t := bytes.IndexByte(s, '\t'); t >= 0 {
+		s = s[:t]
+	}
+	if d := bytes.Index(s, doubleSpace); d >= 0 {
+		s = s[:d]
+	}
+	for len(s) > 0 && s[len(s)-1] == ' ' {
+		s = s[:len(s)-1]
+	}
+	return len(s)
+}
+
+var doubleSpace = []byte("  ")
 
 func (c *bodyCanonicalizer) flush() {
 	if len(c.buf) > 0 && c.err == nil {
@@ -251,7 +330,8 @@ type crlfReader struct {
 	out    []byte
 	conv   []byte // reused for converted chunks
 	lastCR bool
-	bareLF bool // at least one bare LF was converted
+	bareLF bool // at least one bare LF was converted (or, after passThrough, seen by a canonicalizer)
+	raw    bool // passThrough was called
 }
 
 func newCRLFReader(r io.Reader) *crlfReader {
@@ -265,7 +345,16 @@ func (c *crlfReader) release() {
 	c.buf, c.out, c.conv = nil, nil, nil
 }
 
+// passThrough stops the conversion: what is still converted is served,
+// then the input as it is. The body canonicalizers read a bare LF as a line
+// end themselves (bodyCanonicalizer.bareLF), so the body of a message need
+// not be scanned and copied once more on its way to them.
+func (c *crlfReader) passThrough() { c.raw = true }
+
 func (c *crlfReader) Read(p []byte) (int, error) {
+	if c.raw && len(c.out) == 0 {
+		return c.r.Read(p)
+	}
 	for len(c.out) == 0 {
 		n, err := c.r.Read(c.buf)
 		if n > 0 {
@@ -284,15 +373,19 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 }
 
 func (c *crlfReader) convert(b []byte) {
-	// Fast path: no LF without its CR.
+	// Fast path: no LF without its CR. The LFs are found with a vector
+	// scan, and only the octet before each is looked at.
 	clean := true
-	prevCR := c.lastCR
-	for _, ch := range b {
-		if ch == '\n' && !prevCR {
+	for k := 0; k < len(b); k++ {
+		j := bytes.IndexByte(b[k:], '\n')
+		if j < 0 {
+			break
+		}
+		k += j
+		if k == 0 && !c.lastCR || k > 0 && b[k-1] != '\r' {
 			clean = false
 			break
 		}
-		prevCR = ch == '\r'
 	}
 	if clean {
 		c.out = b
@@ -306,7 +399,7 @@ func (c *crlfReader) convert(b []byte) {
 	if cap(out) < 2*len(b) {
 		out = make([]byte, 0, 2*len(b))
 	}
-	prevCR = c.lastCR
+	prevCR := c.lastCR
 	for _, ch := range b {
 		if ch == '\n' && !prevCR {
 			out = append(out, '\r')

@@ -14,6 +14,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dkimkey"
@@ -251,6 +252,7 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	cr.passThrough() // the canonicalizers take bare LFs in the same pass
 	from := 0
 	for _, f := range fields {
 		if strings.EqualFold(f.name, "From") {
@@ -267,7 +269,7 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 		if bh == nil {
 			bh = &bodyHash{h: sha256.New()}
 			bh.counter = &lengthCounter{w: bh.h, limit: -1}
-			bh.canon = newBodyCanonicalizer(bh.counter, p.bodyCanon)
+			bh.canon = newRawBodyCanonicalizer(bh.counter, p.bodyCanon)
 			groups[p.bodyCanon] = bh
 			writers = append(writers, bh.canon)
 		}
@@ -285,6 +287,9 @@ func signatures(cr *crlfReader, opts []SignOptions) ([]string, error) {
 	}
 	for _, bh := range groups {
 		err := bh.canon.Close()
+		if bh.canon.sawBareLF {
+			cr.bareLF = true // prepend ends the new fields' lines as the message does
+		}
 		bh.canon.release()
 		if err != nil {
 			return nil, wrapRead(err)
@@ -413,13 +418,21 @@ func signHeader(fields []headerField, names []string, unsigned, canon string, si
 }
 
 func headerHash(h hash.Hash, fields []headerField, names []string, sigField, canon string, skip int) {
-	buf := make([]byte, 0, 2048)
+	bp := headerBufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
 	pickHeaders(fields, names, skip, func(f string) {
 		buf = appendCanonicalHeader(buf, f, canon)
 	})
 	buf = appendCanonicalHeader(buf, sigField, canon)
 	h.Write(bytes.TrimSuffix(buf, []byte(crlf)))
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		headerBufPool.Put(bp)
+	}
 }
+
+// headerBufPool holds the buffers of headerHash.
+var headerBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // Sign reads a message from r and writes it to w with one DKIM-Signature
 // per options value on top (dual signing: pass an RSA and an Ed25519

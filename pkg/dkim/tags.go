@@ -195,7 +195,9 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 
 	h, _ := get("h")
 	sig.Headers = make([]string, 0, strings.Count(h, ":")+1)
-	for _, name := range strings.Split(h, ":") {
+	for rest, more := h, true; more; {
+		var name string
+		name, rest, more = strings.Cut(rest, ":")
 		name = trimFWS(name)
 		if name == "" {
 			return sig, tags, sigErr(Neutral, "malformed-signature", "h= has an empty header field name")
@@ -216,12 +218,12 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 	}
 
 	bh, _ := get("bh")
-	sig.BodyHash, err = base64.StdEncoding.DecodeString(stripFWS(bh))
+	sig.BodyHash, err = decodeBase64FWS(bh)
 	if err != nil || len(sig.BodyHash) == 0 {
 		return sig, tags, sigErr(Neutral, "malformed-signature", "bh= is not valid base64")
 	}
 	b, _ := get("b")
-	sig.Data, err = base64.StdEncoding.DecodeString(stripFWS(b))
+	sig.Data, err = decodeBase64FWS(b)
 	if err != nil || len(sig.Data) == 0 {
 		return sig, tags, sigErr(Neutral, "malformed-signature", "b= is empty or not valid base64")
 	}
@@ -289,6 +291,27 @@ func parseSignature(value string, drafts bool) (*Signature, []tag, error) {
 	return sig, tags, nil
 }
 
+// decodeBase64FWS decodes a base64 tag value that may be folded: the
+// whitespace is skipped on a stack copy, so only the result is allocated.
+func decodeBase64FWS(s string) ([]byte, error) {
+	if !strings.ContainsAny(s, " \t\r\n") {
+		return base64.StdEncoding.DecodeString(s)
+	}
+	var stack [1024]byte
+	clean := stack[:0]
+	if len(s) > len(stack) {
+		clean = make([]byte, 0, len(s))
+	}
+	for k := 0; k < len(s); k++ {
+		if c := s[k]; !isFWSByte(c) {
+			clean = append(clean, c)
+		}
+	}
+	dst := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+	n, err := base64.StdEncoding.Decode(dst, clean)
+	return dst[:n], err
+}
+
 func parseUnixTime(s string) (int64, error) {
 	s = stripFWS(s)
 	if s == "" || len(s) > 12 {
@@ -308,7 +331,9 @@ func checkDomain(d string) error {
 	if len(d) > 253 {
 		return errors.New("longer than 253 octets")
 	}
-	for _, label := range strings.Split(d, ".") {
+	for rest, more := d, true; more; {
+		var label string
+		label, rest, more = strings.Cut(rest, ".")
 		if label == "" {
 			return errors.New("empty label")
 		}

@@ -152,6 +152,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 	if err != nil {
 		return nil, err
 	}
+	cr.passThrough() // the canonicalizers take bare LFs in the same pass
 	now := v.opts.Now()
 	var states []*sigState
 	for i, f := range fields {
@@ -233,19 +234,31 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 	}
 
 	// One canonicalizer and hash per (c=, hash, l=) in use.
-	groups := map[string]*bodyHash{}
+	type groupKey struct {
+		canon, hash string
+		length      int64
+	}
+	var keys []groupKey
+	var groups []*bodyHash
 	var writers []io.Writer
 	for _, st := range states {
 		if st.done {
 			continue
 		}
-		k := fmt.Sprintf("%s|%s|%d", st.sig.BodyCanon, st.sig.HashAlgorithm, st.sig.BodyLength)
-		bh := groups[k]
+		k := groupKey{st.sig.BodyCanon, st.sig.HashAlgorithm, st.sig.BodyLength}
+		var bh *bodyHash
+		for g, gk := range keys {
+			if gk == k {
+				bh = groups[g]
+				break
+			}
+		}
 		if bh == nil {
 			bh = &bodyHash{h: newHash(st.sig.HashAlgorithm)}
 			bh.counter = &lengthCounter{w: bh.h, limit: st.sig.BodyLength}
-			bh.canon = newBodyCanonicalizer(bh.counter, st.sig.BodyCanon)
-			groups[k] = bh
+			bh.canon = newRawBodyCanonicalizer(bh.counter, st.sig.BodyCanon)
+			keys = append(keys, k)
+			groups = append(groups, bh)
 			writers = append(writers, bh.canon)
 		}
 		st.body = bh

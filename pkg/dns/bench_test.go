@@ -3,6 +3,7 @@ package dns_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -186,5 +187,33 @@ func benchHitRate(b *testing.B, c *dns.Cache) {
 	s := c.Stats()
 	if s.Questions > 0 {
 		b.ReportMetric(100*float64(s.CacheHits)/float64(s.Questions), "%hits")
+	}
+}
+
+// BenchmarkCacheMemory fills an unbounded cache with answers from the real
+// client (miekg/dns records inside) and reports the heap each kept answer
+// takes beside the cache's own estimate, which its bound counts in.
+func BenchmarkCacheMemory(b *testing.B) {
+	c := benchClient(b, benchServer(b), false)
+	names := benchDistinct(5000)
+	for i := 0; i < b.N; i++ {
+		cache := dns.NewCacheWith(c, dns.CacheOptions{MaxBytes: -1})
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for _, n := range names {
+			a, err := cache.Query(context.Background(), n, dns.TypeTXT)
+			benchCheck(b, a, err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		bounded := dns.NewCacheWith(c, dns.CacheOptions{MaxBytes: 1 << 40})
+		for _, n := range names[:100] {
+			_, _ = bounded.Query(context.Background(), n, dns.TypeTXT)
+		}
+		_, est := bounded.Len()
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(names)), "heap-B/answer")
+		b.ReportMetric(float64(est)/100, "estimate-B/answer")
+		runtime.KeepAlive(cache)
 	}
 }

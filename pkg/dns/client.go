@@ -10,8 +10,8 @@ import (
 	"net"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	mdns "github.com/miekg/dns"
@@ -63,9 +63,11 @@ type ClientConfig struct {
 //
 // Each query asks for recursion, carries EDNS0 with the configured buffer
 // size and the DO bit (so a validating resolver reports the AD bit), and
-// goes out from a fresh socket with a random ID. A reply whose ID or question
-// does not match the query is ignored, as is one that cannot be parsed; a
-// truncated UDP reply is retried over TCP. A server that times out, fails
+// goes out with a random ID, from a socket that served at most a few dozen
+// queries before (see conn.go for how sockets are kept and retired). A
+// reply whose ID or question does not match the query is ignored, as is one
+// that cannot be parsed; a truncated UDP reply (or one larger than the
+// buffer size advertised) is retried over TCP. A server that times out, fails
 // (SERVFAIL) or refuses (REFUSED, NOTIMP) is passed over for the next one, in
 // up to 1+Retries rounds with a growing pause between rounds (a server that
 // refused is not asked again for that question). A server that answers
@@ -99,13 +101,17 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		udpSize: cfg.UDPSize,
 		trace:   cfg.Trace,
 	}
+	n := cfg.MaxInFlight
+	if n <= 0 {
+		n = clientDefaultMaxInFlight
+	}
 	for _, s := range cfg.Servers {
 		addr, err := clientServerAddr(s)
 		if err != nil {
 			return nil, err
 		}
 		c.servers = append(c.servers, addr)
-		c.targets = append(c.targets, newClientTarget(addr))
+		c.targets = append(c.targets, newClientTarget(addr, n))
 	}
 	if c.timeout <= 0 {
 		c.timeout = clientDefaultTimeout
@@ -122,10 +128,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if c.udpSize < mdns.MinMsgSize {
 		c.udpSize = mdns.MinMsgSize
 	}
-	n := cfg.MaxInFlight
-	if n <= 0 {
-		n = clientDefaultMaxInFlight
-	}
 	c.sem = make(chan struct{}, n)
 	return c, nil
 }
@@ -136,14 +138,19 @@ type clientTarget struct {
 	addr           string
 	udp            *net.UDPAddr // nil for a host name
 	udpSrc, tcpSrc string       // Source for an IP literal
+	// The idle connections kept for an IP literal (nil for a host name,
+	// whose address may change).
+	udpPool, tcpPool *connPool
 }
 
-func newClientTarget(addr string) clientTarget {
+func newClientTarget(addr string, maxIdle int) clientTarget {
 	t := clientTarget{addr: addr}
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
 		t.udp = net.UDPAddrFromAddrPort(ap)
 		t.udpSrc = "udp://" + t.udp.String()
 		t.tcpSrc = "tcp://" + t.udp.String()
+		t.udpPool = &connPool{max: maxIdle}
+		t.tcpPool = &connPool{max: maxIdle}
 	}
 	return t
 }
@@ -168,6 +175,18 @@ func clientServerAddr(s string) (string, error) {
 		return s, nil
 	}
 	return ParseServer(s)
+}
+
+// Close closes the connections the client keeps open between queries. The
+// client stays usable: later queries open new ones.
+func (c *Client) Close() error {
+	for i := range c.targets {
+		if p := c.targets[i].udpPool; p != nil {
+			p.closeAll()
+			c.targets[i].tcpPool.closeAll()
+		}
+	}
+	return nil
 }
 
 // Servers returns the server addresses asked, as "host:port".
@@ -215,7 +234,7 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (*Answer,
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Name: q.name, Type: qtype, RCode: -1, Err: err}
 	}
-	wire, err := clientPack(q.fqdn, qtype, c.udpSize, true)
+	wire, err := packQuery(q.fqdn, qtype, c.udpSize, true)
 	if err != nil {
 		return nil, &NameError{Name: name, Reason: fmt.Sprintf("it cannot be encoded in a query (%v)", err)}
 	}
@@ -357,7 +376,7 @@ func (c *Client) attempt(ctx context.Context, q *clientQuery, server *clientTarg
 	wire := q.wire
 	if !edns {
 		if q.noEDNS == nil {
-			w, err := clientPack(q.fqdn, q.qtype, 0, false)
+			w, err := packQuery(q.fqdn, q.qtype, 0, false)
 			if err != nil {
 				return nil, server.source("udp"), err
 			}
@@ -370,18 +389,17 @@ func (c *Client) attempt(ctx context.Context, q *clientQuery, server *clientTarg
 		network = "tcp"
 	}
 	resp, src, err := c.exchange(ctx, q, network, server, wire, round)
-	if err == nil && resp.Truncated && network == "udp" {
+	if network == "udp" && (err == nil && resp.Truncated || errors.Is(err, errClientCut)) {
 		c.truncated.Add(1)
 		resp, src, err = c.exchange(ctx, q, "tcp", server, wire, round)
 	}
 	return resp, src, err
 }
 
-// clientBufPool holds buffers for UDP replies.
-var clientBufPool = sync.Pool{New: func() any { b := make([]byte, 65535); return &b }}
-
 // exchange sends wire (with a fresh ID) over network to server and reads the
-// reply, within one Timeout and the context.
+// reply, within one Timeout and the context. The socket comes from the
+// server's pool when one is idle (see conn.go) and goes back to it after a
+// clean exchange.
 func (c *Client) exchange(ctx context.Context, q *clientQuery, network string, server *clientTarget, wire []byte, round int) (resp *mdns.Msg, src string, err error) {
 	src = server.source(network)
 	select {
@@ -391,11 +409,63 @@ func (c *Client) exchange(ctx context.Context, q *clientQuery, network string, s
 	}
 	defer func() { <-c.sem }()
 
-	deadline := time.Now().Add(c.timeout)
+	now := time.Now()
+	deadline := now.Add(c.timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	tcp := network == "tcp"
+	pool := server.udpPool
+	maxUses := udpMaxUses
+	if tcp {
+		pool, maxUses = server.tcpPool, tcpMaxUses
+	}
+	id := clientID()
+	for fresh := false; ; fresh = true {
+		var pc *pooledConn
+		if pool != nil && !fresh {
+			pc = pool.get(now, tcp)
+		}
+		if pc == nil {
+			pc, err = c.dial(ctx, network, server, deadline)
+			if err != nil {
+				err = clientNetErr(ctx, err)
+				c.traceFailure(src, 0, q, err)
+				return nil, src, err
+			}
+		}
+		if server.udp == nil {
+			src = network + "://" + pc.conn.RemoteAddr().String() // the address the name led to
+		}
+		var clean bool
+		resp, clean, err = c.roundTrip(ctx, pc, q, tcp, wire, id, deadline, src, round)
+		if err == nil && clean && pool != nil {
+			pool.put(pc, time.Now(), maxUses)
+		} else {
+			_ = pc.conn.Close()
+		}
+		if err != nil && tcp && pc.reuse && !fresh && ctx.Err() == nil && clientStale(err) {
+			// The server closed the kept connection while it was idle:
+			// ask again over a new one.
+			continue
+		}
+		break
+	}
+	if err != nil {
+		if errors.Is(err, errClientCut) {
+			return nil, src, err
+		}
+		err = clientNetErr(ctx, err)
+		c.traceFailure(src, id, q, err)
+		return nil, src, err
+	}
+	return resp, src, nil
+}
+
+// dial opens a new connection to server.
+func (c *Client) dial(ctx context.Context, network string, server *clientTarget, deadline time.Time) (*pooledConn, error) {
 	var conn net.Conn
+	var err error
 	if network == "udp" && server.udp != nil {
 		// Connecting a UDP socket to an address does not block.
 		conn, err = net.DialUDP("udp", nil, server.udp)
@@ -405,62 +475,80 @@ func (c *Client) exchange(ctx context.Context, q *clientQuery, network string, s
 		cancel()
 	}
 	if err != nil {
-		err = clientNetErr(ctx, err)
-		c.traceFailure(src, 0, q, err)
-		return nil, src, err
+		return nil, err
 	}
-	defer conn.Close()
-	if server.udp == nil {
-		src = network + "://" + conn.RemoteAddr().String() // the address the name led to
+	pc := &pooledConn{conn: conn, born: time.Now()}
+	if network == "udp" {
+		// One octet more than the largest reply asked for: a datagram
+		// that fills the buffer was larger than that, and the kernel cut
+		// it.
+		pc.buf = make([]byte, int(c.udpSize)+1)
 	}
+	return pc, nil
+}
+
+// roundTrip writes the query with id over pc and reads the matching reply.
+// clean is false when pc must not be reused: its deadline may have been
+// moved by the context, or a reply may still be on its way to it.
+func (c *Client) roundTrip(ctx context.Context, pc *pooledConn, q *clientQuery, tcp bool, wire []byte, id uint16, deadline time.Time, src string, round int) (resp *mdns.Msg, clean bool, err error) {
+	conn := pc.conn
 	_ = conn.SetDeadline(deadline)
+	var stop func() bool
 	if ctx.Done() != nil {
 		// A cancelled context (not only an expired one) interrupts the
 		// I/O.
-		stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
-		defer stop()
+		stop = context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	}
-
-	id := mdns.Id()
-	// Patch the ID into a private copy: wire is shared by the attempts.
-	var msg []byte
-	if network == "tcp" {
-		msg = make([]byte, 2+len(wire))
-		binary.BigEndian.PutUint16(msg, uint16(len(wire)))
-		copy(msg[2:], wire)
-		binary.BigEndian.PutUint16(msg[2:], id)
+	// Patch the ID into the connection's own copy: wire is shared by the
+	// attempts.
+	if tcp {
+		pc.wbuf = append(append(pc.wbuf[:0], byte(len(wire)>>8), byte(len(wire))), wire...)
+		binary.BigEndian.PutUint16(pc.wbuf[2:], id)
 	} else {
-		msg = append([]byte(nil), wire...)
-		binary.BigEndian.PutUint16(msg, id)
+		pc.wbuf = append(pc.wbuf[:0], wire...)
+		binary.BigEndian.PutUint16(pc.wbuf, id)
 	}
+	pc.uses++
 	c.sent.Add(1)
-	if network == "tcp" {
+	if tcp {
 		c.tcpSent.Add(1)
 	}
 	if c.trace != nil {
 		c.trace(fmt.Sprintf("query %s id=%d %s %s (attempt %d)", src, id, q.fqdn, TypeString(q.qtype), round+1))
 	}
-	sentAt := time.Now()
-	if _, err := conn.Write(msg); err != nil {
-		err = clientNetErr(ctx, err)
-		c.traceFailure(src, id, q, err)
-		return nil, src, err
-	}
-	if network == "tcp" {
-		resp, err = clientReadTCP(conn, id, q)
-	} else {
-		resp, err = clientReadUDP(conn, id, q)
-	}
-	if err != nil {
-		err = clientNetErr(ctx, err)
-		c.traceFailure(src, id, q, err)
-		return nil, src, err
-	}
+	var sentAt time.Time
 	if c.trace != nil {
+		sentAt = time.Now()
+	}
+	if _, err = conn.Write(pc.wbuf); err == nil {
+		if tcp {
+			resp, err = clientReadTCP(pc, id, q)
+		} else {
+			resp, err = clientReadUDP(pc, id, q)
+		}
+	}
+	if err == nil && c.trace != nil {
 		c.trace(fmt.Sprintf("reply %s id=%d %s %s %s%s answers=%d %s", src, id, q.fqdn, TypeString(q.qtype),
 			RcodeString(resp.Rcode), clientFlags(resp), len(resp.Answer), time.Since(sentAt).Round(10*time.Microsecond)))
 	}
-	return resp, src, nil
+	clean = err == nil
+	if stop != nil && !stop() {
+		// The context's function has run, or is running: the deadline
+		// is no longer this query's.
+		clean = false
+	}
+	return resp, clean, err
+}
+
+// clientID returns a random query ID. The runtime's generator (ChaCha8,
+// seeded by the system) is unpredictable to an off-path forger and costs no
+// system call.
+func clientID() uint16 { return uint16(rand.Uint32()) }
+
+// clientStale reports whether err is what a kept TCP connection closed by
+// the server gives: an end of file or a reset, before any reply.
+func clientStale(err error) bool {
+	return errors.Is(err, errClientClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func (c *Client) traceFailure(src string, id uint16, q *clientQuery, err error) {
@@ -509,17 +597,27 @@ func clientNetErr(ctx context.Context, err error) error {
 // query (on UDP such replies are ignored: they may be forged).
 var errClientMismatch = errors.New("the reply does not match the query (ID or question differs)")
 
-func clientReadUDP(conn net.Conn, id uint16, q *clientQuery) (*mdns.Msg, error) {
-	bp := clientBufPool.Get().(*[]byte)
-	defer clientBufPool.Put(bp)
-	buf := *bp
+// errClientCut is returned for a UDP reply larger than the buffer size
+// advertised: the kernel cut it, so it is retried over TCP, as a
+// truncated one.
+var errClientCut = errors.New("the UDP reply is larger than the buffer size advertised")
+
+// errClientClosed is returned when a TCP connection ends before a complete
+// reply.
+var errClientClosed = errors.New("the server closed the connection without a complete reply")
+
+func clientReadUDP(pc *pooledConn, id uint16, q *clientQuery) (*mdns.Msg, error) {
+	buf := pc.buf
 	for {
-		n, err := conn.Read(buf)
+		n, err := pc.conn.Read(buf)
 		if err != nil {
 			return nil, err
 		}
 		if n < 12 || binary.BigEndian.Uint16(buf) != id {
 			continue // not ours: stray, late or forged
+		}
+		if n == len(buf) {
+			return nil, errClientCut
 		}
 		m := new(mdns.Msg)
 		if err := m.Unpack(buf[:n]); err != nil {
@@ -534,17 +632,23 @@ func clientReadUDP(conn net.Conn, id uint16, q *clientQuery) (*mdns.Msg, error) 
 	}
 }
 
-func clientReadTCP(conn net.Conn, id uint16, q *clientQuery) (*mdns.Msg, error) {
-	var l [2]byte
-	if _, err := io.ReadFull(conn, l[:]); err != nil {
+func clientReadTCP(pc *pooledConn, id uint16, q *clientQuery) (*mdns.Msg, error) {
+	if cap(pc.buf) < 512 {
+		pc.buf = make([]byte, 512)
+	}
+	l := pc.buf[:2]
+	if _, err := io.ReadFull(pc.conn, l); err != nil {
 		return nil, clientEOF(err)
 	}
-	n := binary.BigEndian.Uint16(l[:])
+	n := int(binary.BigEndian.Uint16(l))
 	if n < 12 {
 		return nil, fmt.Errorf("malformed reply: %d octets", n)
 	}
-	buf := make([]byte, n)
-	if _, err := io.ReadFull(conn, buf); err != nil {
+	if cap(pc.buf) < n {
+		pc.buf = make([]byte, n)
+	}
+	buf := pc.buf[:n]
+	if _, err := io.ReadFull(pc.conn, buf); err != nil {
 		return nil, clientEOF(err)
 	}
 	m := new(mdns.Msg)
@@ -559,7 +663,7 @@ func clientReadTCP(conn net.Conn, id uint16, q *clientQuery) (*mdns.Msg, error) 
 
 func clientEOF(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return errors.New("the server closed the connection without a complete reply")
+		return errClientClosed
 	}
 	return err
 }

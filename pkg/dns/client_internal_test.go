@@ -1,6 +1,8 @@
 package dns
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 
 	mdns "github.com/miekg/dns"
@@ -74,4 +76,27 @@ func FuzzClientDecode(f *testing.F) {
 			t.Fatalf("answer %+v", a)
 		}
 	})
+}
+
+// TestPackQuery: the hand-built query is byte for byte what miekg/dns packs,
+// for plain names, odd octets, escapes and names miekg refuses.
+func TestPackQuery(t *testing.T) {
+	long := strings.Repeat("a", 63)
+	names := []string{
+		"example.test.", "a.b.c.example.test.", "_dmarc.example.test.", "x y.example.test.",
+		"\"quoted\".example.test.", "\x00\xff.example.test.", `a\.b.example.test.`, `a\\b.example.test.`, `a\046b.example.test.`,
+		long + "." + long + "." + long + ".", long + "a.example.test.", "a..b.example.test.", ".example.test.",
+		strings.Repeat("a.", 127), strings.Repeat("ab.", 85),
+	}
+	for _, name := range names {
+		for _, edns := range []bool{true, false} {
+			for _, qt := range []uint16{TypeTXT, TypeAAAA, 65535} {
+				got, gerr := packQuery(name, qt, 1232, edns)
+				want, werr := clientPack(name, qt, 1232, edns)
+				if (gerr != nil) != (werr != nil) || !bytes.Equal(got, want) {
+					t.Errorf("%q %d edns=%v:\n got %x %v\nwant %x %v", name, qt, edns, got, gerr, want, werr)
+				}
+			}
+		}
+	}
 }

@@ -295,6 +295,11 @@ func FromRR(rr mdns.RR) Record {
 // (EscapeString), separated by a space.
 func quoteStrings(in []string) string {
 	var b strings.Builder
+	n := 0
+	for _, s := range in {
+		n += len(s) + 3
+	}
+	b.Grow(n)
 	for i, s := range in {
 		if i > 0 {
 			b.WriteByte(' ')
@@ -311,7 +316,18 @@ func quoteStrings(in []string) string {
 // octets outside printable ASCII as \DDD. It is the form miekg/dns expects in
 // a TXT record's Txt field.
 func EscapeString(s string) string {
+	clean := true
+	for j := 0; j < len(s); j++ {
+		if c := s[j]; c == '"' || c == '\\' || c < ' ' || c > '~' {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
 	var b strings.Builder
+	b.Grow(len(s) + 8)
 	for j := 0; j < len(s); j++ {
 		switch c := s[j]; {
 		case c == '"' || c == '\\':
@@ -432,15 +448,22 @@ func CheckQueryName(name string) error {
 	if len(n) > 253 {
 		return &NameError{Name: name, Reason: fmt.Sprintf("the name is %d octets long; a domain name has at most 253", len(n))}
 	}
-	for _, label := range strings.Split(n, ".") {
+	for rest := n; ; {
+		label := rest
+		dot := strings.IndexByte(rest, '.')
+		if dot >= 0 {
+			label, rest = rest[:dot], rest[dot+1:]
+		}
 		switch {
 		case label == "":
 			return &NameError{Name: name, Reason: "the name has an empty label (two dots in a row, or a leading dot)"}
 		case len(label) > 63:
 			return &NameError{Name: name, Reason: fmt.Sprintf("the label %q is %d octets long; a label has at most 63", abbreviate(label), len(label))}
 		}
+		if dot < 0 {
+			return nil
+		}
 	}
-	return nil
 }
 
 func abbreviate(s string) string {
@@ -561,15 +584,16 @@ func IsTemporary(err error) bool {
 // Stats counts what a resolver did during a run. Resolvers that wrap others
 // (Cache, Chain) add the counters of what they wrap.
 type Stats struct {
-	Questions   int64 `json:"questions"`    // questions asked of the cache
-	CacheHits   int64 `json:"cache_hits"`   // answered from the cache
-	Shared      int64 `json:"shared"`       // answered by an identical query already in flight
-	Sent        int64 `json:"sent"`         // queries sent on the network (every attempt)
-	TCP         int64 `json:"tcp"`          // of which over TCP
-	Truncated   int64 `json:"truncated"`    // truncated UDP answers retried over TCP
-	Timeouts    int64 `json:"timeouts"`     // attempts that timed out
-	Failures    int64 `json:"failures"`     // SERVFAIL, REFUSED, network errors
-	ZoneAnswers int64 `json:"zone_answers"` // answered from zone files
+	Questions   int64 `json:"questions"`           // questions asked of the cache
+	CacheHits   int64 `json:"cache_hits"`          // answered from the cache
+	Shared      int64 `json:"shared"`              // answered by an identical query already in flight
+	Sent        int64 `json:"sent"`                // queries sent on the network (every attempt)
+	TCP         int64 `json:"tcp"`                 // of which over TCP
+	Truncated   int64 `json:"truncated"`           // truncated UDP answers retried over TCP
+	Timeouts    int64 `json:"timeouts"`            // attempts that timed out
+	Failures    int64 `json:"failures"`            // SERVFAIL, REFUSED, network errors
+	ZoneAnswers int64 `json:"zone_answers"`        // answered from zone files
+	Evictions   int64 `json:"evictions,omitempty"` // outcomes the cache dropped to stay within its bound
 }
 
 // Add returns the sum of s and o.
@@ -578,10 +602,18 @@ func (s Stats) Add(o Stats) Stats {
 		Questions: s.Questions + o.Questions, CacheHits: s.CacheHits + o.CacheHits, Shared: s.Shared + o.Shared,
 		Sent: s.Sent + o.Sent, TCP: s.TCP + o.TCP, Truncated: s.Truncated + o.Truncated,
 		Timeouts: s.Timeouts + o.Timeouts, Failures: s.Failures + o.Failures, ZoneAnswers: s.ZoneAnswers + o.ZoneAnswers,
+		Evictions: s.Evictions + o.Evictions,
 	}
 }
 
 func (s Stats) String() string {
+	if s.Evictions > 0 {
+		return fmt.Sprintf("%s, %d evicted from the cache", s.string(), s.Evictions)
+	}
+	return s.string()
+}
+
+func (s Stats) string() string {
 	return fmt.Sprintf("%d questions, %d cache hits, %d shared in flight, %d zone answers, %d queries sent (%d TCP, %d truncated), %d timeouts, %d failures",
 		s.Questions, s.CacheHits, s.Shared, s.ZoneAnswers, s.Sent, s.TCP, s.Truncated, s.Timeouts, s.Failures)
 }

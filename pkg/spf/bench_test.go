@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 )
 
@@ -62,5 +63,66 @@ func BenchmarkAnalyze(b *testing.B) {
 		if err != nil || a.Lookups != 3 {
 			b.Fatal(err)
 		}
+	}
+}
+
+// preparedResolver answers from answers prepared once, without copying:
+// what an evaluation allocates itself shows alone.
+func preparedResolver(tb testing.TB) dns.Resolver {
+	f := benchZone()
+	answers := map[string]*dns.Answer{}
+	for _, n := range []string{"example.com", "a.example.net", "b.example.net", "c.example.net"} {
+		a, err := f.Query(context.Background(), n, dns.TypeTXT)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		answers[n] = a
+	}
+	return dns.ResolverFunc(func(_ context.Context, name string, _ uint16) (*dns.Answer, error) {
+		if a, ok := answers[name]; ok {
+			return a, nil
+		}
+		return &dns.Answer{Name: name, RCode: dns.RcodeNXDomain, Records: []dns.Record{}}, nil
+	})
+}
+
+// BenchmarkCheckHostPrepared: the nested includes against prepared answers,
+// without and with the trace.
+func BenchmarkCheckHostPrepared(b *testing.B) {
+	r := preparedResolver(b)
+	ctx := context.Background()
+	ip := netip.MustParseAddr("203.0.113.77")
+	for _, trace := range []bool{false, true} {
+		name := "plain"
+		if trace {
+			name = "trace"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				res := CheckHost(ctx, r, ip, "example.com", "a@example.com", "h.example.com", Options{Trace: trace})
+				if res.Result != Pass {
+					b.Fatal(res.Result)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "evals/s")
+		})
+	}
+}
+
+// TestCheckHostAllocations pins what a plain evaluation (no trace) of three
+// nested includes allocates itself: the evaluator and the Result, whatever
+// the number of records walked. A regression here is a trace or a parse
+// creeping back into the plain path.
+func TestCheckHostAllocations(t *testing.T) {
+	r := preparedResolver(t)
+	ctx := context.Background()
+	ip := netip.MustParseAddr("203.0.113.77")
+	CheckHost(ctx, r, ip, "example.com", "a@example.com", "h.example.com", Options{}) // parse and cache the records
+	n := testing.AllocsPerRun(100, func() {
+		CheckHost(ctx, r, ip, "example.com", "a@example.com", "h.example.com", Options{})
+	})
+	if n > 3 {
+		t.Errorf("a plain evaluation allocates %v times, want at most 3", n)
 	}
 }

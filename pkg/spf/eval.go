@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -147,7 +149,11 @@ func CheckHost(ctx context.Context, r dns.Resolver, ip netip.Addr, domain, sende
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	e.env = macroEnv{sender: local + "@" + sdom, local: local, domain: sdom, helo: helo, ip: e.ip, recv: recv, now: now().Unix(), ptr: e.validatedName}
+	full := sender
+	if len(sender) != len(local)+1+len(sdom) || !strings.HasPrefix(sender, local) || !strings.HasSuffix(sender, sdom) {
+		full = local + "@" + sdom
+	}
+	e.env = macroEnv{sender: full, local: local, domain: sdom, helo: helo, ip: e.ip, recv: recv, now: now().Unix(), ptr: e.validatedName}
 	res := &Result{Domain: domain}
 	out := e.checkHost(dns.CanonicalName(domain))
 	res.Result, res.Explanation = out.code, out.exp
@@ -228,38 +234,96 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // Fetch looks up and parses the SPF record of domain (RFC 7208 §4.4, §4.5).
 func Fetch(ctx context.Context, r dns.Resolver, domain string) *FetchResult {
 	fr := &FetchResult{}
+	fetch(ctx, r, domain, fr, false)
+	return fr
+}
+
+// fetch is Fetch into fr. With shared, the parsed record may come from
+// (and goes to) the cache of parsed records, and must not be modified.
+func fetch(ctx context.Context, r dns.Resolver, domain string, fr *FetchResult, shared bool) {
 	ans, err := r.Query(ctx, domain, dns.TypeTXT)
 	fr.Answer = ans
 	if err != nil {
 		var ne *dns.NameError
 		if errors.As(err, &ne) {
 			fr.Code, fr.Err = None, fmt.Errorf("spf: %s: %w", domain, err)
-			return fr
+			return
 		}
 		fr.Code, fr.Err = TempError, fmt.Errorf("spf: looking up the SPF record of %s: %w", domain, err)
-		return fr
+		return
 	}
-	for _, txt := range ans.TXT() {
+	// An evaluation (shared) needs the one record, not the list.
+	first, n := "", 0
+	for i := range ans.Records {
+		rr := &ans.Records[i]
+		if rr.Type != dns.TypeTXT && rr.Type != dns.TypeSPF {
+			continue
+		}
+		txt := ""
+		if len(rr.Strings) == 1 {
+			txt = rr.Strings[0] // most records: one string, no copy
+		} else {
+			txt = strings.Join(rr.Strings, "")
+		}
 		if IsSPF(txt) {
-			fr.Records = append(fr.Records, txt)
+			if n == 0 {
+				first = txt
+			}
+			n++
+			if !shared {
+				fr.Records = append(fr.Records, txt)
+			}
 		}
 	}
 	switch {
 	case ans.NXDomain():
 		fr.Code, fr.Err = None, fmt.Errorf("spf: %s does not exist (NXDOMAIN)", domain)
-	case len(fr.Records) == 0:
+	case n == 0:
 		fr.Code, fr.Err = None, fmt.Errorf("spf: %s has no SPF record", domain)
-	case len(fr.Records) > 1:
-		fr.Code, fr.Err = PermError, fmt.Errorf("spf: %s has %d SPF records; there must be exactly one", domain, len(fr.Records))
+	case n > 1:
+		fr.Code, fr.Err = PermError, fmt.Errorf("spf: %s has %d SPF records; there must be exactly one", domain, n)
 	default:
-		rec, perr := Parse(fr.Records[0])
+		var rec *Record
+		var perr error
+		if shared {
+			rec, perr = parseShared(first)
+		} else {
+			rec, perr = Parse(first)
+		}
 		if perr != nil {
 			fr.Code, fr.Err = PermError, &RecordError{Domain: domain, Err: perr.(*SyntaxError)}
 		} else {
 			fr.Record = rec
 		}
 	}
-	return fr
+}
+
+// The parsed records of evaluations, by text: a record shared by many
+// domains (a platform's include) or asked for again is parsed once, which
+// was two fifths of an evaluation's allocations. Bounded by the text held;
+// when full it starts again empty. Only evaluations use it: they do not
+// modify a Record.
+var (
+	parsedRecords     sync.Map // string -> *Record
+	parsedRecordBytes atomic.Int64
+)
+
+const parsedRecordMax = 4 << 20
+
+func parseShared(txt string) (*Record, error) {
+	if v, ok := parsedRecords.Load(txt); ok {
+		return v.(*Record), nil
+	}
+	rec, err := Parse(txt)
+	if err != nil {
+		return nil, err
+	}
+	if parsedRecordBytes.Add(int64(len(txt))*4+512) > parsedRecordMax {
+		parsedRecords.Clear()
+		parsedRecordBytes.Store(0)
+	}
+	parsedRecords.Store(txt, rec)
+	return rec, nil
 }
 
 // maxNest bounds include/redirect recursion even when MaxLookups is raised.
@@ -272,11 +336,16 @@ func (e *evaluator) checkHost(domain string) outcome {
 		return errOutcome(permErr("spf: includes and redirects nested more than %d deep at %s", maxNest, domain))
 	}
 	if reason := checkDomain(domain); reason != "" {
-		e.step(domain, nil, "", "result none: %q is malformed: %s (RFC 7208 §4.3)", domain, reason)
+		if e.opts.Trace {
+			e.step(domain, nil, "", "result none: %q is malformed: %s (RFC 7208 §4.3)", domain, reason)
+		}
 		return outcome{code: None, err: fmt.Errorf("spf: %q is not a valid domain: %s", domain, reason)}
 	}
-	fr := Fetch(e.ctx, e.r, domain)
-	e.step(domain, nil, domain+" TXT", "%s", fetchSummary(fr))
+	var fr FetchResult
+	fetch(e.ctx, e.r, domain, &fr, true)
+	if e.opts.Trace {
+		e.step(domain, nil, domain+" TXT", "%s", fetchSummary(&fr))
+	}
 	if fr.Record == nil {
 		return outcome{code: fr.Code, err: fr.Err}
 	}
@@ -287,14 +356,18 @@ func (e *evaluator) checkHost(domain string) outcome {
 		}
 		matched, err := e.evalMechanism(domain, t)
 		if err != nil {
-			e.step(domain, t, "", "%s", err)
+			if e.opts.Trace {
+				e.step(domain, t, "", "%s", err)
+			}
 			return errOutcome(err)
 		}
 		if !matched {
 			continue
 		}
 		code := t.Qualifier.Result()
-		e.step(domain, t, "", "matched: result %s", code)
+		if e.opts.Trace {
+			e.step(domain, t, "", "matched: result %s", code)
+		}
 		out := outcome{code: code, match: t, matchDomain: domain}
 		if code == Fail {
 			out.exp = e.explain(domain, rec)
@@ -310,21 +383,29 @@ func (e *evaluator) checkHost(domain string) outcome {
 		if err != nil {
 			return errOutcome(err)
 		}
-		e.step(domain, t, "", "no mechanism matched: following redirect to %s", target)
+		if e.opts.Trace {
+			e.step(domain, t, "", "no mechanism matched: following redirect to %s", target)
+		}
 		if reason := checkDomain(target); reason != "" {
 			err := permErr("spf: redirect target %q of %s is malformed: %s", target, domain, reason)
-			e.step(domain, t, "", "%s", err)
+			if e.opts.Trace {
+				e.step(domain, t, "", "%s", err)
+			}
 			return errOutcome(err)
 		}
 		out := e.checkHost(target)
 		if out.code == None {
 			err := permErr("spf: redirect target %s of %s has no SPF record", target, domain)
-			e.step(domain, t, "", "%s", err)
+			if e.opts.Trace {
+				e.step(domain, t, "", "%s", err)
+			}
 			return errOutcome(err)
 		}
 		return out
 	}
-	e.step(domain, nil, "", "no mechanism matched and no redirect: result neutral")
+	if e.opts.Trace {
+		e.step(domain, nil, "", "no mechanism matched and no redirect: result neutral")
+	}
 	return outcome{code: Neutral}
 }
 
@@ -363,7 +444,9 @@ func (e *evaluator) target(domain string, t *Term) (string, error) {
 	}
 	s, err := t.Domain.expand(&e.env, domain)
 	if errors.Is(err, errTooLong) {
-		e.step(domain, t, "", "%v: the name is invalid", err)
+		if e.opts.Trace {
+			e.step(domain, t, "", "%v: the name is invalid", err)
+		}
 		return "", nil // invalid: no match, or permerror for include and redirect
 	}
 	if err != nil {
@@ -387,15 +470,22 @@ func queryable(name string) string {
 }
 
 func (e *evaluator) query(domain string, t *Term, name string, qtype uint16) (*dns.Answer, error) {
-	q := name + " " + dns.TypeString(qtype)
+	var q string
+	if e.opts.Trace {
+		q = name + " " + dns.TypeString(qtype)
+	}
 	ans, err := e.r.Query(e.ctx, name, qtype)
 	if err != nil {
 		var ne *dns.NameError
 		if errors.As(err, &ne) {
-			e.step(domain, t, q, "the name cannot be asked: %v", err)
+			if e.opts.Trace {
+				e.step(domain, t, q, "the name cannot be asked: %v", err)
+			}
 			return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeNXDomain}, nil
 		}
-		e.step(domain, t, q, "DNS failure: %v", err)
+		if e.opts.Trace {
+			e.step(domain, t, q, "DNS failure: %v", err)
+		}
 		return nil, tempErr("spf: %s %s (for %q in the record of %s): %v", name, dns.TypeString(qtype), t.Raw, domain, err)
 	}
 	if e.opts.Trace {
@@ -487,7 +577,9 @@ func (e *evaluator) evalMechanism(domain string, t *Term) (bool, error) {
 		return e.evalPTR(domain, t, name)
 	}
 	if reason := queryable(name); reason != "" {
-		e.step(domain, t, "", "no match: the expanded name %q is not a valid domain (%s)", name, reason)
+		if e.opts.Trace {
+			e.step(domain, t, "", "no match: the expanded name %q is not a valid domain (%s)", name, reason)
+		}
 		return false, nil
 	}
 	switch t.Mechanism {
@@ -547,7 +639,9 @@ func mxHosts(a *dns.Answer) []string {
 }
 
 func (e *evaluator) evalInclude(domain string, t *Term, target string) (bool, error) {
-	e.step(domain, t, "", "including %s", target)
+	if e.opts.Trace {
+		e.step(domain, t, "", "including %s", target)
+	}
 	e.depth++
 	out := e.checkHost(target)
 	e.depth--
@@ -585,10 +679,14 @@ func (e *evaluator) ptrLookup(domain string, t *Term) ([]string, bool, error) {
 	rev := reverseName(e.ip)
 	ans, err := e.r.Query(e.ctx, rev, dns.TypePTR)
 	if err != nil {
-		e.step(domain, t, rev+" PTR", "DNS failure: %v", err)
+		if e.opts.Trace {
+			e.step(domain, t, rev+" PTR", "DNS failure: %v", err)
+		}
 		return nil, false, err
 	}
-	e.step(domain, t, rev+" PTR", "%s", answerSummary(ans))
+	if e.opts.Trace {
+		e.step(domain, t, rev+" PTR", "%s", answerSummary(ans))
+	}
 	var names []string
 	for _, r := range ans.Records {
 		if r.Type == dns.TypePTR && r.Target != "" && r.Target != "." {
@@ -606,16 +704,22 @@ func (e *evaluator) validates(domain string, t *Term, name string) bool {
 	q := name + " " + dns.TypeString(e.addrType())
 	ans, err := e.r.Query(e.ctx, name, e.addrType())
 	if err != nil {
-		e.step(domain, t, q, "DNS failure, name skipped: %v", err)
+		if e.opts.Trace {
+			e.step(domain, t, q, "DNS failure, name skipped: %v", err)
+		}
 		return false
 	}
 	for _, a := range ans.IPs() {
 		if a.Unmap() == e.ip {
-			e.step(domain, t, q, "%s: validated", answerSummary(ans))
+			if e.opts.Trace {
+				e.step(domain, t, q, "%s: validated", answerSummary(ans))
+			}
 			return true
 		}
 	}
-	e.step(domain, t, q, "%s: not validated", answerSummary(ans))
+	if e.opts.Trace {
+		e.step(domain, t, q, "%s: not validated", answerSummary(ans))
+	}
 	return false
 }
 
@@ -683,34 +787,46 @@ func (e *evaluator) explain(domain string, rec *Record) string {
 	t := rec.Exp
 	name, err := e.target(domain, t)
 	if err != nil || queryable(name) != "" {
-		e.step(domain, t, "", "explanation: the name %q cannot be used; default explanation", name)
+		if e.opts.Trace {
+			e.step(domain, t, "", "explanation: the name %q cannot be used; default explanation", name)
+		}
 		return def
 	}
 	ans, err := e.r.Query(e.ctx, name, dns.TypeTXT)
 	if err != nil {
-		e.step(domain, t, name+" TXT", "explanation: DNS failure (%v); default explanation", err)
+		if e.opts.Trace {
+			e.step(domain, t, name+" TXT", "explanation: DNS failure (%v); default explanation", err)
+		}
 		return def
 	}
 	txts := ans.TXT()
 	if len(txts) != 1 {
-		e.step(domain, t, name+" TXT", "explanation: %d TXT records, need exactly 1; default explanation", len(txts))
+		if e.opts.Trace {
+			e.step(domain, t, name+" TXT", "explanation: %d TXT records, need exactly 1; default explanation", len(txts))
+		}
 		return def
 	}
 	for i := 0; i < len(txts[0]); i++ {
 		if txts[0][i] >= 0x80 {
-			e.step(domain, t, name+" TXT", "explanation: not 7-bit ASCII; default explanation")
+			if e.opts.Trace {
+				e.step(domain, t, name+" TXT", "explanation: not 7-bit ASCII; default explanation")
+			}
 			return def
 		}
 	}
 	m, err := parseMacroString(txts[0], macroExp)
 	if err != nil {
-		e.step(domain, t, name+" TXT", "explanation %q: %v; default explanation", txts[0], err)
+		if e.opts.Trace {
+			e.step(domain, t, name+" TXT", "explanation %q: %v; default explanation", txts[0], err)
+		}
 		return def
 	}
 	s, err := m.expand(&e.env, domain)
 	if err != nil {
 		return def
 	}
-	e.step(domain, t, name+" TXT", "explanation %q", s)
+	if e.opts.Trace {
+		e.step(domain, t, name+" TXT", "explanation %q", s)
+	}
 	return s
 }

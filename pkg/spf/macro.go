@@ -217,6 +217,9 @@ var errTooLong = errors.New("expansion too long")
 
 // expand expands m with d as the current domain.
 func (m *MacroString) expand(env *macroEnv, d string) (string, error) {
+	if len(m.parts) == 1 && m.parts[0].letter == 0 && len(m.parts[0].lit) <= maxDomainExpansion && (!m.exp || len(m.parts[0].lit) <= maxExpansion) {
+		return m.parts[0].lit, nil // no macro: the text itself, no copy
+	}
 	var b strings.Builder
 	for _, p := range m.parts {
 		if p.letter == 0 {

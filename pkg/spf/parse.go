@@ -559,15 +559,22 @@ func nameProblem(name string) string {
 	if name == "" {
 		return "the name is empty"
 	}
-	for _, l := range strings.Split(name, ".") {
+	for rest := name; ; {
+		l := rest
+		dot := strings.IndexByte(rest, '.')
+		if dot >= 0 {
+			l, rest = rest[:dot], rest[dot+1:]
+		}
 		if l == "" {
 			return "it has an empty label"
 		}
 		if len(l) > 63 {
 			return fmt.Sprintf("the label %q is longer than 63 octets", abbreviate(l))
 		}
+		if dot < 0 {
+			return ""
+		}
 	}
-	return ""
 }
 
 func abbreviate(s string) string {

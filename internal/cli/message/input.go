@@ -12,33 +12,45 @@ import (
 	"strings"
 )
 
-// job is one message to verify: a file to open, or bytes already read (a
-// message of an mbox, stdin), or an error found while listing the inputs.
+// job is one message to verify: bytes already read (a whole file, a
+// message of an mbox), a file already open with its first bytes read, or
+// stdin; or an error found while listing the inputs.
 type job struct {
 	index int
 	name  string
-	path  string
 	data  []byte
+	file  *os.File  // the rest of a large file, after data
 	r     io.Reader // stdin
 	err   error
 }
 
 // open returns the message's reader.
 func (j *job) open() (io.ReadCloser, error) {
-	if j.r != nil {
+	switch {
+	case j.r != nil:
 		return io.NopCloser(j.r), nil
-	}
-	if j.data != nil || j.path == "" {
+	case j.file != nil:
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(j.data), j.file), j.file}, nil
+	default:
 		return io.NopCloser(bytes.NewReader(j.data)), nil
 	}
-	return os.Open(j.path)
 }
+
+// headSize is how much of each file the lister reads: a message up to this
+// size is read whole with one read and handed to a worker as bytes; a larger
+// one is handed over open, its first part read. Either way each file is
+// opened once, and mbox is recognised from the bytes already read.
+const headSize = 64 << 10
 
 // listInputs sends one job per message of the inputs to jobs, in order, and
 // closes it: files as they are, directories walked (hidden files skipped,
 // sorted), mbox files split into their messages, "-" as stdin.
 func listInputs(inputs []string, stdin io.Reader, jobs chan<- *job) {
 	defer close(jobs)
+	scratch := make([]byte, headSize)
 	n := 0
 	send := func(j *job) {
 		j.index = n
@@ -56,7 +68,7 @@ func listInputs(inputs []string, stdin io.Reader, jobs chan<- *job) {
 			continue
 		}
 		if !st.IsDir() {
-			sendFile(in, send)
+			sendFile(in, scratch, send)
 			continue
 		}
 		var files []string
@@ -81,29 +93,51 @@ func listInputs(inputs []string, stdin io.Reader, jobs chan<- *job) {
 		}
 		sort.Strings(files)
 		for _, p := range files {
-			sendFile(p, send)
+			sendFile(p, scratch, send)
 		}
 	}
 }
 
 // sendFile sends a file as one message, or as the messages of an mbox when
-// it starts with a "From " line.
-func sendFile(path string, send func(*job)) {
+// it starts with a "From " line. scratch is the lister's read buffer, of
+// headSize octets.
+func sendFile(path string, scratch []byte, send func(*job)) {
 	f, err := os.Open(path)
 	if err != nil {
 		send(&job{name: path, err: err})
 		return
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 64*1024)
-	head, _ := br.Peek(5)
-	if string(head) != "From " {
-		send(&job{name: path, path: path})
+	n, err := io.ReadFull(f, scratch)
+	whole := err == io.EOF || err == io.ErrUnexpectedEOF
+	if err != nil && !whole {
+		f.Close()
+		send(&job{name: path, err: err})
 		return
 	}
-	// mbox: a line starting with "From " begins each message; ">From "
-	// lines in bodies are unescaped once (mboxrd). The empty line that ends
-	// each message is the format's, not the message's.
+	head := scratch[:n]
+	if !bytes.HasPrefix(head, []byte("From ")) {
+		data := append([]byte{}, head...)
+		if whole {
+			f.Close()
+			send(&job{name: path, data: data})
+			return
+		}
+		send(&job{name: path, data: data, file: f}) // the worker closes it
+		return
+	}
+	defer f.Close()
+	var rest io.Reader = bytes.NewReader(head)
+	if !whole {
+		rest = io.MultiReader(bytes.NewReader(append([]byte{}, head...)), f)
+	}
+	sendMbox(path, bufio.NewReader(rest), send)
+}
+
+// sendMbox splits an mbox into its messages: a line starting with "From "
+// begins each message; ">From " lines in bodies are unescaped once
+// (mboxrd). The empty line that ends each message is the format's, not the
+// message's.
+func sendMbox(path string, br *bufio.Reader, send func(*job)) {
 	var cur bytes.Buffer
 	count := 0
 	flush := func() {
@@ -116,7 +150,16 @@ func sendFile(path string, send func(*job)) {
 		cur.Reset()
 	}
 	for {
-		line, err := br.ReadBytes('\n')
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A long line: gather it.
+			full := append([]byte{}, line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				full = append(full, line...)
+			}
+			line = full
+		}
 		if len(line) > 0 {
 			switch {
 			case bytes.HasPrefix(line, []byte("From ")):
