@@ -50,7 +50,7 @@ func newResolver(f *cmdutil.Factory) (dns.Resolver, error) {
 	if zone != nil {
 		r = dns.NewChain(zone, next)
 	}
-	return dns.NewCache(r), nil
+	return dns.NewCacheWith(r, dns.CacheOptions{MaxBytes: g.CacheBytes}), nil
 }
 
 // servers returns the resolvers to ask: --resolver, else /etc/resolv.conf.

@@ -372,6 +372,9 @@ func run(f *cmdutil.Factory, opts *Options) error {
 	// Each worker has a few queries in flight; the cap grows with them, so
 	// that a slow domain cannot starve the others.
 	f.Global.MaxInFlight = max(64, 4*opts.Concurrency)
+	// A domain's answers take about 10 KB in the cache: past 256 workers
+	// the default bound would evict answers still to be read again.
+	f.Global.CacheBytes = max(dns.DefaultCacheBytes, int64(opts.Concurrency)*32<<10)
 	r, err := f.Resolver()
 	if err != nil {
 		return err

@@ -95,6 +95,11 @@ type GlobalOptions struct {
 	// that the cap grows with the workers and a slow domain cannot starve
 	// the others.
 	MaxInFlight int
+	// CacheBytes bounds the run's DNS cache (0: dns.DefaultCacheBytes). A
+	// command with many domains in flight raises it, so that the answers
+	// of the domains being checked are not evicted before their checks
+	// read them again.
+	CacheBytes int64
 	// Profile is the platform profile's file (profile: in the config
 	// file, or EMAILAUTH_PROFILE); with ProfileInConfig it is the config
 	// file, whose profile: mapping is the profile. Tenants is the tenants
