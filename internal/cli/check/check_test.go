@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -262,5 +264,31 @@ func TestProfileFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) || cmdutil.ExitCode(err) != cmdutil.ExitBadInput {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestHashSet: every hash is new once and a duplicate after, across merges
+// of the recent map into the sorted slice, which stays sorted.
+func TestHashSet(t *testing.T) {
+	var s hashSet
+	rng := rand.New(rand.NewPCG(1, 2))
+	var added []uint64
+	for i := 0; i < 3*recentMax+17; i++ {
+		h := rng.Uint64()
+		if !s.add(h) {
+			t.Fatalf("hash %d reported as a duplicate", i)
+		}
+		added = append(added, h)
+		if i%1000 == 0 && s.add(added[rng.IntN(len(added))]) {
+			t.Fatalf("a hash added before was new again at %d", i)
+		}
+	}
+	for i, h := range added {
+		if s.add(h) {
+			t.Fatalf("hash %d new twice", i)
+		}
+	}
+	if !slices.IsSorted(s.sorted) || len(s.sorted)+len(s.recent) != len(added) {
+		t.Errorf("sorted %v, %d + %d of %d", slices.IsSorted(s.sorted), len(s.sorted), len(s.recent), len(added))
 	}
 }
