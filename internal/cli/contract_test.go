@@ -191,7 +191,7 @@ var contract = map[string][]contractCase{
 
 // contractExcluded are the commands the contract does not cover: Cobra's
 // own, and the hidden generator.
-var contractExcluded = []string{"help", "completion", "completion bash", "completion zsh", "completion fish", "completion powershell", "gen-docs"}
+var contractExcluded = []string{"help", "completion", "completion bash", "completion zsh", "completion fish", "completion powershell"}
 
 // TestCommandContract runs every command in every output format it lists,
 // with and without -q, and checks: the exit code is the documented one in

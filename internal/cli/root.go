@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
-	"github.com/penguinmails/emailauth/internal/cli/gendocs"
 	"github.com/penguinmails/emailauth/internal/cli/lookup"
 	"github.com/penguinmails/emailauth/internal/cli/version"
 	"github.com/penguinmails/emailauth/pkg/dns"
@@ -151,7 +150,6 @@ Exit codes: 0 passed, 1 a check failed, 2 bad input, 3 could not complete.`,
 	root.AddCommand(
 		lookup.NewCmdLookup(f, nil),
 		version.NewCmdVersion(f),
-		gendocs.NewCmdGenDocs(f),
 	)
 	addCommands(root, f)
 	prepareTree(root)

@@ -1,5 +1,5 @@
-// Package gendocs is the hidden "emailauth gen-docs DIR" command: the
-// command reference in markdown (cobra/doc) and the man pages (section 1),
+// Package gendocs writes (internal/cmd/gen-docs, and the test that keeps
+// docs/ current) the command reference in markdown (cobra/doc) and the man pages (section 1),
 // generated from the commands themselves, deterministically (no generated-by
 // line, a fixed date), so that the committed copies can be checked against
 // the code.
@@ -15,30 +15,11 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
-
-	"github.com/penguinmails/emailauth/internal/cli/cmdutil"
 )
 
 // manDate is the date written in the man pages: fixed, so that the pages
 // change only when the commands do. Raise it when releasing.
 var manDate = time.Date(2026, time.December, 1, 0, 0, 0, 0, time.UTC)
-
-// NewCmdGenDocs returns the gen-docs command.
-func NewCmdGenDocs(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
-		Use:    "gen-docs DIR",
-		Short:  "Write the command reference (DIR/reference/*.md) and man pages (DIR/man/*.1)",
-		Hidden: true,
-		Args:   cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := Generate(cmd.Root(), args[0]); err != nil {
-				return cmdutil.BadInput(args[0], err)
-			}
-			f.IO.Notef("wrote %s and %s", filepath.Join(args[0], "reference"), filepath.Join(args[0], "man"))
-			return nil
-		},
-	}
-}
 
 // Generate writes the reference and the man pages of root's tree under dir.
 func Generate(root *cobra.Command, dir string) error {
