@@ -123,18 +123,9 @@ func NewSealer(v *Validator, opts SealOptions) (*Sealer, error) {
 	if opts.AuthResults != "" && !isPrintableASCII(strings.ReplaceAll(opts.AuthResults, " ", "")) {
 		return nil, errors.New("arc: the authentication results contain a control or non-ASCII character")
 	}
-	c := strings.ToLower(opts.Canonicalization)
-	if c == "" {
-		c = "relaxed/relaxed"
-	}
-	h, b, ok := strings.Cut(c, "/")
-	if !ok {
-		b = "simple"
-	}
-	for _, x := range []string{h, b} {
-		if x != "simple" && x != "relaxed" {
-			return nil, fmt.Errorf("arc: canonicalization %q: want simple or relaxed, as header/body (relaxed/relaxed)", opts.Canonicalization)
-		}
+	h, b, err := dkim.ParseCanonicalization(opts.Canonicalization)
+	if err != nil {
+		return nil, fmt.Errorf("arc: %w", err)
 	}
 	s.headerCanon, s.bodyCanon = h, b
 	if s.opts.Headers == nil {

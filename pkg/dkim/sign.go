@@ -146,18 +146,9 @@ func (o *SignOptions) plan() (*signPlan, error) {
 		return nil, fmt.Errorf("dkim: %w", err)
 	}
 	p.keyAlgo = alg
-	c := strings.ToLower(o.Canonicalization)
-	if c == "" {
-		c = "relaxed/relaxed"
-	}
-	h, b, ok := strings.Cut(c, "/")
-	if !ok {
-		b = "simple"
-	}
-	for _, x := range []string{h, b} {
-		if x != "simple" && x != "relaxed" {
-			return nil, fmt.Errorf("dkim: canonicalization %q: want simple or relaxed, as header/body (relaxed/relaxed)", o.Canonicalization)
-		}
+	h, b, err := ParseCanonicalization(o.Canonicalization)
+	if err != nil {
+		return nil, fmt.Errorf("dkim: %w", err)
 	}
 	p.headerCanon, p.bodyCanon = h, b
 	if o.Identity != "" {
@@ -570,4 +561,25 @@ func (s *spool) Close() error {
 		return err
 	}
 	return nil
+}
+
+// ParseCanonicalization reads a c= value as a signer is given it: "header/body"
+// of simple or relaxed, case-insensitive; "" is relaxed/relaxed (what this
+// package signs with by default) and a lone "header" has a simple body, as
+// RFC 6376 §3.5 says.
+func ParseCanonicalization(c string) (header, body string, err error) {
+	lc := strings.ToLower(c)
+	if lc == "" {
+		lc = "relaxed/relaxed"
+	}
+	header, body, ok := strings.Cut(lc, "/")
+	if !ok {
+		body = "simple"
+	}
+	for _, x := range []string{header, body} {
+		if x != "simple" && x != "relaxed" {
+			return "", "", fmt.Errorf("canonicalization %q: want simple or relaxed, as header/body (relaxed/relaxed)", c)
+		}
+	}
+	return header, body, nil
 }
