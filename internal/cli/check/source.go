@@ -194,7 +194,10 @@ func (s *source) read(name string, r io.Reader) {
 // entry parses one input; false for a blank line, a duplicate, or a domain
 // of another shard.
 func (s *source) entry(where, text string) (entry, bool) {
-	if text = strings.TrimSpace(text); text == "" {
+	// A blank line of a file is skipped; a blank argument is a mistake (an
+	// unset shell variable, most often) and is reported like any malformed
+	// name, never read as "no argument".
+	if text = strings.TrimSpace(text); text == "" && where != "DOMAIN" {
 		return entry{}, false
 	}
 	d, note, err := dns.ParseDomain(text)
