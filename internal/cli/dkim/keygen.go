@@ -221,6 +221,13 @@ func newKeyFile(f *cmdutil.Factory, path, alg string, bits int, force bool, exis
 			return nil, existsError(path, existsHint)
 		}
 	}
+	if dir := filepath.Dir(path); dir != "." {
+		if fi, err := os.Stat(dir); err != nil {
+			return nil, cmdutil.BadInputHint(path, fmt.Errorf("the directory %s does not exist", dir), "create it first (mkdir -p "+dir+"; chmod 700 it: it holds private keys), or write the key elsewhere")
+		} else if !fi.IsDir() {
+			return nil, cmdutil.BadInputHint(path, fmt.Errorf("%s is not a directory", dir), "give a path inside a directory")
+		}
+	}
 	key, pemData, err := newKey(f, alg, bits)
 	if err != nil {
 		return nil, err
