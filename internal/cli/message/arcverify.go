@@ -174,6 +174,7 @@ func runARCVerify(f *cmdutil.Factory, opts *ARCVerifyOptions) error {
 func validateOne(f *cmdutil.Factory, v *arc.Validator, j *job) (*ARCMessageReport, error) {
 	rep := &ARCMessageReport{Source: j.name, Findings: finding.List{}}
 	fail := func(err error) (*ARCMessageReport, error) {
+		err = jobError(j, err)
 		rep.Result, rep.Status, rep.Reason = resultError, finding.StatusError, unreadableReason(err)
 		return rep, messageError(j.name, err)
 	}

@@ -22,6 +22,10 @@ type job struct {
 	file  *os.File  // the rest of a large file, after data
 	r     io.Reader // stdin
 	err   error
+	// walked: found by walking a directory, not named by the user. What
+	// such a file holds is never quoted: it may be anything (a key, a
+	// .env file) that happens to sit beside the messages.
+	walked bool
 }
 
 // open returns the message's reader.
@@ -92,8 +96,12 @@ func listInputs(inputs []string, stdin io.Reader, jobs chan<- *job) {
 			send(&job{name: in, err: err})
 		}
 		sort.Strings(files)
+		walked := func(j *job) {
+			j.walked = true
+			send(j)
+		}
 		for _, p := range files {
-			sendFile(p, scratch, send)
+			sendFile(p, scratch, walked)
 		}
 	}
 }

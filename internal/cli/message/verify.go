@@ -138,6 +138,19 @@ func unreadableReason(err error) string {
 	return err.Error()
 }
 
+// errNotMessageWalked replaces dkim.ErrNoSeparator's error, which quotes the
+// offending line, for a file found in a directory rather than named.
+var errNotMessageWalked = errors.New("not a message: its first lines are not header fields followed by an empty line (its content is not shown: the file was found in a directory; name it to see the line)")
+
+// jobError is err as reported for j: a file found in a directory that is
+// not a message is said to be one without quoting what it holds.
+func jobError(j *job, err error) error {
+	if j.walked && errors.Is(err, dkim.ErrNoSeparator) {
+		return errNotMessageWalked
+	}
+	return err
+}
+
 // BulkSummary counts the messages of a --bulk-sender run by status.
 type BulkSummary struct {
 	Pass  int `json:"pass"`
@@ -390,6 +403,7 @@ func (b *BulkSummary) add(s finding.Status) {
 func verifyOne(f *cmdutil.Factory, v *verifiers, opts *VerifyOptions, j *job) (*MessageReport, error) {
 	rep := &MessageReport{Source: j.name, Signatures: []dkim.SignatureResult{}}
 	fail := func(err error) (*MessageReport, error) {
+		err = jobError(j, err)
 		rep.Result, rep.Reason = resultError, unreadableReason(err)
 		return rep, messageError(j.name, err)
 	}
