@@ -147,19 +147,28 @@ type domainState struct {
 
 // probeApex asks the first question about the domain (its MX records when a
 // check needs them, else its TXT records, which the SPF check reads) and
-// returns the error when the name servers did not answer it.
-func (d *domainState) probeApex(ctx context.Context) error {
+// returns the error when the name servers did not answer it. notCovered is
+// true when the answer was asked of no one: offline, no zone file covers
+// the domain itself (dns.Answer.NotCovered).
+func (d *domainState) probeApex(ctx context.Context) (notCovered bool, err error) {
 	if d.c.run[CheckMX] || d.c.run[CheckMTASTS] || d.c.run[CheckSTARTTLS] {
-		if m := d.mxLookup(ctx); m.Err != nil && dns.IsTemporary(m.Err) {
-			return m.Err
+		m := d.mxLookup(ctx)
+		if m.Err != nil && dns.IsTemporary(m.Err) {
+			return false, m.Err
 		}
-		return nil
+		return m.Answer != nil && m.Answer.NotCovered, nil
 	}
-	if _, err := d.c.r.Query(ctx, d.domain, dns.TypeTXT); err != nil && dns.IsTemporary(err) {
-		return err
+	a, err := d.c.r.Query(ctx, d.domain, dns.TypeTXT)
+	if err != nil && dns.IsTemporary(err) {
+		return false, err
 	}
-	return nil
+	return a != nil && a.NotCovered, nil
 }
+
+// ErrNotCovered is the error of a domain that no zone file covers in an
+// offline run: nothing about it can be known, so it is reported as an
+// input that could not be checked (Invalid), never as a pass.
+var ErrNotCovered = errors.New("no zone file covers it, and the run is offline: nothing about it can be checked (give its zone file, or check it online)")
 
 // mxLookup returns the MX lookup shared by the checks that need it.
 func (d *domainState) mxLookup(ctx context.Context) *mx.Lookup {
@@ -207,7 +216,11 @@ func (c *Checker) checkDomain(ctx context.Context, domain string, bulk bool) *Do
 	// The apex answers first: when the domain's name servers do not answer
 	// at all, the checks are not probed further (a dead domain would
 	// otherwise send a hundred queries, each timing out).
-	if err := d.probeApex(dctx); err != nil {
+	notCovered, err := d.probeApex(dctx)
+	if notCovered {
+		return Invalid(name, fmt.Errorf("%s: %w", name, ErrNotCovered))
+	}
+	if err != nil {
 		for i, chk := range table {
 			if c.run[chk.Name] {
 				results[i] = normalize(chk.Name, errorResult(fmt.Errorf("not checked: the domain's name servers did not answer (%v)", err)))

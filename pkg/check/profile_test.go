@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/penguinmails/emailauth/pkg/dns"
 	"github.com/penguinmails/emailauth/pkg/dns/dnstest"
 	"github.com/penguinmails/emailauth/pkg/finding"
 	"github.com/penguinmails/emailauth/pkg/profile"
@@ -211,5 +212,30 @@ func TestAuthoritativeOffline(t *testing.T) {
 	d := checkWith(t, Options{Checks: []string{CheckAuthoritative}})
 	if c := byName(d)[CheckAuthoritative]; c == nil || c.Status != StatusSkip || !strings.Contains(c.Error, "offline") {
 		t.Errorf("offline authoritative check: %+v", c)
+	}
+}
+
+// Offline, a domain that no zone file covers is an input that could not be
+// checked (Invalid, ErrNotCovered), never a pass; a covered one is checked.
+func TestNotCoveredOfflineIsInvalid(t *testing.T) {
+	z, err := dns.ParseZone(strings.NewReader(`$ORIGIN d.test.
+@ 300 IN SOA ns.d.test. h.d.test. 1 7200 3600 1209600 300
+@ 300 IN TXT "v=spf1 -all"
+`), "d.test.zone", "d.test.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, checks := range [][]string{{CheckSPF}, {CheckMX, CheckSPF}, nil} {
+		c, err := New(dns.NewChain(z, nil), Options{Checks: checks, Offline: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := c.CheckDomain(context.Background(), "typo.test")
+		if got.Status != StatusError || len(got.Checks) != 0 || !strings.Contains(got.Error, "no zone file covers it") {
+			t.Errorf("checks %v: uncovered domain: %s %q %d checks", checks, got.Status, got.Error, len(got.Checks))
+		}
+		if ok := c.CheckDomain(context.Background(), "d.test"); len(ok.Checks) == 0 || ok.Error != "" {
+			t.Errorf("checks %v: covered domain not checked: %+v", checks, ok)
+		}
 	}
 }

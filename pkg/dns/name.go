@@ -143,7 +143,20 @@ func ParseDomain(input string) (d Domain, note string, err error) {
 	if err != nil {
 		return Domain{}, "", err
 	}
+	// The DNS carries any octet in a label, but the name of a domain that
+	// sends or receives mail is letters, digits and hyphens (RFC 1123, RFC
+	// 5321 §4.1.2), and underscores begin the names of records (_spf,
+	// _dmarc). Anything else is a mistake, such as a line of the wrong file
+	// ("API_TOKEN=..."), and is never sent to a resolver.
+	if i := strings.IndexFunc(d.ASCII, func(r rune) bool { return !isHostChar(r) }); i >= 0 {
+		return Domain{}, "", &NameError{Name: input, Reason: fmt.Sprintf("a domain name holds only letters, digits, hyphens, underscores and dots, not %q", d.ASCII[i:i+1]),
+			hint: "give a domain name such as example.com"}
+	}
 	return d, note, nil
+}
+
+func isHostChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
 }
 
 func isASCII(s string) bool {

@@ -6,6 +6,7 @@ package cmdutil
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -112,6 +113,26 @@ type GlobalOptions struct {
 	AuditLog string
 	// Warmup (warmup:) holds the warmup commands' defaults.
 	Warmup WarmupOptions
+}
+
+// RequireCovered is bad input (exit 2) when the run is offline and no
+// --zone file covers the domain a command was asked about: the zone
+// resolver would answer "nothing published" for it, an assumption a check
+// must not pass or fail on (dns.Answer.NotCovered). Online it does nothing.
+func (f *Factory) RequireCovered(input string, d dns.Domain) error {
+	if f.Global == nil || !f.Global.Offline {
+		return nil
+	}
+	r, err := f.Resolver()
+	if err != nil {
+		return err
+	}
+	a, err := r.Query(f.Ctx(), d.ASCII, dns.TypeTXT)
+	if err == nil && a != nil && a.NotCovered {
+		return BadInputHint(input, fmt.Errorf("%s: no zone file covers it, and the run is offline: nothing about it can be checked", d.ASCII),
+			"give its zone file with --zone, or check it online (without --offline)")
+	}
+	return nil
 }
 
 // Domain reads a DOMAIN argument or list entry as dns.ParseDomain does: a

@@ -135,6 +135,9 @@ func checkRun(f *cmdutil.Factory, o *CheckOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := f.RequireCovered("DOMAIN", o.Domain); err != nil {
+		return err
+	}
 	// dkim.selectors in the config means what --selector means.
 	sels := o.Selectors
 	if len(sels) == 0 {

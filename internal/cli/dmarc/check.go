@@ -92,6 +92,11 @@ func runCheck(f *cmdutil.Factory, opts *CheckOptions) error {
 	var tally finding.Tally
 	results := make([]checkOutput, 0, len(opts.Domains))
 	for _, d := range opts.Domains {
+		if err := f.RequireCovered("DOMAIN", d); err != nil {
+			return err
+		}
+	}
+	for _, d := range opts.Domains {
 		res, err := dmarc.Check(f.Ctx(), r, d.ASCII, dmarc.CheckOptions{SkipDestinations: opts.SkipDestinations})
 		if res == nil {
 			if err == nil {

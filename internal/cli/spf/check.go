@@ -91,6 +91,11 @@ func runCheck(f *cmdutil.Factory, opts *CheckOptions) error {
 	results := make([]checkResult, 0, len(opts.Domains))
 	var tally finding.Tally
 	for _, d := range opts.Domains {
+		if err := f.RequireCovered("DOMAIN", d); err != nil {
+			return err
+		}
+	}
+	for _, d := range opts.Domains {
 		a, err := spf.Analyze(f.Ctx(), r, d.ASCII, spf.AnalyzeOptions{MaxLookups: opts.MaxLookups})
 		if err != nil {
 			return cmdutil.BadInput("DOMAIN", err)

@@ -135,6 +135,9 @@ func runFlatten(f *cmdutil.Factory, opts *FlattenOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := f.RequireCovered("DOMAIN", opts.Domain); err != nil {
+		return err
+	}
 	res, err := spf.Flatten(f.Ctx(), r, opts.Domain.ASCII, opts.Opts)
 	var le *spf.LimitError
 	switch {
