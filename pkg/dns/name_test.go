@@ -59,6 +59,10 @@ func TestParseDomain(t *testing.T) {
 		{in: "user@", err: "no domain"},
 		{in: "https:///nohost", err: "no host"},
 		{in: "a..example", err: "empty label"},
+		{in: "_spf.tenant.example", ascii: "_spf.tenant.example"},
+		{in: "API_TOKEN=s3cr3t", err: `not "="`, hint: "example.com"},
+		{in: "*.tenant.example", err: `not "*"`},
+		{in: "tenant.example/path", err: `not "/"`},
 	} {
 		d, note, err := ParseDomain(tc.in)
 		if tc.err != "" {
