@@ -884,7 +884,10 @@ func planMTASTS(req *Requirements, s *state, opts PlanOptions) Change {
 	if len(s.mtasts) > 0 {
 		c.Action = ActionReplace
 	}
-	c.Note = fmt.Sprintf("and serve the policy at %s (start with mode: testing), with an A/AAAA or CNAME record for mta-sts.%s", mtasts.PolicyURL(d), d)
+	c.Note = fmt.Sprintf("new MTA-STS record; also serve the policy at %s (start with mode: testing), with an A/AAAA or CNAME record for mta-sts.%s", mtasts.PolicyURL(d), d)
+	if c.Action == ActionReplace {
+		c.Note = "one valid MTA-STS record replaces the published ones (not valid, or several); " + strings.TrimPrefix(c.Note, "new MTA-STS record; ")
+	}
 	return c
 }
 
@@ -914,9 +917,10 @@ func planTLSRPT(req *Requirements, s *state) Change {
 		return c
 	}
 	c.Value = "v=TLSRPTv1; rua=" + strings.Join(req.TLSRPT, ",")
-	c.Action, c.Current = ActionAdd, s.tlsrpt
+	c.Action, c.Current, c.Note = ActionAdd, s.tlsrpt, "new TLS-RPT record, with the platform's report addresses"
 	if len(s.tlsrpt) > 0 {
 		c.Action = ActionReplace
+		c.Note = "the published record is not valid TLS-RPT (or there are several); one record with the platform's report addresses replaces it"
 	}
 	return c
 }
