@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -51,11 +52,17 @@ type KeyAge struct {
 // Date patterns in a selector, each between non-digits (or the ends), years
 // 2000 to 2099: 20260601, 2026-06-01, 2026_06_01; 202606, 2026-06; 2026q3,
 // 2026-Q3. A lone year ("s2048" is a key size more often than a year) is
-// not a date.
+// not a date. They are compiled on first use, not at every start-up.
 var (
-	selectorDay     = regexp.MustCompile(`(?:^|[^0-9])(20[0-9]{2})([-_.]?)(0[1-9]|1[0-2])([-_.]?)(0[1-9]|[12][0-9]|3[01])(?:[^0-9]|$)`)
-	selectorMonth   = regexp.MustCompile(`(?:^|[^0-9])(20[0-9]{2})[-_.]?(0[1-9]|1[0-2])(?:[^0-9]|$)`)
-	selectorQuarter = regexp.MustCompile(`(?i)(?:^|[^0-9])(20[0-9]{2})[-_.]?q([1-4])(?:[^0-9]|$)`)
+	selectorDay = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[^0-9])(20[0-9]{2})([-_.]?)(0[1-9]|1[0-2])([-_.]?)(0[1-9]|[12][0-9]|3[01])(?:[^0-9]|$)`)
+	})
+	selectorMonth = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?:^|[^0-9])(20[0-9]{2})[-_.]?(0[1-9]|1[0-2])(?:[^0-9]|$)`)
+	})
+	selectorQuarter = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(?:^|[^0-9])(20[0-9]{2})[-_.]?q([1-4])(?:[^0-9]|$)`)
+	})
 )
 
 // SelectorDate returns the date a selector name carries, and false when it
@@ -64,7 +71,7 @@ var (
 // separators of a day must match (2026-06_01 is not a date).
 func SelectorDate(selector string) (time.Time, bool) {
 	s := strings.ToLower(selector)
-	if m := selectorDay.FindStringSubmatch(s); m != nil && m[2] == m[4] {
+	if m := selectorDay().FindStringSubmatch(s); m != nil && m[2] == m[4] {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[3])
 		d, _ := strconv.Atoi(m[5])
@@ -73,12 +80,12 @@ func SelectorDate(selector string) (time.Time, bool) {
 			return t, true
 		}
 	}
-	if m := selectorMonth.FindStringSubmatch(s); m != nil {
+	if m := selectorMonth().FindStringSubmatch(s); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		mo, _ := strconv.Atoi(m[2])
 		return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC), true
 	}
-	if m := selectorQuarter.FindStringSubmatch(s); m != nil {
+	if m := selectorQuarter().FindStringSubmatch(s); m != nil {
 		y, _ := strconv.Atoi(m[1])
 		q, _ := strconv.Atoi(m[2])
 		return time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, time.UTC), true

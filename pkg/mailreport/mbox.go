@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sync"
 )
 
 // MboxMessage is one message of a mailbox file.
@@ -22,7 +23,9 @@ type MboxMessage struct {
 }
 
 // envelopeLine matches an mbox envelope line: "From", the sender, a weekday.
-var envelopeLine = regexp.MustCompile(`^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) `)
+var envelopeLine = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^From \S+ +(Mon|Tue|Wed|Thu|Fri|Sat|Sun) `)
+})
 
 // ReadMbox reads an mbox file one message at a time, so that a mailbox of
 // any size is read in the memory of its largest message (at most max
@@ -65,7 +68,7 @@ func ReadMbox(r io.Reader, max int64, fn func(MboxMessage) bool) error {
 			}
 		}
 		if len(line) > 0 {
-			if bytes.HasPrefix(line, []byte("From ")) && (prevBlank || envelopeLine.Match(line)) {
+			if bytes.HasPrefix(line, []byte("From ")) && (prevBlank || envelopeLine().Match(line)) {
 				if !flush() {
 					return nil
 				}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -401,13 +402,15 @@ func convertRecord(x xmlRecord, q *quirks) (Record, error) {
 func ts(s string) string { return strings.TrimSpace(s) }
 func lc(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-var encodingDecl = regexp.MustCompile(`^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+var encodingDecl = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']`)
+})
 
 // declaredEncoding returns the encoding of the XML declaration, lower
 // case, or "".
 func declaredEncoding(data []byte) string {
 	head := bytes.TrimPrefix(data[:min(len(data), 200)], []byte("\xef\xbb\xbf"))
-	if m := encodingDecl.FindSubmatch(head); m != nil {
+	if m := encodingDecl().FindSubmatch(head); m != nil {
 		return strings.ToLower(string(m[1]))
 	}
 	return ""
