@@ -165,6 +165,25 @@ func (d *domainState) probeApex(ctx context.Context) (notCovered bool, err error
 	return a != nil && a.NotCovered, nil
 }
 
+// unanswered says who did not answer the domain's first question, as far
+// as the error tells: a SERVFAIL comes from the domain's name servers (the
+// resolver could not get an answer from them), a refusal or a network error
+// from the resolver asked, a timeout from either.
+func unanswered(err error) string {
+	var e *dns.Error
+	switch {
+	case dns.IsTimeout(err):
+		return "no answer in time, from the resolver or the domain's name servers"
+	case errors.As(err, &e) && e.RCode == dns.RcodeServFail:
+		return "the domain's name servers did not answer (the resolver says SERVFAIL)"
+	case errors.As(err, &e) && e.RCode == dns.RcodeRefused:
+		return "the resolver refused the question (is it a recursive resolver that serves this host?)"
+	case errors.As(err, &e) && e.RCode < 0:
+		return "the resolver could not be asked"
+	}
+	return "the DNS did not answer"
+}
+
 // ErrNotCovered is the error of a domain that no zone file covers in an
 // offline run: nothing about it can be known, so it is reported as an
 // input that could not be checked (Invalid), never as a pass.
@@ -223,7 +242,7 @@ func (c *Checker) checkDomain(ctx context.Context, domain string, bulk bool) *Do
 	if err != nil {
 		for i, chk := range table {
 			if c.run[chk.Name] {
-				results[i] = normalize(chk.Name, errorResult(fmt.Errorf("not checked: the domain's name servers did not answer (%v)", err)))
+				results[i] = normalize(chk.Name, errorResult(fmt.Errorf("not checked: %s (%v)", unanswered(err), err)))
 			}
 		}
 	}

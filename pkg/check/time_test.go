@@ -2,6 +2,7 @@ package check
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,7 +34,7 @@ func TestDeadDomainIsNotProbed(t *testing.T) {
 		t.Fatalf("status %s, %d checks", res.Status, len(res.Checks))
 	}
 	for _, cr := range res.Checks {
-		if cr.Status != StatusError || !strings.Contains(cr.Error, "did not answer") {
+		if cr.Status != StatusError || !strings.HasPrefix(cr.Error, "not checked: no answer in time") {
 			t.Errorf("%s: %s %q", cr.Check, cr.Status, cr.Error)
 		}
 	}
@@ -97,5 +98,23 @@ func TestRunInterruptedDropsDomains(t *testing.T) {
 	c.Run(ctx, []string{"a.test", "b.test", "c.test"}, func(i int, d *DomainResult) { got = append(got, d.Domain) })
 	if strings.Join(got, ",") != "a.test" {
 		t.Errorf("emitted %v, want only a.test", got)
+	}
+}
+
+// The probe's error says who did not answer, as far as the error tells.
+func TestUnanswered(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&dns.Error{RCode: -1, Err: dns.ErrTimeout}, "no answer in time"},
+		{context.DeadlineExceeded, "no answer in time"},
+		{&dns.Error{RCode: dns.RcodeServFail}, "the domain's name servers did not answer"},
+		{&dns.Error{RCode: dns.RcodeRefused}, "the resolver refused"},
+		{&dns.Error{RCode: -1, Err: errors.New("read: connection refused")}, "the resolver could not be asked"},
+	} {
+		if got := unanswered(tc.err); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("unanswered(%v) = %q, want %q...", tc.err, got, tc.want)
+		}
 	}
 }
