@@ -7,6 +7,7 @@ import (
 	"iter"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -165,6 +166,39 @@ func (d *domainState) probeApex(ctx context.Context) (notCovered bool, err error
 	return a != nil && a.NotCovered, nil
 }
 
+// silentError reports whether err means that no one answered at all: a
+// timeout, a network error, a refusal. A SERVFAIL is an answer: the
+// resolver is there.
+func silentError(err error) bool {
+	var e *dns.Error
+	if dns.IsTimeout(err) {
+		return true
+	}
+	return errors.As(err, &e) && (e.RCode < 0 || e.RCode == dns.RcodeRefused)
+}
+
+// ErrResolverSilent ends a run (RunSeq) whose resolver answered nothing:
+// none of the first domains' questions, nor a question about their
+// top-level domain.
+// Checking the rest would take the whole list's timeouts to report the
+// same thing for every domain.
+var ErrResolverSilent = errors.New("the resolver answered none of the questions")
+
+// silentLimit is how many domains in a row, from the start of a run, may
+// get no answer at all before the resolver is asked about their top-level
+// domain.
+func (c *Checker) silentLimit() int { return max(16, 2*c.opts.Concurrency) }
+
+// resolverAlive asks the resolver about the top-level domain of a domain
+// that went unanswered (its SOA: "com", "example"), which any working
+// resolver answers at once, from its cache or the root: any answer shows
+// the resolver is there, and the silence was the domains'.
+func (c *Checker) resolverAlive(ctx context.Context, domain string) bool {
+	tld := domain[strings.LastIndexByte(domain, '.')+1:]
+	_, err := c.r.Query(ctx, tld, dns.TypeSOA)
+	return err == nil || !silentError(err)
+}
+
 // unanswered says who did not answer the domain's first question, as far
 // as the error tells: a SERVFAIL comes from the domain's name servers (the
 // resolver could not get an answer from them), a refusal or a network error
@@ -239,6 +273,7 @@ func (c *Checker) checkDomain(ctx context.Context, domain string, bulk bool) *Do
 	if notCovered {
 		return Invalid(name, fmt.Errorf("%s: %w", name, ErrNotCovered))
 	}
+	res.silent = err != nil && silentError(err)
 	if err != nil {
 		for i, chk := range table {
 			if c.run[chk.Name] {
@@ -362,8 +397,10 @@ func errorResult(err error) *CheckResult {
 // index in domains. It returns when every domain is done or ctx is
 // cancelled; a domain still being checked when ctx is cancelled is never
 // emitted (its partial result would read as a finding about the domain).
-func (c *Checker) Run(ctx context.Context, domains []string, emit func(i int, d *DomainResult)) {
-	c.RunSeq(ctx, func(yield func(int, string) bool) {
+// The error is ErrResolverSilent (wrapped) when the run stopped because its
+// resolver answered nothing; the domains not emitted were not checked.
+func (c *Checker) Run(ctx context.Context, domains []string, emit func(i int, d *DomainResult)) error {
+	return c.RunSeq(ctx, func(yield func(int, string) bool) {
 		for i, d := range domains {
 			if !yield(i, d) {
 				return
@@ -378,7 +415,7 @@ func (c *Checker) Run(ctx context.Context, domains []string, emit func(i int, d 
 // to be written in order). The indexes are the caller's; emit gets them
 // back. The sequence is read from one goroutine, never concurrently with
 // itself, but concurrently with emit.
-func (c *Checker) RunSeq(ctx context.Context, domains iter.Seq2[int, string], emit func(i int, d *DomainResult)) {
+func (c *Checker) RunSeq(ctx context.Context, domains iter.Seq2[int, string], emit func(i int, d *DomainResult)) error {
 	type job struct {
 		i int
 		d string
@@ -387,6 +424,8 @@ func (c *Checker) RunSeq(ctx context.Context, domains iter.Seq2[int, string], em
 		i int
 		d *DomainResult
 	}
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	jobs := make(chan job)
 	out := make(chan item)
 	var wg sync.WaitGroup
@@ -432,7 +471,31 @@ func (c *Checker) RunSeq(ctx context.Context, domains iter.Seq2[int, string], em
 		}
 	}()
 	go func() { wg.Wait(); close(out) }()
+	// A run whose first domains all go unanswered asks the resolver about
+	// their top-level domain; silent too, the run stops (ErrResolverSilent) rather than
+	// wait out every domain's timeouts. One answer, ever, and it never
+	// stops for this.
+	silent, answered, limit := 0, false, c.silentLimit()
 	for it := range out {
+		if !answered && ctx.Err() == nil {
+			if it.d.silent {
+				silent++
+			} else if it.d.Error == "" {
+				answered = true
+			}
+			if silent == limit {
+				tld := it.d.Domain[strings.LastIndexByte(it.d.Domain, '.')+1:]
+				if c.resolverAlive(ctx, it.d.Domain) {
+					answered = true
+				} else {
+					stop(fmt.Errorf("%w: no answer to the first %d domains' questions, nor to a question about the top-level domain %s", ErrResolverSilent, silent, tld))
+				}
+			}
+		}
 		emit(it.i, it.d)
 	}
+	if err := context.Cause(ctx); errors.Is(err, ErrResolverSilent) {
+		return err
+	}
+	return nil
 }

@@ -100,6 +100,11 @@ type DomainResult struct {
 	Error string `json:"error,omitempty"`
 	// Tenant is the tenant the domain belongs to (a tenants file).
 	Tenant string `json:"tenant,omitempty"`
+
+	// silent: the domain's first question got no answer from anyone (a
+	// timeout, a network error, a refusal): RunSeq counts these to tell a
+	// dead resolver from dead domains.
+	silent bool
 }
 
 // CheckResult is the outcome of one check of one domain.

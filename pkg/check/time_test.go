@@ -3,6 +3,7 @@ package check
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -116,5 +117,49 @@ func TestUnanswered(t *testing.T) {
 		if got := unanswered(tc.err); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("unanswered(%v) = %q, want %q...", tc.err, got, tc.want)
 		}
+	}
+}
+
+// A run whose resolver answers nothing stops after the first domains (and a
+// question about their top-level domain) with ErrResolverSilent, rather than
+// wait out every domain's timeouts; a resolver that answers the top-level
+// domain is alive, and every domain is checked.
+func TestRunStopsWhenTheResolverIsSilent(t *testing.T) {
+	domains := make([]string, 500)
+	for i := range domains {
+		domains[i] = fmt.Sprintf("d%d.test", i)
+	}
+	for _, tc := range []struct {
+		name     string
+		tldAlive bool
+	}{{"silent", false}, {"domains silent, resolver alive", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var queries atomic.Int64
+			r := dns.ResolverFunc(func(ctx context.Context, name string, qtype uint16) (*dns.Answer, error) {
+				queries.Add(1)
+				if tc.tldAlive && name == "test" {
+					return &dns.Answer{Name: name, Type: qtype, RCode: dns.RcodeNXDomain}, nil
+				}
+				return nil, &dns.Error{Name: name, Type: qtype, RCode: -1, Err: dns.ErrTimeout}
+			})
+			c, err := New(r, Options{Checks: []string{CheckSPF}, Concurrency: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			emitted := 0
+			err = c.Run(context.Background(), domains, func(int, *DomainResult) { emitted++ })
+			if !tc.tldAlive {
+				if !errors.Is(err, ErrResolverSilent) || !strings.Contains(err.Error(), "top-level domain test") {
+					t.Fatalf("err = %v, want ErrResolverSilent", err)
+				}
+				if emitted < c.silentLimit() || emitted > c.silentLimit()+4 || queries.Load() > int64(emitted+5) {
+					t.Errorf("%d domains emitted, %d queries, for a silent resolver (limit %d)", emitted, queries.Load(), c.silentLimit())
+				}
+				return
+			}
+			if err != nil || emitted != len(domains) {
+				t.Errorf("err = %v, %d of %d domains emitted", err, emitted, len(domains))
+			}
+		})
 	}
 }

@@ -494,9 +494,9 @@ func run(f *cmdutil.Factory, opts *Options) error {
 			}
 		}
 	}
-	checker.RunSeq(f.Ctx(), feed, deliver)
+	runErr := checker.RunSeq(f.Ctx(), feed, deliver)
 	prog.done()
-	interrupted := f.Ctx().Err() != nil
+	interrupted := f.Ctx().Err() != nil || runErr != nil
 	unread := ""
 	if interrupted {
 		// What finished is written in input order; what did not is not a
@@ -523,6 +523,10 @@ func run(f *cmdutil.Factory, opts *Options) error {
 		// The report written so far is complete and valid, but partial.
 		if auditErr != nil {
 			f.IO.Errorf("emailauth: %s", auditErr)
+		}
+		if runErr != nil {
+			return cmdutil.Incomplete(fmt.Errorf("check: stopped: %w; %d of %d domains were not checked%s", runErr, summary.NotChecked, read, unread),
+				"is --resolver (or /etc/resolv.conf) a recursive resolver this host can reach? 'emailauth lookup -vv example.com' shows one query and what became of it")
 		}
 		return &cmdutil.IncompleteError{Err: fmt.Errorf("check: interrupted: %d of %d domains were not checked%s", summary.NotChecked, read, unread)}
 	}

@@ -81,9 +81,18 @@ func BadInputHint(input string, err error, hint string) error {
 }
 
 // IncompleteError means the command could not complete (exit 3).
-type IncompleteError struct{ Err error }
+type IncompleteError struct {
+	Err  error
+	hint string
+}
+
+// Incomplete returns an *IncompleteError with a hint (what to look at).
+func Incomplete(err error, hint string) error { return &IncompleteError{Err: err, hint: hint} }
 
 func (e *IncompleteError) Error() string { return e.Err.Error() }
+
+// Hint says what to look at, when that is known.
+func (e *IncompleteError) Hint() string { return e.hint }
 func (e *IncompleteError) Unwrap() error { return e.Err }
 
 // ExitError carries an exit code for a result that has already been
