@@ -92,7 +92,7 @@ func Incomplete(err error, hint string) error { return &IncompleteError{Err: err
 func (e *IncompleteError) Error() string { return e.Err.Error() }
 
 // Hint says what to look at, when that is known.
-func (e *IncompleteError) Hint() string { return e.hint }
+func (e *IncompleteError) Hint() string  { return e.hint }
 func (e *IncompleteError) Unwrap() error { return e.Err }
 
 // ExitError carries an exit code for a result that has already been
