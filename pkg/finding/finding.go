@@ -215,7 +215,7 @@ type List []Finding
 
 // MarshalJSON writes an empty list as [] rather than null.
 func (l List) MarshalJSON() ([]byte, error) {
-	if l == nil {
+	if len(l) == 0 {
 		return []byte("[]"), nil
 	}
 	// Encode without HTML escaping: fixes quote records such as
