@@ -67,7 +67,6 @@ func (p *refTagParser) lineBreak(tag string) (int, error) {
 	return n, nil
 }
 
-
 func (p *refTagParser) parse() (TagList, error) {
 	list := make(TagList, 0, strings.Count(p.s, ";")+1)
 	var seen map[string]int // only for long lists; short ones are scanned
@@ -182,7 +181,6 @@ func (p *refTagParser) duplicate(list TagList, seen *map[string]int, name string
 	off, ok := (*seen)[name]
 	return off, ok
 }
-
 
 // sameParse reports how ParseTagList (and AppendTagList onto a non-empty
 // slice) differ from the reference on s, or "".
