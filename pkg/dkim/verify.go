@@ -196,7 +196,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 		for _, t := range tags {
 			if t.name == "b" {
 				st.unsigned = f.raw[:colon+1+t.start] + f.raw[colon+1+t.end:]
-				st.res.SignaturePrefix = abbreviateB(stripFWS(t.value))
+				st.res.SignaturePrefix = prefixNoFWS(t.value, 8)
 			}
 		}
 		if sig.expired(now) {
@@ -303,13 +303,6 @@ func wrapRead(err error) error {
 		return nil
 	}
 	return fmt.Errorf("dkim: reading the message: %w", err)
-}
-
-func abbreviateB(b string) string {
-	if len(b) > 8 {
-		return b[:8]
-	}
-	return b
 }
 
 func newHash(name string) hash.Hash {
