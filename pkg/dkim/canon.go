@@ -32,24 +32,26 @@ func appendCanonicalHeader(dst []byte, field, canon string) []byte {
 	for len(name) > 0 && isWSP(name[len(name)-1]) {
 		name = name[:len(name)-1]
 	}
-	for k := 0; k < len(name); k++ {
-		c := name[k]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
+	n := len(dst)
+	dst = append(dst, name...)
+	for k := n; k < len(dst); k++ {
+		if c := dst[k]; c >= 'A' && c <= 'Z' {
+			dst[k] = c + 'a' - 'A'
 		}
-		dst = append(dst, c)
 	}
 	dst = append(dst, ':')
-	// Unfold, reduce every run of WSP to one space, drop WSP at both ends.
+	// Unfold, reduce every run of WSP to one space, drop WSP at both ends:
+	// the runs between whitespace are copied whole.
 	wsp := false
 	started := false
-	for k := 0; k < len(value); k++ {
-		c := value[k]
-		switch c {
+	for k := 0; k < len(value); {
+		switch value[k] {
 		case '\r', '\n':
+			k++
 			continue
 		case ' ', '\t':
 			wsp = true
+			k++
 			continue
 		}
 		if wsp && started {
@@ -57,7 +59,12 @@ func appendCanonicalHeader(dst []byte, field, canon string) []byte {
 		}
 		wsp = false
 		started = true
-		dst = append(dst, c)
+		j := k + 1
+		for j < len(value) && (value[j] > ' ' || !isFWSByte(value[j])) {
+			j++
+		}
+		dst = append(dst, value[k:j]...)
+		k = j
 	}
 	return append(dst, '\r', '\n')
 }
@@ -539,12 +546,12 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 		// This is the n-th use of the name (h= lists few names).
 		n := 0
 		for _, prev := range names[:i] {
-			if strings.EqualFold(prev, name) {
+			if foldEqual(prev, name) {
 				n++
 			}
 		}
 		for k := len(fields) - 1; k >= 0; k-- {
-			if k == skip || !strings.EqualFold(fields[k].name, name) {
+			if k == skip || !foldEqual(fields[k].name, name) {
 				continue
 			}
 			if n == 0 {
@@ -554,6 +561,30 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 			n--
 		}
 	}
+}
+
+// foldEqual is strings.EqualFold, with the ASCII field names of a header
+// compared without decoding runes: a mismatch of two ASCII octets decides,
+// anything else is left to EqualFold (its Unicode folding matches "K" with
+// the Kelvin sign).
+func foldEqual(a, b string) bool {
+	n := min(len(a), len(b))
+	for k := 0; k < n; k++ {
+		x, y := a[k], b[k]
+		if x == y {
+			continue
+		}
+		if x|y >= 0x80 {
+			return strings.EqualFold(a, b)
+		}
+		if lx := x | 0x20; lx != y|0x20 || lx < 'a' || lx > 'z' {
+			return false
+		}
+	}
+	if len(a) == len(b) {
+		return true
+	}
+	return strings.EqualFold(a, b)
 }
 
 // pickManyHeaders is pickHeaders for a long h=: an index of the fields by

@@ -1,0 +1,116 @@
+package dkim
+
+import (
+	"strings"
+	"testing"
+)
+
+// The relaxed header canonicalization as it was before it copied runs,
+// kept as the reference.
+func refAppendCanonicalHeader(dst []byte, field, canon string) []byte {
+	if canon == "simple" {
+		return append(dst, field...)
+	}
+	colon := strings.IndexByte(field, ':')
+	name, value := field, ""
+	if colon >= 0 {
+		name, value = field[:colon], field[colon+1:]
+	}
+	for len(name) > 0 && isWSP(name[len(name)-1]) {
+		name = name[:len(name)-1]
+	}
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	dst = append(dst, ':')
+	// Unfold, reduce every run of WSP to one space, drop WSP at both ends.
+	wsp := false
+	started := false
+	for k := 0; k < len(value); k++ {
+		c := value[k]
+		switch c {
+		case '\r', '\n':
+			continue
+		case ' ', '\t':
+			wsp = true
+			continue
+		}
+		if wsp && started {
+			dst = append(dst, ' ')
+		}
+		wsp = false
+		started = true
+		dst = append(dst, c)
+	}
+	return append(dst, '\r', '\n')
+}
+
+var headerSamples = []string{
+	"From: Joe SixPack <joe@example.com>\r\n",
+	"SUBJECT :  a \r\n\tb\r\n",
+	"Subject:\r\n",
+	"X:\t \r\n \r\n",
+	"Received: from mail.example.net (mail.example.net [192.0.2.1])\r\n\tby mx.example.com with ESMTPS id 4Xyz; Mon, 23 Nov 2026\r\n",
+	"X-Ctl: a\x00b \x01 c\x7f\xffd\r\n",
+	"NoColon\r\n",
+	"A  B:x\r\n",
+	"x: a\rb\nc  \r\n",
+	"Dkim-Signature: v=1; b=ab\r\n\tcd ; bh=x",
+}
+
+func TestAppendCanonicalHeaderMatchesReference(t *testing.T) {
+	for _, f := range headerSamples {
+		for _, canon := range []string{"simple", "relaxed"} {
+			got := string(appendCanonicalHeader([]byte("pre"), f, canon))
+			want := string(refAppendCanonicalHeader([]byte("pre"), f, canon))
+			if got != want {
+				t.Errorf("%s %q: %q, reference %q", canon, f, got, want)
+			}
+		}
+	}
+}
+
+func FuzzAppendCanonicalHeaderMatchesReference(f *testing.F) {
+	for _, s := range headerSamples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, field string) {
+		got := string(appendCanonicalHeader(nil, field, "relaxed"))
+		want := string(refAppendCanonicalHeader(nil, field, "relaxed"))
+		if got != want {
+			t.Fatalf("%q: %q, reference %q", field, got, want)
+		}
+	})
+}
+
+var foldSamples = []string{
+	"", "from", "From", "FROM", "fro", "from2", "to", "To", "x-a", "X-A", "x_a", "x@a", "x`a",
+	"k", "K", "\u212a", "\u212aey", "key", "s", "\u017f", "\u017fubject", "subject", "Subject",
+	"\xff", "\xc5", "\xc5\xbf", "[", "{", "@", "`", "received", "Received",
+}
+
+func TestFoldEqual(t *testing.T) {
+	for _, a := range foldSamples {
+		for _, b := range foldSamples {
+			if got, want := foldEqual(a, b), strings.EqualFold(a, b); got != want {
+				t.Errorf("foldEqual(%q, %q) = %v, EqualFold says %v", a, b, got, want)
+			}
+		}
+	}
+}
+
+func FuzzFoldEqual(f *testing.F) {
+	for _, a := range foldSamples {
+		f.Add(a, "From")
+		f.Add(a, "k")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if got, want := foldEqual(a, b), strings.EqualFold(a, b); got != want {
+			t.Fatalf("foldEqual(%q, %q) = %v, EqualFold says %v", a, b, got, want)
+		}
+	})
+}
