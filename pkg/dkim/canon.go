@@ -3,9 +3,11 @@ package dkim
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"sync"
 )
@@ -165,25 +167,74 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); i++ {
 		if !cr && pending == 0 && !wsp {
 			// Nothing held back: the run of octets that are their own
-			// canonical form is found with a few vector scans and copied
-			// in one piece. Most lines of text are one such run up to
-			// their CRLF.
-			if k := cleanRun(p[i:], relaxed); k > 0 {
-				for k > 0 {
+			// canonical form is found (cleanRun) and copied in one piece.
+			// Most lines of text are one such run up to their CRLF, or a
+			// few separated by runs of spaces.
+			for {
+				if k := cleanRun(p[i:], relaxed); k > 0 {
+					for k > 0 {
+						if len(buf) >= limit {
+							c.buf = buf
+							c.flush()
+							buf = c.buf
+						}
+						m := min(k, limit-len(buf))
+						buf = append(buf, p[i:i+m]...)
+						i += m
+						k -= m
+					}
+					written = true
+					if i == len(p) {
+						break
+					}
+				}
+				// The commonest stops are settled here, without the
+				// octet-by-octet path below: whitespace inside a line
+				// (relaxed: one space), and a line end followed by text.
+				// Anything else (trailing whitespace, empty lines, a lone
+				// CR, the end of p) takes that path.
+				b := p[i]
+				switch {
+				case relaxed && (b == ' ' || b == '\t'):
+					j := i + 1
+					for j < len(p) && (p[j] == ' ' || p[j] == '\t') {
+						j++
+					}
+					if j == len(p) || p[j] <= ' ' {
+						break
+					}
 					if len(buf) >= limit {
 						c.buf = buf
 						c.flush()
 						buf = c.buf
 					}
-					m := min(k, limit-len(buf))
-					buf = append(buf, p[i:i+m]...)
-					i += m
-					k -= m
+					buf = append(buf, ' ')
+					i = j
+					continue
+				case b == '\r' && i+2 < len(p) && p[i+1] == '\n' && p[i+2] > ' ':
+					if len(buf) >= limit {
+						c.buf = buf
+						c.flush()
+						buf = c.buf
+					}
+					buf = append(buf, '\r', '\n')
+					i += 2
+					continue
+				case b == '\n' && bareLF && i+1 < len(p) && p[i+1] > ' ':
+					if len(buf) >= limit {
+						c.buf = buf
+						c.flush()
+						buf = c.buf
+					}
+					c.sawBareLF = true
+					buf = append(buf, '\r', '\n')
+					i++
+					continue
 				}
-				written = true
-				if i == len(p) {
-					break
-				}
+				break
+			}
+			if i == len(p) {
+				break
 			}
 		}
 		b := p[i]
@@ -253,30 +304,56 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 // cleanRun returns how many octets at the start of s are their own
 // canonical form when nothing is held back: up to the first CR or LF and,
 // for relaxed, the first tab or two spaces in a row, less any spaces at the
-// end of the run (they may begin trailing or repeated whitespace).
+// end of the run (they may begin trailing or repeated whitespace). It may
+// stop earlier (relaxed stops at any control octet, and before a space
+// followed by one): the octets it leaves take the careful path.
 func cleanRun(s []byte, relaxed bool) int {
-	if n := bytes.IndexByte(s, '\n'); n >= 0 {
-		s = s[:n]
-	}
-	if r := bytes.IndexByte(s, '\r'); r >= 0 {
-		s = s[:r]
-	}
 	if !relaxed {
+		if n := bytes.IndexByte(s, '\n'); n >= 0 {
+			s = s[:n]
+		}
+		if r := bytes.IndexByte(s, '\r'); r >= 0 {
+			s = s[:r]
+		}
 		return len(s)
 	}
-	if t := bytes.IndexByte(s, '\t'); t >= 0 {
-		s = s[:t]
+	// Text has a space every few octets, so one pass over the octets beats
+	// vector scans for a tab, a CR, a LF and two spaces (each restarted at
+	// every space). The pass takes eight octets at a time, with masks that
+	// mark each octet below 0x21 and each space exactly (no carries cross
+	// octets: the high bit is set aside before adding).
+	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	j := 0
+	for j+8 <= len(s) {
+		x := binary.LittleEndian.Uint64(s[j:])
+		le := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi // octet < 0x21
+		y := x ^ 0x2020202020202020
+		sp := ^((y&lo7 + lo7) | y) & hi // octet == ' '
+		// A space whose next octet is below 0x21 ends the run, as does
+		// any other octet below 0x21. The next octet of the last one is
+		// in the next word.
+		next := le >> 8
+		if j+8 == len(s) || s[j+8] <= ' ' {
+			next |= 1 << 63
+		}
+		if stop := le&^sp | sp&next; stop != 0 {
+			return j + bits.TrailingZeros64(stop)/8
+		}
+		j += 8
 	}
-	if d := bytes.Index(s, doubleSpace); d >= 0 {
-		s = s[:d]
+	for j < len(s) {
+		if s[j] > ' ' {
+			j++
+			continue
+		}
+		if s[j] == ' ' && j+1 < len(s) && s[j+1] > ' ' {
+			j += 2
+			continue
+		}
+		break
 	}
-	for len(s) > 0 && s[len(s)-1] == ' ' {
-		s = s[:len(s)-1]
-	}
-	return len(s)
+	return j
 }
-
-var doubleSpace = []byte("  ")
 
 func (c *bodyCanonicalizer) flush() {
 	if len(c.buf) > 0 && c.err == nil {

@@ -1,6 +1,8 @@
 package dkim
 
 import (
+	"bytes"
+	"io"
 	"strings"
 	"testing"
 )
@@ -111,6 +113,48 @@ func FuzzFoldEqual(f *testing.F) {
 	f.Fuzz(func(t *testing.T, a, b string) {
 		if got, want := foldEqual(a, b), strings.EqualFold(a, b); got != want {
 			t.Fatalf("foldEqual(%q, %q) = %v, EqualFold says %v", a, b, got, want)
+		}
+	})
+}
+
+// FuzzBodyCanonicalizer: the streaming canonicalizers (runs copied whole,
+// whitespace and line ends settled inside the fast path) give what the
+// RFC transcription referenceCanon gives, whatever the pieces written, and
+// the raw one (bare LFs as line ends) what converting them first gives.
+func FuzzBodyCanonicalizer(f *testing.F) {
+	f.Add([]byte("The quick brown fox;  pack my box.\r\nLine two\t end \r\n\r\n"), uint8(7))
+	f.Add([]byte("a \r\n  b\n\tc\r\rd\x00 \x01e  \r\n"), uint8(1))
+	f.Add([]byte(" \t\r\n\n\r"), uint8(2))
+	f.Fuzz(func(t *testing.T, body []byte, piece uint8) {
+		size := 1 + int(piece)%64
+		// referenceCanon works on runes: keep to valid UTF-8.
+		body = bytes.ToValidUTF8(body, []byte("?"))
+		for _, canon := range []string{"simple", "relaxed"} {
+			var got bytes.Buffer
+			c := newBodyCanonicalizer(&got, canon)
+			for rest := body; len(rest) > 0; rest = rest[min(size, len(rest)):] {
+				c.Write(rest[:min(size, len(rest))])
+			}
+			c.Close()
+			c.release()
+			if want := referenceCanon(string(body), canon); got.String() != want {
+				t.Fatalf("%s %q:\n got %q\nwant %q", canon, body, got.String(), want)
+			}
+
+			var conv bytes.Buffer
+			cr := newCRLFReader(bytes.NewReader(body))
+			io.Copy(&conv, cr)
+			cr.release()
+			var raw bytes.Buffer
+			rc := newRawBodyCanonicalizer(&raw, canon)
+			for rest := body; len(rest) > 0; rest = rest[min(size, len(rest)):] {
+				rc.Write(rest[:min(size, len(rest))])
+			}
+			rc.Close()
+			rc.release()
+			if want := referenceCanon(conv.String(), canon); raw.String() != want {
+				t.Fatalf("raw %s %q:\n got %q\nwant %q", canon, body, raw.String(), want)
+			}
 		}
 	})
 }
