@@ -619,16 +619,30 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 		pickManyHeaders(fields, names, skip, fn)
 		return
 	}
+	// Names are compared by a fingerprint first: most pairs differ in it.
+	var fieldStack [64]uint64
+	var nameStack [32]uint64
+	fieldKeys, nameKeys := fieldStack[:0], nameStack[:0]
+	if len(fields) > len(fieldStack) {
+		fieldKeys = make([]uint64, 0, len(fields))
+	}
+	for k := range fields {
+		fieldKeys = append(fieldKeys, nameKey(fields[k].name))
+	}
+	for _, name := range names {
+		nameKeys = append(nameKeys, nameKey(name))
+	}
 	for i, name := range names {
 		// This is the n-th use of the name (h= lists few names).
+		key := nameKeys[i]
 		n := 0
-		for _, prev := range names[:i] {
-			if foldEqual(prev, name) {
+		for j, prev := range names[:i] {
+			if mayMatch(nameKeys[j], key) && foldEqual(prev, name) {
 				n++
 			}
 		}
 		for k := len(fields) - 1; k >= 0; k-- {
-			if k == skip || !foldEqual(fields[k].name, name) {
+			if k == skip || !mayMatch(fieldKeys[k], key) || !foldEqual(fields[k].name, name) {
 				continue
 			}
 			if n == 0 {
@@ -639,6 +653,28 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 		}
 	}
 }
+
+// nameKey is a fingerprint of a header field name, the same for two names
+// foldEqual matches: a hash of the octets with ASCII letters lower-cased
+// (top bit set), or 0 for a name with a non-ASCII octet, which Unicode
+// folding may match with a name of another length.
+func nameKey(s string) uint64 {
+	h := uint64(len(s))
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		if c >= 0x80 {
+			return 0
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	return h | 1<<63
+}
+
+// mayMatch reports whether names of these keys may be equal.
+func mayMatch(a, b uint64) bool { return a == b || a == 0 || b == 0 }
 
 // foldEqual is strings.EqualFold, with the ASCII field names of a header
 // compared without decoding runes: a mismatch of two ASCII octets decides,

@@ -2,7 +2,9 @@ package dkim
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -156,5 +158,81 @@ func FuzzBodyCanonicalizer(f *testing.F) {
 				t.Fatalf("raw %s %q:\n got %q\nwant %q", canon, body, raw.String(), want)
 			}
 		}
+	})
+}
+
+// refPickHeaders is pickHeaders as it was: every pair compared with
+// strings.EqualFold.
+func refPickHeaders(fields []headerField, names []string, skip int, fn func(string)) {
+	for i, name := range names {
+		n := 0
+		for _, prev := range names[:i] {
+			if strings.EqualFold(prev, name) {
+				n++
+			}
+		}
+		for k := len(fields) - 1; k >= 0; k-- {
+			if k == skip || !strings.EqualFold(fields[k].name, name) {
+				continue
+			}
+			if n == 0 {
+				fn(fields[k].raw)
+				break
+			}
+			n--
+		}
+	}
+}
+
+// pickMatches compares pickHeaders with the reference for the header
+// whose field names are fieldNames and the h= names names.
+func pickMatches(t *testing.T, fieldNames, names []string, skip int) {
+	t.Helper()
+	var fields []headerField
+	for k, n := range fieldNames {
+		fields = append(fields, headerField{name: n, raw: fmt.Sprintf("%s: %d\r\n", n, k)})
+	}
+	var got, want []string
+	pickHeaders(fields, names, skip, func(raw string) { got = append(got, raw) })
+	refPickHeaders(fields, names, skip, func(raw string) { want = append(want, raw) })
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("fields %q names %q skip %d:\n got %q\nwant %q", fieldNames, names, skip, got, want)
+	}
+}
+
+var pickNames = []string{"From", "from", "FROM", "To", "to", "Subject", "subject", "Date", "Message-ID", "message-id",
+	"X-A", "x-a", "x-b", "Kelvin", "\u212aelvin", "kelvin", "\u017fubject", "S", "s", "\u017f", "Content-Type", "content-type", "C", "c@", "C`"}
+
+func TestPickHeadersMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 5000 {
+		var fieldNames, names []string
+		for range rng.IntN(80) {
+			if n := pickNames[rng.IntN(len(pickNames))]; n[0] < 0x80 && n[len(n)-1] < 0x80 {
+				fieldNames = append(fieldNames, n) // field names are ASCII
+			}
+		}
+		for range rng.IntN(33) {
+			names = append(names, pickNames[rng.IntN(len(pickNames))])
+		}
+		pickMatches(t, fieldNames, names, rng.IntN(len(fieldNames)+1)-1)
+	}
+}
+
+func FuzzPickHeaders(f *testing.F) {
+	f.Add("From:To:from:Subject", "from:from:to:subject:x", 1)
+	f.Add("Kelvin:S:s", "\u212aelvin:\u017f:s", -1)
+	f.Fuzz(func(t *testing.T, fieldList, nameList string, skip int) {
+		var fieldNames []string
+		for _, n := range strings.Split(fieldList, ":") {
+			if n != "" && strings.IndexFunc(n, func(r rune) bool { return r <= ' ' || r >= 0x7f }) < 0 {
+				fieldNames = append(fieldNames, n)
+			}
+		}
+		names := strings.Split(nameList, ":")
+		if len(names) > 32 || len(fieldNames) > 200 {
+			return
+		}
+		pickMatches(t, fieldNames, names, skip%(len(fieldNames)+1))
 	})
 }

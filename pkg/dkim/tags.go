@@ -381,11 +381,14 @@ func decodeBase64FWS(dst []byte, s string) ([]byte, error) {
 	}
 	for k := 0; k < len(s); {
 		j := k
-		for j < len(s) && !isFWSByte(s[j]) {
+		for j < len(s) && s[j] > ' ' {
 			j++
 		}
 		clean = append(clean, s[k:j]...)
-		for j < len(s) && isFWSByte(s[j]) {
+		if j < len(s) {
+			if !isFWSByte(s[j]) {
+				clean = append(clean, s[j]) // not base64: Decode says so
+			}
 			j++
 		}
 		k = j
