@@ -519,10 +519,36 @@ type headerField = Field
 // including the empty line that ends it. It returns the fields and the
 // number of octets consumed.
 func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
+	var hs headerScratch
+	return hs.read(r)
+}
+
+// headerScratch holds the buffers readHeader needs, for a caller that
+// reads many headers (a Verifier keeps one per message in a pool). The
+// fields read stay valid until the next read or reset.
+type headerScratch struct {
+	hdr             []byte
+	starts, nameEnd []int
+	fields          []headerField
+}
+
+// reset drops what the last read returned (the fields hold the header
+// text) and reports whether the buffers are small enough to keep.
+func (hs *headerScratch) reset() bool {
+	clear(hs.fields)
+	hs.fields = hs.fields[:0]
+	return cap(hs.hdr) <= 64<<10 && cap(hs.fields) <= 1024
+}
+
+func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
 	// The header is gathered in one buffer and the fields are cut from one
 	// string at the end: no allocation per line or per fold.
-	hdr := make([]byte, 0, 4096)
-	var starts, nameEnds []int
+	hdr := hs.hdr[:0]
+	if cap(hdr) == 0 {
+		hdr = make([]byte, 0, 4096)
+	}
+	starts, nameEnds := hs.starts[:0], hs.nameEnd[:0]
+	defer func() { hs.hdr, hs.starts, hs.nameEnd = hdr, starts, nameEnds }()
 	var consumed int64
 	lineNo := 0
 	for {
@@ -599,14 +625,18 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 		}
 	}
 	all := string(hdr)
-	fields := make([]headerField, len(starts))
+	fields := hs.fields[:0]
+	if cap(fields) < len(starts) {
+		fields = make([]headerField, 0, len(starts))
+	}
 	for i, st := range starts {
 		end := len(all)
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		fields[i] = headerField{raw: all[st:end], name: all[st:nameEnds[i]]}
+		fields = append(fields, headerField{raw: all[st:end], name: all[st:nameEnds[i]]})
 	}
+	hs.fields = fields
 	return fields, consumed, nil
 }
 
