@@ -685,22 +685,19 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 }
 
 // nameKey is a fingerprint of a header field name, the same for two names
-// foldEqual matches: a hash of the octets with ASCII letters lower-cased
-// (top bit set), or 0 for a name with a non-ASCII octet, which Unicode
-// folding may match with a name of another length.
+// foldEqual matches: the length and the first and last octets with ASCII
+// letters lower-cased (top bit set), or 0 for a name with a non-ASCII
+// octet, which Unicode folding may match with a name of another length.
 func nameKey(s string) uint64 {
-	h := uint64(len(s))
 	for k := 0; k < len(s); k++ {
-		c := s[k]
-		if c >= 0x80 {
+		if s[k] >= 0x80 {
 			return 0
 		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		h = (h ^ uint64(c)) * 0x100000001b3
 	}
-	return h | 1<<63
+	if s == "" {
+		return 1 << 63
+	}
+	return 1<<63 | uint64(len(s))<<16 | uint64(s[0]|0x20)<<8 | uint64(s[len(s)-1]|0x20)
 }
 
 // mayMatch reports whether names of these keys may be equal.

@@ -288,7 +288,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 
 	// Fetch the keys while the body is read; a lone key is fetched first,
 	// without a goroutine (with a cache, it is usually answered at once).
-	var wg sync.WaitGroup
+	wg := noWait
 	pending := sc.pending[:0]
 	for _, st := range states {
 		if !st.done {
@@ -299,6 +299,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 	if len(pending) == 1 {
 		v.fetch(ctx, pending[0])
 	} else {
+		wg = new(sync.WaitGroup)
 		for _, st := range pending {
 			wg.Add(1)
 			go func(st *sigState) {
@@ -388,6 +389,10 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 	}
 	return out, nil
 }
+
+// noWait is the WaitGroup of a verification without key-fetching
+// goroutines: nothing to wait for, and none allocated.
+var noWait = new(sync.WaitGroup)
 
 // fetch fetches the key of st.
 func (v *Verifier) fetch(ctx context.Context, st *sigState) {
