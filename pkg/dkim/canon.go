@@ -662,6 +662,10 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 	for _, name := range names {
 		nameKeys = append(nameKeys, nameKey(name))
 	}
+	if len(fields) <= 64 {
+		pickByMask(fields, names, skip, fn, fieldKeys, nameKeys)
+		return
+	}
 	for i, name := range names {
 		// This is the n-th use of the name (h= lists few names).
 		key := nameKeys[i]
@@ -682,6 +686,58 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 			n--
 		}
 	}
+}
+
+// pickByMask is pickHeaders for up to 64 fields: for each name, the
+// fields and earlier names whose fingerprint may match are marked in a
+// bit mask without a branch per pair, and only those are compared.
+func pickByMask(fields []headerField, names []string, skip int, fn func(string), fieldKeys, nameKeys []uint64) {
+	var unknownFields uint64 // fields of non-ASCII names (none: readHeader admits only ASCII)
+	for k, fk := range fieldKeys {
+		unknownFields |= b2u(fk == 0) << k
+	}
+	var notSkipped uint64 = ^uint64(0)
+	if skip >= 0 && skip < 64 {
+		notSkipped &^= 1 << skip
+	}
+	for i, name := range names {
+		key := nameKeys[i]
+		// This is the n-th use of the name.
+		n := 0
+		for j, prev := range names[:i] {
+			if mayMatch(nameKeys[j], key) && foldEqual(prev, name) {
+				n++
+			}
+		}
+		m := unknownFields
+		if key == 0 {
+			m = ^uint64(0) >> (64 - len(fields))
+		} else {
+			for k, fk := range fieldKeys {
+				m |= b2u(fk == key) << k
+			}
+		}
+		m &= notSkipped
+		for m != 0 {
+			k := 63 - bits.LeadingZeros64(m) // bottom up
+			m &^= 1 << k
+			if !foldEqual(fields[k].name, name) {
+				continue
+			}
+			if n == 0 {
+				fn(fields[k].raw)
+				break
+			}
+			n--
+		}
+	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // nameKey is a fingerprint of a header field name, the same for two names
