@@ -6,6 +6,7 @@ package dkimkey
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -195,6 +196,30 @@ var valChar, nameChar = func() (v, n [256]bool) {
 	return v, n
 }()
 
+// valRun returns the end of the run of VALCHARs that starts at i. It
+// tests eight octets at a time: masks mark exactly each octet below 0x21,
+// above 0x7e and equal to ";" (the high bit is set aside before adding, so
+// no carry crosses octets).
+func valRun(s string, i int) int {
+	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	for i+8 <= len(s) {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		low := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi // < 0x21
+		high := ((x&lo7 + 0x0101010101010101) | x) & hi // > 0x7e
+		y := x ^ 0x3b3b3b3b3b3b3b3b
+		semi := ^((y&lo7 + lo7) | y) & hi // ';'
+		if stop := low | high | semi; stop != 0 {
+			return i + bits.TrailingZeros64(stop)/8
+		}
+		i += 8
+	}
+	for i < len(s) && valChar[s[i]] {
+		i++
+	}
+	return i
+}
+
 // parse appends the tags of p.s to dst; the duplicate check looks only at
 // what it appended.
 func (p *tagParser) parse(dst TagList) (TagList, error) {
@@ -250,8 +275,7 @@ func (p *tagParser) parse(dst TagList) (TagList, error) {
 			c := s[i]
 			if valChar[c] {
 				// A run of VALCHARs: most of a value is one or a few.
-				for i++; i < len(s) && valChar[s[i]]; i++ {
-				}
+				i = valRun(s, i+1)
 				vend = i
 				continue
 			}
@@ -304,7 +328,8 @@ func (p *tagParser) parse(dst TagList) (TagList, error) {
 func (p *tagParser) duplicate(list TagList, seen *map[string]int, name string) (int, bool) {
 	if *seen == nil && len(list) < 16 {
 		for _, t := range list {
-			if t.Name == name {
+			// Names are short: the first octet settles most pairs.
+			if len(t.Name) == len(name) && t.Name[0] == name[0] && t.Name == name {
 				return t.Offset, true
 			}
 		}
