@@ -3,7 +3,6 @@ package dkim
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -43,7 +42,7 @@ func appendCanonicalHeader(dst []byte, field, canon string) []byte {
 	}
 	dst = append(dst, ':')
 	// Unfold, reduce every run of WSP to one space, drop WSP at both ends:
-	// the runs between whitespace are copied whole.
+	// the runs of octets that need none of this are copied whole.
 	wsp := false
 	started := false
 	for k := 0; k < len(value); {
@@ -61,10 +60,9 @@ func appendCanonicalHeader(dst []byte, field, canon string) []byte {
 		}
 		wsp = false
 		started = true
-		j := k + 1
-		for j < len(value) && (value[j] > ' ' || !isFWSByte(value[j])) {
-			j++
-		}
+		// The run is what relaxed body canonicalization would copy as it
+		// is: single spaces between words are their own canonical form.
+		j := k + 1 + relaxedRun(value[k+1:])
 		dst = append(dst, value[k:j]...)
 		k = j
 	}
@@ -317,6 +315,12 @@ func cleanRun(s []byte, relaxed bool) int {
 		}
 		return len(s)
 	}
+	return relaxedRun(s)
+}
+
+// relaxedRun is cleanRun for relaxed canonicalization, for a body (bytes)
+// or a header field (a string).
+func relaxedRun[T string | []byte](s T) int {
 	// Text has a space every few octets, so one pass over the octets beats
 	// vector scans for a tab, a CR, a LF and two spaces (each restarted at
 	// every space). The pass takes eight octets at a time, with masks that
@@ -325,7 +329,9 @@ func cleanRun(s []byte, relaxed bool) int {
 	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
 	j := 0
 	for j+8 <= len(s) {
-		x := binary.LittleEndian.Uint64(s[j:])
+		w := s[j : j+8] // one bounds check, and one load
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		le := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi // octet < 0x21
 		y := x ^ 0x2020202020202020
 		sp := ^((y&lo7 + lo7) | y) & hi // octet == ' '
@@ -689,46 +695,41 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 }
 
 // pickByMask is pickHeaders for up to 64 fields: for each name, the
-// fields and earlier names whose fingerprint may match are marked in a
-// bit mask without a branch per pair, and only those are compared.
+// fields whose fingerprint may match are marked in a bit mask without a
+// branch per pair, and the fields already picked are masked out: the n-th
+// use of a name takes the n-th field from the bottom, as the fields of the
+// earlier uses are gone (EqualFold is an equivalence, so no other name
+// took one of them).
 func pickByMask(fields []headerField, names []string, skip int, fn func(string), fieldKeys, nameKeys []uint64) {
 	var unknownFields uint64 // fields of non-ASCII names (none: readHeader admits only ASCII)
 	for k, fk := range fieldKeys {
 		unknownFields |= b2u(fk == 0) << k
 	}
-	var notSkipped uint64 = ^uint64(0)
+	var free uint64 = ^uint64(0) >> (64 - len(fields)) // not picked, not skipped
+	if len(fields) == 0 {
+		free = 0
+	}
 	if skip >= 0 && skip < 64 {
-		notSkipped &^= 1 << skip
+		free &^= 1 << skip
 	}
 	for i, name := range names {
 		key := nameKeys[i]
-		// This is the n-th use of the name.
-		n := 0
-		for j, prev := range names[:i] {
-			if mayMatch(nameKeys[j], key) && foldEqual(prev, name) {
-				n++
-			}
-		}
 		m := unknownFields
 		if key == 0 {
-			m = ^uint64(0) >> (64 - len(fields))
+			m = ^uint64(0)
 		} else {
 			for k, fk := range fieldKeys {
 				m |= b2u(fk == key) << k
 			}
 		}
-		m &= notSkipped
-		for m != 0 {
+		for m &= free; m != 0; {
 			k := 63 - bits.LeadingZeros64(m) // bottom up
 			m &^= 1 << k
-			if !foldEqual(fields[k].name, name) {
-				continue
-			}
-			if n == 0 {
+			if foldEqual(fields[k].name, name) {
+				free &^= 1 << k
 				fn(fields[k].raw)
 				break
 			}
-			n--
 		}
 	}
 }

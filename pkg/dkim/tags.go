@@ -405,8 +405,9 @@ func decodeBase64FWS(dst []byte, s string) ([]byte, error) {
 func aboveSpaceRun(s string, i int) int {
 	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
 	for i+8 <= len(s) {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w := s[i : i+8] // one bounds check, and one load
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		if low := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi; low != 0 {
 			return i + bits.TrailingZeros64(low)/8
 		}

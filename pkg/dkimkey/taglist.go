@@ -203,8 +203,9 @@ var valChar, nameChar = func() (v, n [256]bool) {
 func valRun(s string, i int) int {
 	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
 	for i+8 <= len(s) {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		w := s[i : i+8] // one bounds check, and one load
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		low := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi // < 0x21
 		high := ((x&lo7 + 0x0101010101010101) | x) & hi // > 0x7e
 		y := x ^ 0x3b3b3b3b3b3b3b3b
