@@ -1,10 +1,8 @@
 package dkim
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -371,53 +369,93 @@ func parseSignatureTo(sig *Signature, dst []tag, value string, drafts bool) ([]t
 	return tags, nil
 }
 
-// decodeBase64FWS decodes a base64 tag value that may be folded: the runs
-// between whitespace are gathered on a stack copy, and the result goes to
-// the spare capacity of dst when it fits (a new slice otherwise).
+// decodeBase64FWS decodes a base64 tag value that may be folded, as
+// base64.StdEncoding decodes it with its whitespace removed (padding
+// required, trailing bits ignored), but in one pass that skips the
+// whitespace as it goes, four characters at a time between folds. The
+// result is appended to dst (its spare capacity, when it fits); beside an
+// error it holds the quanta decoded before it, as Decode's would.
 func decodeBase64FWS(dst []byte, s string) ([]byte, error) {
-	var stack [1024]byte
-	clean := stack[:0]
-	if len(s) > len(stack) {
-		clean = make([]byte, 0, len(s))
-	}
-	for k := 0; k < len(s); {
-		j := aboveSpaceRun(s, k)
-		clean = append(clean, s[k:j]...)
-		if j < len(s) {
-			if !isFWSByte(s[j]) {
-				clean = append(clean, s[j]) // not base64: Decode says so
+	out := dst[len(dst):len(dst)]
+	var q [4]byte
+	nq := 0
+	i := 0
+	for i < len(s) {
+		if nq == 0 {
+			for i+4 <= len(s) {
+				w := s[i : i+4]
+				a, b, c, d := base64Value[w[0]], base64Value[w[1]], base64Value[w[2]], base64Value[w[3]]
+				if a|b|c|d >= 64 {
+					break
+				}
+				out = append(out, a<<2|b>>4, b<<4|c>>2, c<<6|d)
+				i += 4
 			}
-			j++
+			if i == len(s) {
+				break
+			}
 		}
-		k = j
-	}
-	if n := base64.StdEncoding.DecodedLen(len(clean)); cap(dst)-len(dst) < n {
-		dst = make([]byte, 0, n)
-	}
-	out := dst[len(dst):cap(dst)]
-	n, err := base64.StdEncoding.Decode(out, clean)
-	return out[:n:n], err
-}
-
-// aboveSpaceRun returns the end of the run of octets above 0x20 that
-// starts at i, testing eight at a time (a mask marks exactly each octet
-// below 0x21; see dkimkey's valRun).
-func aboveSpaceRun(s string, i int) int {
-	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
-	for i+8 <= len(s) {
-		w := s[i : i+8] // one bounds check, and one load
-		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
-			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
-		if low := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi; low != 0 {
-			return i + bits.TrailingZeros64(low)/8
+		v := base64Value[s[i]]
+		switch {
+		case v < 64:
+			q[nq] = v
+			nq++
+			if nq == 4 {
+				out = append(out, q[0]<<2|q[1]>>4, q[1]<<4|q[2]>>2, q[2]<<6|q[3])
+				nq = 0
+			}
+		case v == base64FWS:
+		case s[i] == '=':
+			return decodePadding(out, s[i+1:], q, nq)
+		default:
+			return out[:len(out):len(out)], errBase64
 		}
-		i += 8
-	}
-	for i < len(s) && s[i] > ' ' {
 		i++
 	}
-	return i
+	if nq != 0 {
+		return out[:len(out):len(out)], errBase64 // an incomplete quantum without padding
+	}
+	return out[:len(out):len(out)], nil
 }
+
+// decodePadding ends decodeBase64FWS at a "=": the quantum holds nq
+// characters, rest is what follows the "=".
+func decodePadding(out []byte, rest string, q [4]byte, nq int) ([]byte, error) {
+	rest = trimFWS(rest)
+	switch {
+	case nq == 2 && strings.HasPrefix(rest, "="):
+		rest = trimFWS(rest[1:])
+		out = append(out, q[0]<<2|q[1]>>4)
+	case nq == 3:
+		out = append(out, q[0]<<2|q[1]>>4, q[1]<<4|q[2]>>2)
+	default:
+		return out[:len(out):len(out)], errBase64
+	}
+	if rest != "" {
+		return out[:len(out):len(out)], errBase64 // something after the padding
+	}
+	return out[:len(out):len(out)], nil
+}
+
+var errBase64 = errors.New("not valid base64")
+
+// base64FWS marks the whitespace in base64Value; 0xff marks the rest of
+// what is not a base64 digit.
+const base64FWS = 0xfe
+
+var base64Value = func() (t [256]byte) {
+	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for c := range t {
+		t[c] = 0xff
+	}
+	for v := 0; v < len(digits); v++ {
+		t[digits[v]] = byte(v)
+	}
+	for _, c := range []byte(" \t\r\n") {
+		t[c] = base64FWS
+	}
+	return t
+}()
 
 func parseUnixTime(s string) (int64, error) {
 	s = stripFWS(s)

@@ -408,15 +408,37 @@ func TestPrefixNoFWS(t *testing.T) {
 	}
 }
 
-func TestDecodeBase64FWS(t *testing.T) {
-	long := strings.Repeat("QUJD\r\n ", 300)
-	for _, s := range []string{"", "AAAA", "AA==", " A A = = ", "AAAA\r\n\tBBBB", "A", "!!!!", long, strings.TrimSpace(long), "QUJD\x00"} {
-		want, wantErr := refDecodeBase64FWS(s)
-		for _, dst := range [][]byte{nil, make([]byte, 0, 4), make([]byte, 3, 1024)} {
-			got, err := decodeBase64FWS(dst, s)
-			if (err == nil) != (wantErr == nil) || wantErr == nil && string(got) != string(want) {
-				t.Errorf("decodeBase64FWS(%q) = %q, %v; want %q, %v", s, got, err, want, wantErr)
-			}
+var base64Samples = []string{"", "AAAA", "AA==", " A A = = ", "AAAA\r\n\tBBBB", "A", "!!!!", "QUJD\x00",
+	"AA=", "AA= =", "AAA==", "A===", "AAAA=", "AA==AAAA", "AA==\r\n", "=AAA", "AAAA AAA", "AAA=\t", "AB==", "ABC=",
+	"AAAAAAAAAAAA", "AAAAAAAA=AAA", "AAAA\x01AAA", "////++++", "-_-_", "AAAA\r\n", "\r\n AAAA", "AA\r\n ==", "AA=\r\n =x"}
+
+// sameBase64 compares decodeBase64FWS with the reference (strip the
+// whitespace, then base64.StdEncoding): the same octets, and an error for
+// the same inputs.
+func sameBase64(t *testing.T, s string) {
+	t.Helper()
+	want, wantErr := refDecodeBase64FWS(s)
+	for _, dst := range [][]byte{nil, make([]byte, 0, 4), make([]byte, 3, 1024)} {
+		got, err := decodeBase64FWS(dst, s)
+		if (err == nil) != (wantErr == nil) || string(got) != string(want) {
+			t.Fatalf("decodeBase64FWS(%q) = %q, %v; want %q, %v", s, got, err, want, wantErr)
+		}
+		if string(dst) != strings.Repeat("\x00", len(dst)) {
+			t.Fatalf("decodeBase64FWS(%q) wrote over dst", s)
 		}
 	}
+}
+
+func TestDecodeBase64FWS(t *testing.T) {
+	long := strings.Repeat("QUJD\r\n ", 300)
+	for _, s := range append(base64Samples, long, strings.TrimSpace(long), long+"QQ==", long+"QUI=") {
+		sameBase64(t, s)
+	}
+}
+
+func FuzzDecodeBase64FWS(f *testing.F) {
+	for _, s := range base64Samples {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { sameBase64(t, s) })
 }
