@@ -376,7 +376,7 @@ func parseSignatureTo(sig *Signature, dst []tag, value string, drafts bool) ([]t
 // result is appended to dst (its spare capacity, when it fits); beside an
 // error it holds the quanta decoded before it, as Decode's would.
 func decodeBase64FWS(dst []byte, s string) ([]byte, error) {
-	out := dst[len(dst):len(dst)]
+	out := dst[len(dst):]
 	var q [4]byte
 	nq := 0
 	i := 0
