@@ -22,13 +22,24 @@ func canonicalizeHeader(field, canon string) string {
 
 // appendCanonicalHeader appends the canonical form of field to dst.
 func appendCanonicalHeader(dst []byte, field, canon string) []byte {
+	return appendCanonicalHeader2(dst, field, "", canon)
+}
+
+// appendCanonicalHeader2 appends the canonical form of the field a+b
+// without joining them: a verifier hashes its signature field with the b=
+// value cut out (a and b are the field before and after it).
+func appendCanonicalHeader2(dst []byte, a, b, canon string) []byte {
 	if canon == "simple" {
-		return append(dst, field...)
+		return append(append(dst, a...), b...)
 	}
-	colon := strings.IndexByte(field, ':')
-	name, value := field, ""
+	colon := strings.IndexByte(a, ':')
+	if colon < 0 && b != "" {
+		// The name runs into b: not a field a verifier splits.
+		return appendCanonicalHeader2(dst, a+b, "", canon)
+	}
+	name, value := a, ""
 	if colon >= 0 {
-		name, value = field[:colon], field[colon+1:]
+		name, value = a[:colon], a[colon+1:]
 	}
 	for len(name) > 0 && isWSP(name[len(name)-1]) {
 		name = name[:len(name)-1]
@@ -41,10 +52,18 @@ func appendCanonicalHeader(dst []byte, field, canon string) []byte {
 		}
 	}
 	dst = append(dst, ':')
-	// Unfold, reduce every run of WSP to one space, drop WSP at both ends:
-	// the runs of octets that need none of this are copied whole.
-	wsp := false
-	started := false
+	var wsp, started bool
+	dst, wsp, started = appendRelaxedValue(dst, value, wsp, started)
+	dst, _, _ = appendRelaxedValue(dst, b, wsp, started)
+	return append(dst, '\r', '\n')
+}
+
+// appendRelaxedValue appends a header field value (or a piece of one) in
+// relaxed form: unfolded, every run of WSP reduced to one space, WSP
+// dropped at both ends. wsp (WSP held back) and started (some content
+// written) carry the state from the piece before.
+func appendRelaxedValue(dst []byte, value string, wsp, started bool) ([]byte, bool, bool) {
+	// The runs of octets that need none of this are copied whole.
 	for k := 0; k < len(value); {
 		switch value[k] {
 		case '\r', '\n':
@@ -66,7 +85,7 @@ func appendCanonicalHeader(dst []byte, field, canon string) []byte {
 		dst = append(dst, value[k:j]...)
 		k = j
 	}
-	return append(dst, '\r', '\n')
+	return dst, wsp, started
 }
 
 // bodyCanonicalizer is a streaming body canonicalizer: Write takes the body

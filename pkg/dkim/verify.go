@@ -126,15 +126,17 @@ func Verify(ctx context.Context, r io.Reader, res dns.Resolver, opts VerifyOptio
 }
 
 type sigState struct {
-	res      SignatureResult
-	sig      *Signature
-	field    int    // index of the DKIM-Signature field
-	unsigned string // the field with b= emptied
-	done     bool   // the result is final
-	key      *publicKey
-	keyErr   error
-	body     *bodyHash
-	sigv     Signature // what sig points to
+	res   SignatureResult
+	sig   *Signature
+	field int // index of the DKIM-Signature field
+	// unsignedA and unsignedB are the field before and after its b= value:
+	// what the header hash covers of it.
+	unsignedA, unsignedB string
+	done                 bool // the result is final
+	key                  *publicKey
+	keyErr               error
+	body                 *bodyHash
+	sigv                 Signature // what sig points to
 }
 
 type bodyHash struct {
@@ -271,7 +273,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 		}
 		for _, t := range tags {
 			if t.name == "b" {
-				st.unsigned = f.raw[:colon+1+t.start] + f.raw[colon+1+t.end:]
+				st.unsignedA, st.unsignedB = f.raw[:colon+1+t.start], f.raw[colon+1+t.end:]
 				st.res.SignaturePrefix = prefixNoFWS(t.value, 8)
 			}
 		}
@@ -481,11 +483,11 @@ func (v *Verifier) check(st *sigState, fields []headerField, sc *verifyScratch) 
 	if sig.HashAlgorithm == "sha256" {
 		h = sc.sha256[1]
 		h.Reset()
-		headerHash(h, fields, sig.Headers, st.unsigned, sig.HeaderCanon, st.field)
+		headerHash2(h, fields, sig.Headers, st.unsignedA, st.unsignedB, sig.HeaderCanon, st.field)
 		digest = h.Sum(sc.sums[1][:0])
 	} else {
 		h = newHash(sig.HashAlgorithm)
-		headerHash(h, fields, sig.Headers, st.unsigned, sig.HeaderCanon, st.field)
+		headerHash2(h, fields, sig.Headers, st.unsignedA, st.unsignedB, sig.HeaderCanon, st.field)
 		digest = h.Sum(nil)
 	}
 
