@@ -544,36 +544,52 @@ type headerField = Field
 // including the empty line that ends it. It returns the fields and the
 // number of octets consumed.
 func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
-	var hs headerScratch
-	return hs.read(r)
+	var starts, nameEnds [32]int
+	fields, n, _, _, _, err := readHeaderIn(r, make([]byte, 0, 4096), starts[:0], nameEnds[:0], nil)
+	return fields, n, err
 }
 
-// headerScratch holds the buffers readHeader needs, for a caller that
-// reads many headers (a Verifier keeps one per message in a pool). The
-// fields read stay valid until the next read or reset.
-type headerScratch struct {
+// headerBufs are the buffers of readHeaderIn, kept by headerScratch.
+type headerBufs struct {
 	hdr             []byte
 	starts, nameEnd []int
 	fields          []headerField
 }
 
+// headerScratch keeps the buffers of readHeader for a caller that reads
+// many headers (a Verifier keeps one per message in a pool). The fields
+// read stay valid until the next read or reset.
+type headerScratch struct{ bufs headerBufs }
+
 // reset drops what the last read returned (the fields hold the header
 // text) and reports whether the buffers are small enough to keep.
 func (hs *headerScratch) reset() bool {
-	clear(hs.fields)
-	hs.fields = hs.fields[:0]
-	return cap(hs.hdr) <= 64<<10 && cap(hs.fields) <= 1024
+	clear(hs.bufs.fields)
+	hs.bufs.fields = hs.bufs.fields[:0]
+	return cap(hs.bufs.hdr) <= 64<<10 && cap(hs.bufs.fields) <= 1024
 }
 
 func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
+	if cap(hs.bufs.hdr) == 0 {
+		hs.bufs.hdr = make([]byte, 0, 4096)
+	}
+	b := &hs.bufs
+	fields, n, hdr, starts, nameEnds, err := readHeaderIn(r, b.hdr, b.starts, b.nameEnd, b.fields)
+	if err == nil {
+		b.fields = fields
+	}
+	b.hdr, b.starts, b.nameEnd = hdr, starts, nameEnds
+	return fields, n, err
+}
+
+// readHeaderIn is readHeader with each buffer given and returned on its
+// own (so that escape analysis keeps a buffer the caller drops on the
+// stack: the fields escape, the others need not).
+func readHeaderIn(r *bufio.Reader, hdr []byte, starts, nameEnds []int, fields []headerField) (_ []headerField, _ int64, hdrOut []byte, startsOut, nameEndsOut []int, _ error) {
 	// The header is gathered in one buffer and the fields are cut from one
 	// string at the end: no allocation per line or per fold.
-	hdr := hs.hdr[:0]
-	if cap(hdr) == 0 {
-		hdr = make([]byte, 0, 4096)
-	}
-	starts, nameEnds := hs.starts[:0], hs.nameEnd[:0]
-	defer func() { hs.hdr, hs.starts, hs.nameEnd = hdr, starts, nameEnds }()
+	hdr, starts, nameEnds, fields = hdr[:0], starts[:0], nameEnds[:0], fields[:0]
+	defer func() { hdrOut, startsOut, nameEndsOut = hdr, starts, nameEnds }()
 	var consumed int64
 	lineNo := 0
 	for {
@@ -585,7 +601,7 @@ func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
 				line, err = r.ReadSlice('\n')
 				full = append(full, line...)
 				if len(full) > MaxHeaderSize {
-					return nil, consumed, fmt.Errorf("dkim: header line %d is longer than %d octets", lineNo+1, MaxHeaderSize)
+					return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: header line %d is longer than %d octets", lineNo+1, MaxHeaderSize)
 				}
 			}
 			line = full
@@ -593,16 +609,16 @@ func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
 		consumed += int64(len(line))
 		lineNo++
 		if consumed > MaxHeaderSize {
-			return nil, consumed, fmt.Errorf("dkim: the header section is larger than %d octets", MaxHeaderSize)
+			return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: the header section is larger than %d octets", MaxHeaderSize)
 		}
 		eof := false
 		if err != nil {
 			if err != io.EOF {
-				return nil, consumed, fmt.Errorf("dkim: reading the header: %w", err)
+				return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: reading the header: %w", err)
 			}
 			if len(line) == 0 {
 				if lineNo == 1 {
-					return nil, consumed, fmt.Errorf("dkim: %w", ErrEmptyMessage)
+					return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: %w", ErrEmptyMessage)
 				}
 				// A message may end after its header (RFC 5322 §3.5: the
 				// body is optional): the body is empty.
@@ -617,7 +633,7 @@ func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
 		}
 		if isWSP(line[0]) {
 			if len(starts) == 0 {
-				return nil, consumed, fmt.Errorf("dkim: line %d of the message is a continuation line with no header field before it", lineNo)
+				return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: line %d of the message is a continuation line with no header field before it", lineNo)
 			}
 			hdr = append(hdr, line...)
 			if eof {
@@ -640,7 +656,7 @@ func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
 			nameEnd--
 		}
 		if colon <= 0 || nameEnd == 0 {
-			return nil, consumed, fmt.Errorf("dkim: line %d of the message is not a header field (%q): %w", lineNo, abbreviate(strings.TrimRight(string(line), "\r\n")), ErrNoSeparator)
+			return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: line %d of the message is not a header field (%q): %w", lineNo, abbreviate(strings.TrimRight(string(line), "\r\n")), ErrNoSeparator)
 		}
 		starts = append(starts, len(hdr))
 		nameEnds = append(nameEnds, len(hdr)+nameEnd)
@@ -650,7 +666,6 @@ func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
 		}
 	}
 	all := string(hdr)
-	fields := hs.fields[:0]
 	if cap(fields) < len(starts) {
 		fields = make([]headerField, 0, len(starts))
 	}
@@ -661,8 +676,7 @@ func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
 		}
 		fields = append(fields, headerField{raw: all[st:end], name: all[st:nameEnds[i]]})
 	}
-	hs.fields = fields
-	return fields, consumed, nil
+	return fields, consumed, nil, nil, nil, nil
 }
 
 // pickHeaders calls fn with the fields named in h, in h's order, each name
