@@ -481,6 +481,54 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo hands the rest of the input to w (io.Copy and
+// bufio.Reader.WriteTo use it). Once the body is passed through and the
+// input is in memory (a bytes.Reader or strings.Reader), the body reaches
+// w in one piece, without a copy: a large message goes to the
+// canonicalizer as it lies. Otherwise it goes through a pooled buffer.
+func (c *crlfReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	if c.raw && len(c.out) > 0 {
+		n, err := w.Write(c.out)
+		total += int64(n)
+		c.out = c.out[n:]
+		if err != nil {
+			return total, err
+		}
+	}
+	if c.raw && len(c.out) == 0 {
+		switch r := c.r.(type) {
+		case *bytes.Reader:
+			n, err := r.WriteTo(w)
+			return total + n, err
+		case *strings.Reader:
+			n, err := r.WriteTo(w)
+			return total + n, err
+		}
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+			if m < n {
+				return total, io.ErrShortWrite
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 func (c *crlfReader) convert(b []byte) {
 	// Fast path: no LF without its CR. The LFs are found with a vector
 	// scan, and only the octet before each is looked at.
