@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"strings"
 	"sync"
 )
@@ -21,35 +22,56 @@ func canonicalizeHeader(field, canon string) string {
 
 // appendCanonicalHeader appends the canonical form of field to dst.
 func appendCanonicalHeader(dst []byte, field, canon string) []byte {
+	return appendCanonicalHeader2(dst, field, "", canon)
+}
+
+// appendCanonicalHeader2 appends the canonical form of the field a+b
+// without joining them: a verifier hashes its signature field with the b=
+// value cut out (a and b are the field before and after it).
+func appendCanonicalHeader2(dst []byte, a, b, canon string) []byte {
 	if canon == "simple" {
-		return append(dst, field...)
+		return append(append(dst, a...), b...)
 	}
-	colon := strings.IndexByte(field, ':')
-	name, value := field, ""
+	colon := strings.IndexByte(a, ':')
+	if colon < 0 && b != "" {
+		// The name runs into b: not a field a verifier splits.
+		return appendCanonicalHeader2(dst, a+b, "", canon)
+	}
+	name, value := a, ""
 	if colon >= 0 {
-		name, value = field[:colon], field[colon+1:]
+		name, value = a[:colon], a[colon+1:]
 	}
 	for len(name) > 0 && isWSP(name[len(name)-1]) {
 		name = name[:len(name)-1]
 	}
-	for k := 0; k < len(name); k++ {
-		c := name[k]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
+	n := len(dst)
+	dst = append(dst, name...)
+	for k := n; k < len(dst); k++ {
+		if c := dst[k]; c >= 'A' && c <= 'Z' {
+			dst[k] = c + 'a' - 'A'
 		}
-		dst = append(dst, c)
 	}
 	dst = append(dst, ':')
-	// Unfold, reduce every run of WSP to one space, drop WSP at both ends.
-	wsp := false
-	started := false
-	for k := 0; k < len(value); k++ {
-		c := value[k]
-		switch c {
+	var wsp, started bool
+	dst, wsp, started = appendRelaxedValue(dst, value, wsp, started)
+	dst, _, _ = appendRelaxedValue(dst, b, wsp, started)
+	return append(dst, '\r', '\n')
+}
+
+// appendRelaxedValue appends a header field value (or a piece of one) in
+// relaxed form: unfolded, every run of WSP reduced to one space, WSP
+// dropped at both ends. wsp (WSP held back) and started (some content
+// written) carry the state from the piece before.
+func appendRelaxedValue(dst []byte, value string, wsp, started bool) ([]byte, bool, bool) {
+	// The runs of octets that need none of this are copied whole.
+	for k := 0; k < len(value); {
+		switch value[k] {
 		case '\r', '\n':
+			k++
 			continue
 		case ' ', '\t':
 			wsp = true
+			k++
 			continue
 		}
 		if wsp && started {
@@ -57,9 +79,13 @@ func appendCanonicalHeader(dst []byte, field, canon string) []byte {
 		}
 		wsp = false
 		started = true
-		dst = append(dst, c)
+		// The run is what relaxed body canonicalization would copy as it
+		// is: single spaces between words are their own canonical form.
+		j := k + 1 + relaxedRun(value[k+1:])
+		dst = append(dst, value[k:j]...)
+		k = j
 	}
-	return append(dst, '\r', '\n')
+	return dst, wsp, started
 }
 
 // bodyCanonicalizer is a streaming body canonicalizer: Write takes the body
@@ -158,25 +184,74 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 	for i := 0; i < len(p); i++ {
 		if !cr && pending == 0 && !wsp {
 			// Nothing held back: the run of octets that are their own
-			// canonical form is found with a few vector scans and copied
-			// in one piece. Most lines of text are one such run up to
-			// their CRLF.
-			if k := cleanRun(p[i:], relaxed); k > 0 {
-				for k > 0 {
+			// canonical form is found (cleanRun) and copied in one piece.
+			// Most lines of text are one such run up to their CRLF, or a
+			// few separated by runs of spaces.
+			for {
+				if k := cleanRun(p[i:], relaxed); k > 0 {
+					for k > 0 {
+						if len(buf) >= limit {
+							c.buf = buf
+							c.flush()
+							buf = c.buf
+						}
+						m := min(k, limit-len(buf))
+						buf = append(buf, p[i:i+m]...)
+						i += m
+						k -= m
+					}
+					written = true
+					if i == len(p) {
+						break
+					}
+				}
+				// The commonest stops are settled here, without the
+				// octet-by-octet path below: whitespace inside a line
+				// (relaxed: one space), and a line end followed by text.
+				// Anything else (trailing whitespace, empty lines, a lone
+				// CR, the end of p) takes that path.
+				b := p[i]
+				switch {
+				case relaxed && (b == ' ' || b == '\t'):
+					j := i + 1
+					for j < len(p) && (p[j] == ' ' || p[j] == '\t') {
+						j++
+					}
+					if j == len(p) || p[j] <= ' ' {
+						break
+					}
 					if len(buf) >= limit {
 						c.buf = buf
 						c.flush()
 						buf = c.buf
 					}
-					m := min(k, limit-len(buf))
-					buf = append(buf, p[i:i+m]...)
-					i += m
-					k -= m
+					buf = append(buf, ' ')
+					i = j
+					continue
+				case b == '\r' && i+2 < len(p) && p[i+1] == '\n' && p[i+2] > ' ':
+					if len(buf) >= limit {
+						c.buf = buf
+						c.flush()
+						buf = c.buf
+					}
+					buf = append(buf, '\r', '\n')
+					i += 2
+					continue
+				case b == '\n' && bareLF && i+1 < len(p) && p[i+1] > ' ':
+					if len(buf) >= limit {
+						c.buf = buf
+						c.flush()
+						buf = c.buf
+					}
+					c.sawBareLF = true
+					buf = append(buf, '\r', '\n')
+					i++
+					continue
 				}
-				written = true
-				if i == len(p) {
-					break
-				}
+				break
+			}
+			if i == len(p) {
+				break
 			}
 		}
 		b := p[i]
@@ -246,30 +321,64 @@ func (c *bodyCanonicalizer) Write(p []byte) (int, error) {
 // cleanRun returns how many octets at the start of s are their own
 // canonical form when nothing is held back: up to the first CR or LF and,
 // for relaxed, the first tab or two spaces in a row, less any spaces at the
-// end of the run (they may begin trailing or repeated whitespace).
+// end of the run (they may begin trailing or repeated whitespace). It may
+// stop earlier (relaxed stops at any control octet, and before a space
+// followed by one): the octets it leaves take the careful path.
 func cleanRun(s []byte, relaxed bool) int {
-	if n := bytes.IndexByte(s, '\n'); n >= 0 {
-		s = s[:n]
-	}
-	if r := bytes.IndexByte(s, '\r'); r >= 0 {
-		s = s[:r]
-	}
 	if !relaxed {
+		if n := bytes.IndexByte(s, '\n'); n >= 0 {
+			s = s[:n]
+		}
+		if r := bytes.IndexByte(s, '\r'); r >= 0 {
+			s = s[:r]
+		}
 		return len(s)
 	}
-	if t := bytes.IndexByte(s, '\t'); t >= 0 {
-		s = s[:t]
-	}
-	if d := bytes.Index(s, doubleSpace); d >= 0 {
-		s = s[:d]
-	}
-	for len(s) > 0 && s[len(s)-1] == ' ' {
-		s = s[:len(s)-1]
-	}
-	return len(s)
+	return relaxedRun(s)
 }
 
-var doubleSpace = []byte("  ")
+// relaxedRun is cleanRun for relaxed canonicalization, for a body (bytes)
+// or a header field (a string).
+func relaxedRun[T string | []byte](s T) int {
+	// Text has a space every few octets, so one pass over the octets beats
+	// vector scans for a tab, a CR, a LF and two spaces (each restarted at
+	// every space). The pass takes eight octets at a time, with masks that
+	// mark each octet below 0x21 and each space exactly (no carries cross
+	// octets: the high bit is set aside before adding).
+	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	j := 0
+	for j+8 <= len(s) {
+		w := s[j : j+8] // one bounds check, and one load
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		le := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi // octet < 0x21
+		y := x ^ 0x2020202020202020
+		sp := ^((y&lo7 + lo7) | y) & hi // octet == ' '
+		// A space whose next octet is below 0x21 ends the run, as does
+		// any other octet below 0x21. The next octet of the last one is
+		// in the next word.
+		next := le >> 8
+		if j+8 == len(s) || s[j+8] <= ' ' {
+			next |= 1 << 63
+		}
+		if stop := le&^sp | sp&next; stop != 0 {
+			return j + bits.TrailingZeros64(stop)/8
+		}
+		j += 8
+	}
+	for j < len(s) {
+		if s[j] > ' ' {
+			j++
+			continue
+		}
+		if s[j] == ' ' && j+1 < len(s) && s[j+1] > ' ' {
+			j += 2
+			continue
+		}
+		break
+	}
+	return j
+}
 
 func (c *bodyCanonicalizer) flush() {
 	if len(c.buf) > 0 && c.err == nil {
@@ -372,6 +481,54 @@ func (c *crlfReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// WriteTo hands the rest of the input to w (io.Copy and
+// bufio.Reader.WriteTo use it). Once the body is passed through and the
+// input is in memory (a bytes.Reader or strings.Reader), the body reaches
+// w in one piece, without a copy: a large message goes to the
+// canonicalizer as it lies. Otherwise it goes through a pooled buffer.
+func (c *crlfReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	if c.raw && len(c.out) > 0 {
+		n, err := w.Write(c.out)
+		total += int64(n)
+		c.out = c.out[n:]
+		if err != nil {
+			return total, err
+		}
+	}
+	if c.raw && len(c.out) == 0 {
+		switch r := c.r.(type) {
+		case *bytes.Reader:
+			n, err := r.WriteTo(w)
+			return total + n, err
+		case *strings.Reader:
+			n, err := r.WriteTo(w)
+			return total + n, err
+		}
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			m, werr := w.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+			if m < n {
+				return total, io.ErrShortWrite
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 func (c *crlfReader) convert(b []byte) {
 	// Fast path: no LF without its CR. The LFs are found with a vector
 	// scan, and only the octet before each is looked at.
@@ -435,10 +592,52 @@ type headerField = Field
 // including the empty line that ends it. It returns the fields and the
 // number of octets consumed.
 func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
+	var starts, nameEnds [32]int
+	fields, n, _, _, _, err := readHeaderIn(r, make([]byte, 0, 4096), starts[:0], nameEnds[:0], nil)
+	return fields, n, err
+}
+
+// headerBufs are the buffers of readHeaderIn, kept by headerScratch.
+type headerBufs struct {
+	hdr             []byte
+	starts, nameEnd []int
+	fields          []headerField
+}
+
+// headerScratch keeps the buffers of readHeader for a caller that reads
+// many headers (a Verifier keeps one per message in a pool). The fields
+// read stay valid until the next read or reset.
+type headerScratch struct{ bufs headerBufs }
+
+// reset drops what the last read returned (the fields hold the header
+// text) and reports whether the buffers are small enough to keep.
+func (hs *headerScratch) reset() bool {
+	clear(hs.bufs.fields)
+	hs.bufs.fields = hs.bufs.fields[:0]
+	return cap(hs.bufs.hdr) <= 64<<10 && cap(hs.bufs.fields) <= 1024
+}
+
+func (hs *headerScratch) read(r *bufio.Reader) ([]headerField, int64, error) {
+	if cap(hs.bufs.hdr) == 0 {
+		hs.bufs.hdr = make([]byte, 0, 4096)
+	}
+	b := &hs.bufs
+	fields, n, hdr, starts, nameEnds, err := readHeaderIn(r, b.hdr, b.starts, b.nameEnd, b.fields)
+	if err == nil {
+		b.fields = fields
+	}
+	b.hdr, b.starts, b.nameEnd = hdr, starts, nameEnds
+	return fields, n, err
+}
+
+// readHeaderIn is readHeader with each buffer given and returned on its
+// own (so that escape analysis keeps a buffer the caller drops on the
+// stack: the fields escape, the others need not).
+func readHeaderIn(r *bufio.Reader, hdr []byte, starts, nameEnds []int, fields []headerField) (_ []headerField, _ int64, hdrOut []byte, startsOut, nameEndsOut []int, _ error) {
 	// The header is gathered in one buffer and the fields are cut from one
 	// string at the end: no allocation per line or per fold.
-	hdr := make([]byte, 0, 4096)
-	var starts, nameEnds []int
+	hdr, starts, nameEnds, fields = hdr[:0], starts[:0], nameEnds[:0], fields[:0]
+	defer func() { hdrOut, startsOut, nameEndsOut = hdr, starts, nameEnds }()
 	var consumed int64
 	lineNo := 0
 	for {
@@ -450,7 +649,7 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 				line, err = r.ReadSlice('\n')
 				full = append(full, line...)
 				if len(full) > MaxHeaderSize {
-					return nil, consumed, fmt.Errorf("dkim: header line %d is longer than %d octets", lineNo+1, MaxHeaderSize)
+					return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: header line %d is longer than %d octets", lineNo+1, MaxHeaderSize)
 				}
 			}
 			line = full
@@ -458,16 +657,16 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 		consumed += int64(len(line))
 		lineNo++
 		if consumed > MaxHeaderSize {
-			return nil, consumed, fmt.Errorf("dkim: the header section is larger than %d octets", MaxHeaderSize)
+			return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: the header section is larger than %d octets", MaxHeaderSize)
 		}
 		eof := false
 		if err != nil {
 			if err != io.EOF {
-				return nil, consumed, fmt.Errorf("dkim: reading the header: %w", err)
+				return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: reading the header: %w", err)
 			}
 			if len(line) == 0 {
 				if lineNo == 1 {
-					return nil, consumed, fmt.Errorf("dkim: %w", ErrEmptyMessage)
+					return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: %w", ErrEmptyMessage)
 				}
 				// A message may end after its header (RFC 5322 §3.5: the
 				// body is optional): the body is empty.
@@ -482,7 +681,7 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 		}
 		if isWSP(line[0]) {
 			if len(starts) == 0 {
-				return nil, consumed, fmt.Errorf("dkim: line %d of the message is a continuation line with no header field before it", lineNo)
+				return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: line %d of the message is a continuation line with no header field before it", lineNo)
 			}
 			hdr = append(hdr, line...)
 			if eof {
@@ -505,7 +704,7 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 			nameEnd--
 		}
 		if colon <= 0 || nameEnd == 0 {
-			return nil, consumed, fmt.Errorf("dkim: line %d of the message is not a header field (%q): %w", lineNo, abbreviate(strings.TrimRight(string(line), "\r\n")), ErrNoSeparator)
+			return nil, consumed, nil, nil, nil, fmt.Errorf("dkim: line %d of the message is not a header field (%q): %w", lineNo, abbreviate(strings.TrimRight(string(line), "\r\n")), ErrNoSeparator)
 		}
 		starts = append(starts, len(hdr))
 		nameEnds = append(nameEnds, len(hdr)+nameEnd)
@@ -515,15 +714,17 @@ func readHeader(r *bufio.Reader) ([]headerField, int64, error) {
 		}
 	}
 	all := string(hdr)
-	fields := make([]headerField, len(starts))
+	if cap(fields) < len(starts) {
+		fields = make([]headerField, 0, len(starts))
+	}
 	for i, st := range starts {
 		end := len(all)
 		if i+1 < len(starts) {
 			end = starts[i+1]
 		}
-		fields[i] = headerField{raw: all[st:end], name: all[st:nameEnds[i]]}
+		fields = append(fields, headerField{raw: all[st:end], name: all[st:nameEnds[i]]})
 	}
-	return fields, consumed, nil
+	return fields, consumed, nil, nil, nil, nil
 }
 
 // pickHeaders calls fn with the fields named in h, in h's order, each name
@@ -535,16 +736,34 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 		pickManyHeaders(fields, names, skip, fn)
 		return
 	}
+	// Names are compared by a fingerprint first: most pairs differ in it.
+	var fieldStack [64]uint64
+	var nameStack [32]uint64
+	fieldKeys, nameKeys := fieldStack[:0], nameStack[:0]
+	if len(fields) > len(fieldStack) {
+		fieldKeys = make([]uint64, 0, len(fields))
+	}
+	for k := range fields {
+		fieldKeys = append(fieldKeys, nameKey(fields[k].name))
+	}
+	for _, name := range names {
+		nameKeys = append(nameKeys, nameKey(name))
+	}
+	if len(fields) <= 64 {
+		pickByMask(fields, names, skip, fn, fieldKeys, nameKeys)
+		return
+	}
 	for i, name := range names {
 		// This is the n-th use of the name (h= lists few names).
+		key := nameKeys[i]
 		n := 0
-		for _, prev := range names[:i] {
-			if strings.EqualFold(prev, name) {
+		for j, prev := range names[:i] {
+			if mayMatch(nameKeys[j], key) && foldEqual(prev, name) {
 				n++
 			}
 		}
 		for k := len(fields) - 1; k >= 0; k-- {
-			if k == skip || !strings.EqualFold(fields[k].name, name) {
+			if k == skip || !mayMatch(fieldKeys[k], key) || !foldEqual(fields[k].name, name) {
 				continue
 			}
 			if n == 0 {
@@ -554,6 +773,96 @@ func pickHeaders(fields []headerField, names []string, skip int, fn func(string)
 			n--
 		}
 	}
+}
+
+// pickByMask is pickHeaders for up to 64 fields: for each name, the
+// fields whose fingerprint may match are marked in a bit mask without a
+// branch per pair, and the fields already picked are masked out: the n-th
+// use of a name takes the n-th field from the bottom, as the fields of the
+// earlier uses are gone (EqualFold is an equivalence, so no other name
+// took one of them).
+func pickByMask(fields []headerField, names []string, skip int, fn func(string), fieldKeys, nameKeys []uint64) {
+	var unknownFields uint64 // fields of non-ASCII names (none: readHeader admits only ASCII)
+	for k, fk := range fieldKeys {
+		unknownFields |= b2u(fk == 0) << k
+	}
+	var free uint64 = ^uint64(0) >> (64 - len(fields)) // not picked, not skipped
+	if len(fields) == 0 {
+		free = 0
+	}
+	if skip >= 0 && skip < 64 {
+		free &^= 1 << skip
+	}
+	for i, name := range names {
+		key := nameKeys[i]
+		m := unknownFields
+		if key == 0 {
+			m = ^uint64(0)
+		} else {
+			for k, fk := range fieldKeys {
+				m |= b2u(fk == key) << k
+			}
+		}
+		for m &= free; m != 0; {
+			k := 63 - bits.LeadingZeros64(m) // bottom up
+			m &^= 1 << k
+			if foldEqual(fields[k].name, name) {
+				free &^= 1 << k
+				fn(fields[k].raw)
+				break
+			}
+		}
+	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// nameKey is a fingerprint of a header field name, the same for two names
+// foldEqual matches: the length and the first and last octets with ASCII
+// letters lower-cased (top bit set), or 0 for a name with a non-ASCII
+// octet, which Unicode folding may match with a name of another length.
+func nameKey(s string) uint64 {
+	for k := 0; k < len(s); k++ {
+		if s[k] >= 0x80 {
+			return 0
+		}
+	}
+	if s == "" {
+		return 1 << 63
+	}
+	return 1<<63 | uint64(len(s))<<16 | uint64(s[0]|0x20)<<8 | uint64(s[len(s)-1]|0x20)
+}
+
+// mayMatch reports whether names of these keys may be equal.
+func mayMatch(a, b uint64) bool { return a == b || a == 0 || b == 0 }
+
+// foldEqual is strings.EqualFold, with the ASCII field names of a header
+// compared without decoding runes: a mismatch of two ASCII octets decides,
+// anything else is left to EqualFold (its Unicode folding matches "K" with
+// the Kelvin sign).
+func foldEqual(a, b string) bool {
+	n := min(len(a), len(b))
+	for k := 0; k < n; k++ {
+		x, y := a[k], b[k]
+		if x == y {
+			continue
+		}
+		if x|y >= 0x80 {
+			return strings.EqualFold(a, b)
+		}
+		if lx := x | 0x20; lx != y|0x20 || lx < 'a' || lx > 'z' {
+			return false
+		}
+	}
+	if len(a) == len(b) {
+		return true
+	}
+	return strings.EqualFold(a, b)
 }
 
 // pickManyHeaders is pickHeaders for a long h=: an index of the fields by

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // TestRawCanonicalizerMatchesConversion: canonicalizing a body with bare
@@ -83,6 +85,49 @@ func TestCanonicalizerRunsAgainstReference(t *testing.T) {
 			c.release()
 			if want := referenceCanon(string(body), canon); got.String() != want {
 				t.Fatalf("%s %q:\n got %q\nwant %q", canon, body, got.String(), want)
+			}
+		}
+	}
+}
+
+// TestCRLFReaderWriteTo: WriteTo gives what Read gives, for in-memory
+// readers (passed through in one piece after passThrough) and others,
+// before and after passThrough, with part of the input already read.
+func TestCRLFReaderWriteTo(t *testing.T) {
+	msg := "A: 1\nB: 2\r\n\nbody\nline\r\nend"
+	readers := map[string]func() io.Reader{
+		"bytes":   func() io.Reader { return bytes.NewReader([]byte(msg)) },
+		"strings": func() io.Reader { return strings.NewReader(msg) },
+		"onebyte": func() io.Reader { return iotest.OneByteReader(strings.NewReader(msg)) },
+	}
+	for name, open := range readers {
+		for _, raw := range []bool{false, true} {
+			for _, first := range []int{0, 3, 12} {
+				read := func(useWriteTo bool) string {
+					cr := newCRLFReader(open())
+					defer cr.release()
+					head := make([]byte, first)
+					if _, err := io.ReadFull(cr, head); err != nil {
+						t.Fatal(err)
+					}
+					if raw {
+						cr.passThrough()
+					}
+					var rest bytes.Buffer
+					var err error
+					if useWriteTo {
+						_, err = cr.WriteTo(&rest)
+					} else {
+						_, err = rest.ReadFrom(struct{ io.Reader }{cr})
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					return string(head) + rest.String()
+				}
+				if got, want := read(true), read(false); got != want {
+					t.Errorf("%s raw=%v after %d: WriteTo gives %q, Read %q", name, raw, first, got, want)
+				}
 			}
 		}
 	}

@@ -60,28 +60,60 @@ func parseKeyRecord(txt string) (*publicKey, error) {
 }
 
 // keyCache holds parsed keys by record text, so a batch parses each key once
-// while staying consistent with what the resolver answers.
+// while staying consistent with what the resolver answers. A record split
+// into character-strings is looked up without joining it into a new string.
 type keyCache struct {
-	m sync.Map // string -> *publicKey or error
+	mu sync.RWMutex
+	m  map[string]keyEntry
 }
 
-func (c *keyCache) parse(txt string) (*publicKey, error) {
+type keyEntry struct {
+	key *publicKey
+	err error
+}
+
+// parseStrings parses the key record made of the character-strings strs
+// (joined with no separator, RFC 6376 §3.6.2.2).
+func (c *keyCache) parseStrings(strs []string) (*publicKey, error) {
+	var txt string
+	var stack [1024]byte
+	joined := stack[:0]
+	if len(strs) == 1 {
+		txt = strs[0]
+	} else {
+		for _, s := range strs {
+			joined = append(joined, s...)
+		}
+	}
 	if c == nil {
+		if len(strs) != 1 {
+			txt = string(joined)
+		}
 		return parseKeyRecord(txt)
 	}
-	if v, ok := c.m.Load(txt); ok {
-		if k, ok := v.(*publicKey); ok {
-			return k, nil
-		}
-		return nil, v.(error)
+	c.mu.RLock()
+	var e keyEntry
+	var ok bool
+	if len(strs) == 1 {
+		e, ok = c.m[txt]
+	} else {
+		e, ok = c.m[string(joined)] // no allocation for the look-up
+	}
+	c.mu.RUnlock()
+	if ok {
+		return e.key, e.err
+	}
+	if len(strs) != 1 {
+		txt = string(joined)
 	}
 	k, err := parseKeyRecord(txt)
-	if err != nil {
-		c.m.Store(txt, err)
-		return nil, err
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = make(map[string]keyEntry)
 	}
-	c.m.Store(txt, k)
-	return k, nil
+	c.m[txt] = keyEntry{k, err}
+	c.mu.Unlock()
+	return k, err
 }
 
 // fetchKey asks the resolver for selector._domainkey.domain TXT and parses
@@ -105,19 +137,25 @@ func fetchKey(ctx context.Context, res dns.Resolver, cache *keyCache, domain, se
 	if ans.NXDomain() {
 		return nil, name, &keyError{"key-not-found", fmt.Sprintf("no key: %s does not exist (NXDOMAIN)", name)}
 	}
-	txts := ans.TXT()
-	if len(txts) == 0 {
-		return nil, name, &keyError{"key-not-found", fmt.Sprintf("no key: %s has no TXT record", name)}
-	}
+	// The TXT records, as ans.TXT() gives them, without joining each
+	// into a new string.
 	var firstErr error
-	for _, t := range txts {
-		k, err := cache.parse(t)
+	found := false
+	for _, r := range ans.Records {
+		if r.Type != dns.TypeTXT && r.Type != dns.TypeSPF {
+			continue
+		}
+		found = true
+		k, err := cache.parseStrings(r.Strings)
 		if err == nil {
 			return k, name, nil
 		}
 		if firstErr == nil {
 			firstErr = err
 		}
+	}
+	if !found {
+		return nil, name, &keyError{"key-not-found", fmt.Sprintf("no key: %s has no TXT record", name)}
 	}
 	return nil, name, firstErr
 }

@@ -409,12 +409,18 @@ func signHeader(fields []headerField, names []string, unsigned, canon string, si
 }
 
 func headerHash(h hash.Hash, fields []headerField, names []string, sigField, canon string, skip int) {
+	headerHash2(h, fields, names, sigField, "", canon, skip)
+}
+
+// headerHash2 is headerHash for the signature field sigA+sigB (the field
+// with its b= value cut out, not joined).
+func headerHash2(h hash.Hash, fields []headerField, names []string, sigA, sigB, canon string, skip int) {
 	bp := headerBufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
 	pickHeaders(fields, names, skip, func(f string) {
 		buf = appendCanonicalHeader(buf, f, canon)
 	})
-	buf = appendCanonicalHeader(buf, sigField, canon)
+	buf = appendCanonicalHeader2(buf, sigA, sigB, canon)
 	h.Write(bytes.TrimSuffix(buf, []byte(crlf)))
 	if cap(buf) <= 64<<10 {
 		*bp = buf

@@ -1,6 +1,7 @@
 package dkim
 
 import (
+	"bufio"
 	"context"
 	"crypto"
 	"crypto/ed25519"
@@ -125,14 +126,17 @@ func Verify(ctx context.Context, r io.Reader, res dns.Resolver, opts VerifyOptio
 }
 
 type sigState struct {
-	res      SignatureResult
-	sig      *Signature
-	field    int    // index of the DKIM-Signature field
-	unsigned string // the field with b= emptied
-	done     bool   // the result is final
-	key      *publicKey
-	keyErr   error
-	body     *bodyHash
+	res   SignatureResult
+	sig   *Signature
+	field int // index of the DKIM-Signature field
+	// unsignedA and unsignedB are the field before and after its b= value:
+	// what the header hash covers of it.
+	unsignedA, unsignedB string
+	done                 bool // the result is final
+	key                  *publicKey
+	keyErr               error
+	body                 *bodyHash
+	sigv                 Signature // what sig points to
 }
 
 type bodyHash struct {
@@ -142,29 +146,103 @@ type bodyHash struct {
 	sum     []byte
 }
 
+// verifyScratch is what one verification needs and does not return,
+// pooled: a small message then costs few allocations beyond its results
+// (and the RSA operation's own).
+type verifyScratch struct {
+	cr      crlfReader
+	br      *bufio.Reader
+	header  headerScratch
+	states  []sigState
+	ptrs    []*sigState
+	pending []*sigState
+	tags    []tag
+	// The body hash of the first (c=, hash, l=) group; others are
+	// allocated.
+	body    bodyHash
+	counter lengthCounter
+	canon   bodyCanonicalizer
+	sha256  [2]hash.Hash // body, header
+	sums    [2][sha256.Size]byte
+	groups  []*bodyHash
+	keys    []bodyGroupKey
+	writers []io.Writer
+}
+
+type bodyGroupKey struct {
+	canon, hash string
+	length      int64
+}
+
+var verifyPool = sync.Pool{New: func() any {
+	sc := &verifyScratch{br: bufio.NewReaderSize(nil, bufSize)}
+	sc.cr.buf = getBuf()
+	sc.canon.buf = getBuf()[:0]
+	sc.sha256 = [2]hash.Hash{sha256.New(), sha256.New()}
+	return sc
+}}
+
+// put clears what refers to the message and returns sc to the pool,
+// unless a hostile message made it large.
+func (sc *verifyScratch) put() {
+	keep := sc.header.reset() && cap(sc.states) <= 64 && cap(sc.tags) <= 1024
+	clear(sc.states)
+	clear(sc.ptrs)
+	clear(sc.pending)
+	clear(sc.tags)
+	clear(sc.groups)
+	clear(sc.writers)
+	sc.body, sc.counter = bodyHash{}, lengthCounter{}
+	sc.cr = crlfReader{buf: sc.cr.buf}
+	sc.canon = bodyCanonicalizer{buf: sc.canon.buf[:0]}
+	sc.br.Reset(nil)
+	if keep {
+		verifyPool.Put(sc)
+	}
+}
+
 // Verify verifies the message read from r; see the package-level Verify.
 func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, error) {
-	cr := newCRLFReader(r)
-	defer cr.release()
-	br := getBufio(cr)
-	defer putBufio(br)
-	fields, _, err := readHeader(br)
+	sc := verifyPool.Get().(*verifyScratch)
+	defer sc.put()
+	sc.cr.r = r
+	cr := &sc.cr
+	br := sc.br
+	br.Reset(cr)
+	fields, _, err := sc.header.read(br)
 	if err != nil {
 		return nil, err
 	}
 	cr.passThrough() // the canonicalizers take bare LFs in the same pass
 	now := v.opts.Now()
-	var states []*sigState
+	// The states live in one slice, sized first so that pointers into it
+	// stay valid.
+	n := 0
+	for _, f := range fields {
+		if foldEqual(f.name, "DKIM-Signature") {
+			n++
+		}
+	}
+	if cap(sc.states) < n {
+		sc.states = make([]sigState, n)
+	}
+	sc.states = sc.states[:n]
+	states := sc.ptrs[:0]
 	for i, f := range fields {
-		if !strings.EqualFold(f.name, "DKIM-Signature") {
+		if !foldEqual(f.name, "DKIM-Signature") {
 			continue
 		}
-		st := &sigState{field: i}
+		st := &sc.states[len(states)]
+		*st = sigState{field: i}
 		states = append(states, st)
 		colon := strings.IndexByte(f.raw, ':')
 		value := strings.TrimSuffix(f.raw[colon+1:], crlf)
-		sig, tags, err := parseSignature(value, v.opts.AllowDrafts)
-		st.sig = sig
+		st.sig = &st.sigv
+		tags, err := parseSignatureTo(st.sig, sc.tags[:0], value, v.opts.AllowDrafts)
+		if tags != nil {
+			sc.tags = tags
+		}
+		sig := st.sig
 		st.res = SignatureResult{
 			Domain: sig.Domain, Selector: sig.Selector, Algorithm: sig.Algorithm,
 			Canonicalization: sig.Canonicalization(), Identity: sig.Identity,
@@ -195,8 +273,8 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 		}
 		for _, t := range tags {
 			if t.name == "b" {
-				st.unsigned = f.raw[:colon+1+t.start] + f.raw[colon+1+t.end:]
-				st.res.SignaturePrefix = abbreviateB(stripFWS(t.value))
+				st.unsignedA, st.unsignedB = f.raw[:colon+1+t.start], f.raw[colon+1+t.end:]
+				st.res.SignaturePrefix = prefixNoFWS(t.value, 8)
 			}
 		}
 		if sig.expired(now) {
@@ -204,6 +282,7 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 			continue
 		}
 	}
+	sc.ptrs = states
 	if len(states) == 0 {
 		_, err := io.Copy(io.Discard, br)
 		return nil, wrapRead(err)
@@ -211,41 +290,35 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 
 	// Fetch the keys while the body is read; a lone key is fetched first,
 	// without a goroutine (with a cache, it is usually answered at once).
-	var wg sync.WaitGroup
-	var pending []*sigState
+	wg := noWait
+	pending := sc.pending[:0]
 	for _, st := range states {
 		if !st.done {
 			pending = append(pending, st)
 		}
 	}
-	fetch := func(st *sigState) {
-		st.key, st.res.KeyName, st.keyErr = fetchKey(ctx, v.res, &v.cache, st.sig.Domain, st.sig.Selector)
-	}
+	sc.pending = pending
 	if len(pending) == 1 {
-		fetch(pending[0])
+		v.fetch(ctx, pending[0])
 	} else {
+		wg = new(sync.WaitGroup)
 		for _, st := range pending {
 			wg.Add(1)
 			go func(st *sigState) {
 				defer wg.Done()
-				fetch(st)
+				v.fetch(ctx, st)
 			}(st)
 		}
 	}
 
-	// One canonicalizer and hash per (c=, hash, l=) in use.
-	type groupKey struct {
-		canon, hash string
-		length      int64
-	}
-	var keys []groupKey
-	var groups []*bodyHash
-	var writers []io.Writer
+	// One canonicalizer and hash per (c=, hash, l=) in use; the first
+	// is the scratch's.
+	keys, groups, writers := sc.keys[:0], sc.groups[:0], sc.writers[:0]
 	for _, st := range states {
 		if st.done {
 			continue
 		}
-		k := groupKey{st.sig.BodyCanon, st.sig.HashAlgorithm, st.sig.BodyLength}
+		k := bodyGroupKey{st.sig.BodyCanon, st.sig.HashAlgorithm, st.sig.BodyLength}
 		var bh *bodyHash
 		for g, gk := range keys {
 			if gk == k {
@@ -254,15 +327,26 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 			}
 		}
 		if bh == nil {
-			bh = &bodyHash{h: newHash(st.sig.HashAlgorithm)}
-			bh.counter = &lengthCounter{w: bh.h, limit: st.sig.BodyLength}
-			bh.canon = newRawBodyCanonicalizer(bh.counter, st.sig.BodyCanon)
+			if len(groups) == 0 && k.hash == "sha256" {
+				bh = &sc.body
+				bh.h = sc.sha256[0]
+				bh.h.Reset()
+				sc.counter = lengthCounter{w: bh.h, limit: k.length}
+				bh.counter = &sc.counter
+				sc.canon = bodyCanonicalizer{w: bh.counter, relaxed: k.canon == "relaxed", buf: sc.canon.buf[:0], bareLF: true}
+				bh.canon = &sc.canon
+			} else {
+				bh = &bodyHash{h: newHash(k.hash)}
+				bh.counter = &lengthCounter{w: bh.h, limit: k.length}
+				bh.canon = newRawBodyCanonicalizer(bh.counter, k.canon)
+			}
 			keys = append(keys, k)
 			groups = append(groups, bh)
 			writers = append(writers, bh.canon)
 		}
 		st.body = bh
 	}
+	sc.keys, sc.groups, sc.writers = keys, groups, writers
 	var w io.Writer = io.Discard
 	switch len(writers) {
 	case 0:
@@ -273,29 +357,48 @@ func (v *Verifier) Verify(ctx context.Context, r io.Reader) ([]SignatureResult, 
 	}
 	_, copyErr := io.Copy(w, br)
 	wg.Wait()
-	if copyErr != nil {
+	release := func() {
 		for _, bh := range groups {
-			bh.canon.release()
+			if bh.canon != &sc.canon {
+				bh.canon.release()
+			}
 		}
+	}
+	if copyErr != nil {
+		release()
 		return nil, wrapRead(copyErr)
 	}
 	for _, bh := range groups {
 		err := bh.canon.Close()
-		bh.canon.release()
 		if err != nil {
+			release()
 			return nil, wrapRead(err)
 		}
-		bh.sum = bh.h.Sum(nil)
+		if bh == &sc.body {
+			bh.sum = bh.h.Sum(sc.sums[0][:0])
+		} else {
+			bh.sum = bh.h.Sum(nil)
+		}
 	}
+	release()
 
 	out := make([]SignatureResult, 0, len(states))
 	for _, st := range states {
 		if !st.done {
-			v.check(st, fields)
+			v.check(st, fields, sc)
 		}
 		out = append(out, st.res)
 	}
 	return out, nil
+}
+
+// noWait is the WaitGroup of a verification without key-fetching
+// goroutines: nothing to wait for, and none allocated.
+var noWait = new(sync.WaitGroup)
+
+// fetch fetches the key of st.
+func (v *Verifier) fetch(ctx context.Context, st *sigState) {
+	st.key, st.res.KeyName, st.keyErr = fetchKey(ctx, v.res, &v.cache, st.sig.Domain, st.sig.Selector)
 }
 
 func wrapRead(err error) error {
@@ -303,13 +406,6 @@ func wrapRead(err error) error {
 		return nil
 	}
 	return fmt.Errorf("dkim: reading the message: %w", err)
-}
-
-func abbreviateB(b string) string {
-	if len(b) > 8 {
-		return b[:8]
-	}
-	return b
 }
 
 func newHash(name string) hash.Hash {
@@ -325,7 +421,7 @@ func (st *sigState) finish(result, code, reason string) {
 }
 
 // check completes one signature once its key and body hash are known.
-func (v *Verifier) check(st *sigState, fields []headerField) {
+func (v *Verifier) check(st *sigState, fields []headerField, sc *verifyScratch) {
 	sig := st.sig
 	if st.keyErr != nil {
 		var ke *keyError
@@ -382,9 +478,18 @@ func (v *Verifier) check(st *sigState, fields []headerField) {
 		return
 	}
 
-	h := newHash(sig.HashAlgorithm)
-	headerHash(h, fields, sig.Headers, st.unsigned, sig.HeaderCanon, st.field)
-	digest := h.Sum(nil)
+	var h hash.Hash
+	var digest []byte
+	if sig.HashAlgorithm == "sha256" {
+		h = sc.sha256[1]
+		h.Reset()
+		headerHash2(h, fields, sig.Headers, st.unsignedA, st.unsignedB, sig.HeaderCanon, st.field)
+		digest = h.Sum(sc.sums[1][:0])
+	} else {
+		h = newHash(sig.HashAlgorithm)
+		headerHash2(h, fields, sig.Headers, st.unsignedA, st.unsignedB, sig.HeaderCanon, st.field)
+		digest = h.Sum(nil)
+	}
 
 	var verr error
 	switch pub := key.Key.(type) {

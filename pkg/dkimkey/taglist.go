@@ -6,6 +6,7 @@ package dkimkey
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 	"unicode/utf8"
 )
@@ -116,7 +117,20 @@ func (l TagList) String() string {
 // *SyntaxError values naming the tag and the byte offset.
 func ParseTagList(s string) (TagList, error) {
 	p := tagParser{s: s}
-	return p.parse()
+	return p.parse(make(TagList, 0, strings.Count(s, ";")+1))
+}
+
+// AppendTagList parses s as ParseTagList does and appends its tags to dst,
+// so that a caller parsing many tag-lists (a verifier, one DKIM-Signature
+// per message) can reuse one slice. On error dst is returned as it was
+// given (its spare capacity may have been written to).
+func AppendTagList(dst TagList, s string) (TagList, error) {
+	p := tagParser{s: s}
+	list, err := p.parse(dst)
+	if err != nil {
+		return dst, err
+	}
+	return list, nil
 }
 
 type tagParser struct {
@@ -169,8 +183,49 @@ func (p *tagParser) lineBreak(tag string) (int, error) {
 func isAlpha(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-func (p *tagParser) parse() (TagList, error) {
-	list := make(TagList, 0, strings.Count(p.s, ";")+1)
+// valChar holds the VALCHARs of RFC 6376 §3.2 (%x21-3A / %x3C-7E), and
+// nameChar the octets after the first of a tag-name (ALPHA / DIGIT / "_"):
+// the value and name loops test one table entry per octet.
+var valChar, nameChar = func() (v, n [256]bool) {
+	for c := 0x21; c <= 0x7e; c++ {
+		v[c] = c != ';'
+	}
+	for c := 0; c < 256; c++ {
+		n[c] = isAlpha(byte(c)) || isDigit(byte(c)) || c == '_'
+	}
+	return v, n
+}()
+
+// valRun returns the end of the run of VALCHARs that starts at i. It
+// tests eight octets at a time: masks mark exactly each octet below 0x21,
+// above 0x7e and equal to ";" (the high bit is set aside before adding, so
+// no carry crosses octets).
+func valRun(s string, i int) int {
+	const lo7, hi = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	for i+8 <= len(s) {
+		w := s[i : i+8] // one bounds check, and one load
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		low := ^((x&lo7 + 0x5f5f5f5f5f5f5f5f) | x) & hi // < 0x21
+		high := ((x&lo7 + 0x0101010101010101) | x) & hi // > 0x7e
+		y := x ^ 0x3b3b3b3b3b3b3b3b
+		semi := ^((y&lo7 + lo7) | y) & hi // ';'
+		if stop := low | high | semi; stop != 0 {
+			return i + bits.TrailingZeros64(stop)/8
+		}
+		i += 8
+	}
+	for i < len(s) && valChar[s[i]] {
+		i++
+	}
+	return i
+}
+
+// parse appends the tags of p.s to dst; the duplicate check looks only at
+// what it appended.
+func (p *tagParser) parse(dst TagList) (TagList, error) {
+	base := len(dst)
+	list := dst
 	var seen map[string]int // only for long lists; short ones are scanned
 	if err := p.skipFWS(""); err != nil {
 		return nil, err
@@ -184,7 +239,7 @@ func (p *tagParser) parse() (TagList, error) {
 		c := p.s[p.i]
 		switch {
 		case c == ';':
-			if len(list) == 0 {
+			if len(list) == base {
 				return nil, p.errf("", p.i, "the tag-list starts with \";\"; remove it")
 			}
 			return nil, p.errf("", p.i, "an empty tag-spec (two \";\" in a row); remove one \";\"")
@@ -194,7 +249,7 @@ func (p *tagParser) parse() (TagList, error) {
 			return nil, p.errf("", p.i, "a tag name must start with a letter, not %s", quoteByte(p.s, p.i))
 		}
 		p.i++
-		for p.i < len(p.s) && (isAlpha(p.s[p.i]) || isDigit(p.s[p.i]) || p.s[p.i] == '_') {
+		for p.i < len(p.s) && nameChar[p.s[p.i]] {
 			p.i++
 		}
 		name := p.s[start:p.i]
@@ -215,35 +270,41 @@ func (p *tagParser) parse() (TagList, error) {
 			return nil, err
 		}
 		vstart, vend := p.i, p.i
+		s, i := p.s, p.i
 	value:
-		for p.i < len(p.s) {
-			c := p.s[p.i]
+		for i < len(s) {
+			c := s[i]
+			if valChar[c] {
+				// A run of VALCHARs: most of a value is one or a few.
+				i = valRun(s, i+1)
+				vend = i
+				continue
+			}
 			switch {
 			case c == ';':
 				break value
 			case c == ' ' || c == '\t':
-				p.i++
+				i++
 			case c == '\r' || c == '\n':
+				p.i = i
 				n, err := p.lineBreak(name)
 				if err != nil {
 					return nil, err
 				}
-				p.i += n
-			case c >= 0x21 && c <= 0x7e:
-				p.i++
-				vend = p.i
+				i += n
 			case c >= 0x80:
-				r, size := utf8.DecodeRuneInString(p.s[p.i:])
+				r, size := utf8.DecodeRuneInString(s[i:])
 				if r == utf8.RuneError && size <= 1 {
-					return nil, p.errf(name, p.i, "invalid UTF-8 (byte 0x%02x) in the value", c)
+					return nil, p.errf(name, i, "invalid UTF-8 (byte 0x%02x) in the value", c)
 				}
-				p.i += size
-				vend = p.i
+				i += size
+				vend = i
 			default:
-				return nil, p.errf(name, p.i, "a control character (0x%02x) in the value", c)
+				return nil, p.errf(name, i, "a control character (0x%02x) in the value", c)
 			}
 		}
-		if first, dup := p.duplicate(list, &seen, name); dup {
+		p.i = i
+		if first, dup := p.duplicate(list[base:], &seen, name); dup {
 			return nil, p.errf(name, start, "the tag appears twice (first at offset %d); RFC 6376 §3.2 makes a duplicate tag an error", first)
 		}
 		if seen != nil {
@@ -268,7 +329,8 @@ func (p *tagParser) parse() (TagList, error) {
 func (p *tagParser) duplicate(list TagList, seen *map[string]int, name string) (int, bool) {
 	if *seen == nil && len(list) < 16 {
 		for _, t := range list {
-			if t.Name == name {
+			// Names are short: the first octet settles most pairs.
+			if len(t.Name) == len(name) && t.Name[0] == name[0] && t.Name == name {
 				return t.Offset, true
 			}
 		}
