@@ -16,7 +16,9 @@ import (
 	mrand "math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -572,5 +574,59 @@ func TestBareLFLarge(t *testing.T) {
 	out, err := io.ReadAll(newCRLFReader(iotest.HalfReader(strings.NewReader(lf))))
 	if err != nil || string(out) != signed {
 		t.Fatalf("conversion differs (%v)", err)
+	}
+}
+
+// TestVerifierPoolDoesNotLeak: a Verifier pools its per-message state, so
+// messages of every shape (no signature, one, two, a broken body, other
+// headers signed, relaxed and simple, l=) verified at once, over and over,
+// must each give exactly the results they give alone, and a result must
+// not change when the pooled state is reused for another message.
+func TestVerifierPoolDoesNotLeak(t *testing.T) {
+	v := NewVerifier(testZone, VerifyOptions{Now: func() time.Time { return testNow }})
+	simple := rsaOpts()
+	simple.Canonicalization = "simple/simple"
+	fewer := edOpts()
+	fewer.Headers = []string{"From", "Subject"}
+	long := testMessage + strings.Repeat("a line of the body, longer than the others\r\n", 300)
+	msgs := []string{
+		testMessage,
+		signWith(t, testMessage, rsaOpts()),
+		signWith(t, testMessage, rsaOpts(), edOpts()),
+		signWith(t, testMessage, simple, fewer),
+		strings.Replace(signWith(t, testMessage, rsaOpts()), "Joe.", "Jim.", 1),
+		signWith(t, long, edOpts(), rsaOpts()),
+	}
+	want := make([][]SignatureResult, len(msgs))
+	for i, m := range msgs {
+		want[i] = verifyString(t, m, VerifyOptions{})
+	}
+	if len(want[0]) != 0 || len(want[2]) != 2 || want[2][1].Result != Pass || want[4][0].Result != Fail || want[4][0].Code != "body-hash-mismatch" {
+		t.Fatalf("the messages do not give the results this test is about: %+v", want)
+	}
+	// What the first results were, kept by value, to see they do not change.
+	kept := fmt.Sprintf("%+v", want)
+	var wg sync.WaitGroup
+	errs := make(chan error, len(msgs))
+	for i, m := range msgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				got, err := v.Verify(context.Background(), strings.NewReader(m))
+				if err != nil || !reflect.DeepEqual(got, want[i]) {
+					errs <- fmt.Errorf("message %d: %v\n got %+v\nwant %+v", i, err, got, want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if now := fmt.Sprintf("%+v", want); now != kept {
+		t.Errorf("results changed after the pooled state was reused:\n%s\n%s", kept, now)
 	}
 }
