@@ -1,7 +1,6 @@
 package msgauth
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -108,7 +107,8 @@ type BulkResult struct {
 // (bulk.no-connection). The error is non-nil only when the message cannot
 // be read.
 func CheckBulk(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Verifier, conn *Connection, opts BulkOptions) (*BulkResult, error) {
-	br := bufio.NewReaderSize(msg, 64*1024)
+	br := getReader(msg)
+	defer putReader(br)
 	header, err := readHeader(br)
 	if err != nil {
 		return nil, err

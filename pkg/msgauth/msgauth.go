@@ -14,6 +14,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"strings"
+	"sync"
 
 	"github.com/penguinmails/emailauth/pkg/arc"
 	"github.com/penguinmails/emailauth/pkg/dkim"
@@ -104,7 +105,8 @@ func VerifyMessage(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.V
 }
 
 func authenticate(ctx context.Context, msg io.Reader, r dns.Resolver, v *dkim.Verifier, conn *Connection, opts Options, withDMARC bool) (*Result, error) {
-	br := bufio.NewReaderSize(msg, 64*1024)
+	br := getReader(msg)
+	defer putReader(br)
 	header, err := readHeader(br)
 	if err != nil {
 		return nil, err
@@ -159,6 +161,24 @@ func evaluateDMARC(ctx context.Context, r dns.Resolver, in dmarc.EvalInput) *dma
 		d = &dmarc.EvalResult{FromDomain: in.From, Result: "temperror", Reason: err.Error()}
 	}
 	return d
+}
+
+// readers are the buffered readers of the messages being read (64 KiB,
+// for the long lines and large headers real mail has), kept between
+// messages: a batch of small messages would otherwise allocate, and
+// collect, 64 KiB for each.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64*1024) }}
+
+func getReader(r io.Reader) *bufio.Reader {
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+// putReader returns br to the pool, holding nothing of the message.
+func putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readers.Put(br)
 }
 
 // readHeader reads the header block, up to and including the empty line
