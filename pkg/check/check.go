@@ -179,9 +179,8 @@ func silentError(err error) bool {
 
 // ErrResolverSilent ends a run (RunSeq) whose resolver answered nothing:
 // none of the first domains' questions, nor a question about their
-// top-level domain.
-// Checking the rest would take the whole list's timeouts to report the
-// same thing for every domain.
+// top-level domain. Checking the rest would take the whole list's timeouts
+// to report the same thing for every domain.
 var ErrResolverSilent = errors.New("the resolver answered none of the questions")
 
 // silentLimit is how many domains in a row, from the start of a run, may
@@ -472,9 +471,9 @@ func (c *Checker) RunSeq(ctx context.Context, domains iter.Seq2[int, string], em
 	}()
 	go func() { wg.Wait(); close(out) }()
 	// A run whose first domains all go unanswered asks the resolver about
-	// their top-level domain; silent too, the run stops (ErrResolverSilent) rather than
-	// wait out every domain's timeouts. One answer, ever, and it never
-	// stops for this.
+	// their top-level domain; when that goes unanswered too, the run stops
+	// (ErrResolverSilent) rather than wait out every domain's timeouts.
+	// One answer, ever, and it never stops for this.
 	silent, answered, limit := 0, false, c.silentLimit()
 	for it := range out {
 		if !answered && ctx.Err() == nil {
