@@ -158,6 +158,14 @@ type Answer struct {
 	NotCovered bool `json:"not_covered,omitempty"`
 }
 
+// Uncovered reports whether r answers for name from nothing at all: offline,
+// no zone file covers it (Answer.NotCovered), so nothing about it can be
+// known. Online, or for a covered name, it is false.
+func Uncovered(ctx context.Context, r Resolver, name string) bool {
+	a, err := r.Query(ctx, name, TypeTXT)
+	return err == nil && a != nil && a.NotCovered
+}
+
 // NXDomain reports whether the name does not exist (at the end of any CNAME
 // chain).
 func (a *Answer) NXDomain() bool { return a != nil && a.RCode == RcodeNXDomain }

@@ -1018,3 +1018,18 @@ func TestZoneSOAInIncludedFile(t *testing.T) {
 		t.Errorf("Apexes() = %q", z.Apexes())
 	}
 }
+
+func TestUncovered(t *testing.T) {
+	z, err := ParseZone(strings.NewReader("$ORIGIN d.test.\n@ 300 IN SOA ns.d.test. h.d.test. 1 7200 3600 1209600 300\n"), "d.test.zone", "d.test.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	offline := NewChain(z, nil)
+	ctx := context.Background()
+	if Uncovered(ctx, offline, "d.test") || Uncovered(ctx, offline, "www.d.test") {
+		t.Error("a name the zone covers is reported uncovered")
+	}
+	if !Uncovered(ctx, offline, "other.test") {
+		t.Error("a name no zone covers is not reported uncovered")
+	}
+}

@@ -127,8 +127,7 @@ func (f *Factory) RequireCovered(input string, d dns.Domain) error {
 	if err != nil {
 		return err
 	}
-	a, err := r.Query(f.Ctx(), d.ASCII, dns.TypeTXT)
-	if err == nil && a != nil && a.NotCovered {
+	if dns.Uncovered(f.Ctx(), r, d.ASCII) {
 		return BadInputHint(input, fmt.Errorf("%s: no zone file covers it, and the run is offline: nothing about it can be checked", d.ASCII),
 			"give its zone file with --zone, or check it online (without --offline)")
 	}
