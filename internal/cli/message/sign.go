@@ -109,7 +109,7 @@ no From or no header/body separator).`,
 				return cmdutil.FlagErrorf("--private-key - reads the key from stdin, so the message cannot come from there too: give the MESSAGE file")
 			}
 			if len(opts.Selectors) != len(opts.KeyFiles) {
-				return cmdutil.FlagErrorf("give one --selector per --private-key (%d keys, %d selectors): each key is published under its own selector", len(opts.KeyFiles), len(opts.Selectors))
+				return cmdutil.FlagErrorf("give one --selector per --private-key (keys: %d, selectors: %d): each key is published under its own selector", len(opts.KeyFiles), len(opts.Selectors))
 			}
 			if cmd.Flags().Changed("headers") {
 				opts.Headers = splitList(headers)
