@@ -74,9 +74,9 @@ func readYAML(file string) (*yaml.Node, error) {
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return nil, &Error{File: file, Msg: pe.Err.Error()}
+			return nil, &Error{File: file, Msg: pe.Err.Error(), Err: pe.Err}
 		}
-		return nil, &Error{File: file, Msg: err.Error()}
+		return nil, &Error{File: file, Msg: err.Error(), Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))

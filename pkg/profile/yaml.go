@@ -28,7 +28,13 @@ type Error struct {
 	Key  string
 	Msg  string
 	Hint string
+	// Err is the cause, when there is one (a file that cannot be opened:
+	// errors.Is(err, fs.ErrNotExist)).
+	Err error
 }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	var b strings.Builder

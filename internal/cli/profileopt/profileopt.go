@@ -7,6 +7,7 @@ package profileopt
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -67,7 +68,7 @@ func Load(f *cmdutil.Factory, fl Flags) (*Loaded, error) {
 		out.Profile, err = profile.Load(f.Global.Profile, opts)
 	}
 	if err != nil {
-		return nil, badInput(err)
+		return nil, badInput("--profile", err)
 	}
 	tenants := fl.Tenants
 	if tenants == "" && f.Global != nil {
@@ -79,7 +80,7 @@ func Load(f *cmdutil.Factory, fl Flags) (*Loaded, error) {
 		}
 		out.Tenants, err = profile.LoadTenants(tenants, out.Profile, opts)
 		if err != nil {
-			return nil, badInput(err)
+			return nil, badInput("--tenants", err)
 		}
 	}
 	if fl.Tenant != "" {
@@ -107,7 +108,17 @@ func first(l []string, n int) []string {
 
 // badInput makes a profile or tenants file error bad input (exit 2), with
 // its hint.
-func badInput(err error) error {
+// badInput is the error of a profile or tenants file that cannot be used;
+// flag names which, when the file is missing (the error then names only
+// the path).
+func badInput(flag string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		what := "the platform profile (YAML; docs/profiles.md)"
+		if flag == "--tenants" {
+			what = "the tenants file (YAML; docs/profiles.md)"
+		}
+		return cmdutil.BadInputHint(flag, err, "give the path of "+what)
+	}
 	var pe *profile.Error
 	if errors.As(err, &pe) {
 		return cmdutil.BadInputHint("", err, pe.Hint)
