@@ -97,16 +97,10 @@ messages=$(ls "$work/msgs" | sed 's/\.eml$//' | sort)
 nmsg=$(echo "$messages" | wc -l)
 
 # ---------------------------------------------------------------- helpers
+interop_key_dns
 cat >"$work/dkimpy.py" <<'EOF'
 import sys, dkim
-keys = {}
-for line in open(sys.argv[2]):
-    name, value = line.rstrip("\n").split(" ", 1)
-    keys[name.lower()] = value.encode()
-def dnsfunc(name, timeout=5):
-    if isinstance(name, bytes):
-        name = name.decode()
-    return keys.get(name.lower().rstrip("."))
+from keydns import dnsfunc
 mode = sys.argv[1]
 if mode == "sign":
     alg, keyfile, selector, outdir = sys.argv[3:7]
@@ -167,18 +161,7 @@ const fs = require('fs');
 const { dkimSign } = require(process.env.NPMDIR + '/node_modules/mailauth/lib/dkim/sign');
 const { dkimVerify } = require(process.env.NPMDIR + '/node_modules/mailauth/lib/dkim/verify');
 const [mode, keysFile, ...rest] = process.argv.slice(2);
-const keys = {};
-for (const line of fs.readFileSync(keysFile, 'utf8').split('\n')) {
-  if (!line) continue;
-  const i = line.indexOf(' ');
-  keys[line.slice(0, i).toLowerCase()] = line.slice(i + 1);
-}
-const resolver = async (name, type) => {
-  const v = keys[name.toLowerCase().replace(/\.$/, '')];
-  if (type !== 'TXT' || v === undefined) { const e = new Error('queryTxt ENOTFOUND ' + name); e.code = 'ENOTFOUND'; throw e; }
-  const chunks = []; for (let k = 0; k < v.length; k += 255) chunks.push(v.slice(k, k + 255));
-  return [chunks];
-};
+const resolver = require('./keydns.js').keyResolver(keysFile);
 (async () => {
   if (mode === 'sign') {
     const [alg, keyFile, selector, outdir, ...files] = rest;

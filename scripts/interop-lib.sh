@@ -57,6 +57,42 @@ interop_workdir() {
 	trap interop_cleanup EXIT
 }
 
+# interop_key_dns writes the DNS the peers see, from a key file of lines
+# "NAME VALUE" (the TXT records emailauth published): $work/keydns.py
+# (dkimpy's dnsfunc, keys from sys.argv[2]) and $work/keydns.js
+# (mailauth's resolver, keyResolver(file)). The helper scripts written
+# beside them import them.
+interop_key_dns() {
+	cat >"$work/keydns.py" <<'EOF_PY'
+import sys
+keys = {}
+for line in open(sys.argv[2]):
+    name, value = line.rstrip("\n").split(" ", 1)
+    keys[name.lower()] = value.encode()
+def dnsfunc(name, timeout=5):
+    if isinstance(name, bytes):
+        name = name.decode()
+    return keys.get(name.lower().rstrip("."))
+EOF_PY
+	cat >"$work/keydns.js" <<'EOF_JS'
+const fs = require('fs');
+exports.keyResolver = (keysFile) => {
+  const keys = {};
+  for (const line of fs.readFileSync(keysFile, 'utf8').split('\n')) {
+    if (!line) continue;
+    const i = line.indexOf(' ');
+    keys[line.slice(0, i).toLowerCase()] = line.slice(i + 1);
+  }
+  return async (name, type) => {
+    const v = keys[name.toLowerCase().replace(/\.$/, '')];
+    if (type !== 'TXT' || v === undefined) { const e = new Error('queryTxt ENOTFOUND ' + name); e.code = 'ENOTFOUND'; throw e; }
+    const chunks = []; for (let k = 0; k < v.length; k += 255) chunks.push(v.slice(k, k + 255));
+    return [chunks];
+  };
+};
+EOF_JS
+}
+
 # interop_skip WHAT: the peers could not be installed. With --ci that is
 # not a failure of emailauth: say so and exit 0; otherwise exit 2.
 interop_skip() {
